@@ -1,0 +1,443 @@
+/*
+ * dualnet.h - the one public header of libdualnet: structured addresses,
+ * an epoll reactor, low-level TCP (connectTCP/listenTCP of the Twisted IPv6
+ * plan) and endpoint descriptions.
+ *
+ * Conventions (see STYLE.md):
+ *  - every symbol is dn_ / DN_; handles are opaque; *_free() accepts NULL;
+ *  - a function that can fail takes a dn_error * last (may be NULL) and
+ *    returns -1 or NULL; out-parameters are written only on success;
+ *  - callbacks end with void *arg; every operation started gets exactly one
+ *    completion (success, failure or DN_ECANCELED), never from inside the
+ *    call that started it, also when the reactor is freed under it;
+ *  - the library never prints and never exits.
+ */
+#ifndef DUALNET_H
+#define DUALNET_H
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(DN_BUILDING_LIBRARY)
+#define DN_EXPORT __attribute__((visibility("default")))
+#else
+#define DN_EXPORT
+#endif
+
+/* ------------------------------------------------------------------ */
+/* Errors                                                             */
+/* ------------------------------------------------------------------ */
+
+/*
+ * X(NAME, sysexit, description). The sysexit column is the DESIGN.md exit
+ * code a program uses when this error ends it.
+ */
+#define DN_ERRORS(X)                                                       \
+	X(OK,          0,  "success")                                     \
+	X(EINVAL,      64, "invalid argument")                            \
+	X(ESYNTAX,     64, "malformed address or description")            \
+	X(ENOSCOPE,    64, "address needs a scope (zone) id")             \
+	X(EBADSCOPE,   64, "unknown or misplaced scope id")               \
+	X(EFAMILY,     64, "address families do not match")               \
+	X(ERANGE,      64, "value out of range")                          \
+	X(ENOTLITERAL, 64, "not an address literal")                      \
+	X(ENONAME,     68, "name does not resolve")                       \
+	X(ENODATA,     68, "name has no address of the wanted family")    \
+	X(ESERVFAIL,   68, "name server failure")                         \
+	X(EDNSTIMEOUT, 68, "name server timed out")                       \
+	X(EREFUSED,    69, "connection refused")                          \
+	X(EUNREACH,    69, "network or host unreachable")                 \
+	X(ECONNECT,    69, "connection failed")                           \
+	X(ELOCAL,      71, "the system refused a local operation")        \
+	X(EIO,         74, "I/O error")                                   \
+	X(ETIMEDOUT,   75, "timed out")                                   \
+	X(ECANCELED,   70, "operation cancelled")                         \
+	X(ENOMEM,      71, "out of memory")
+
+typedef enum dn_err {
+#define DN__ERR_ENUM(name, ex, s) DN_##name,
+	DN_ERRORS(DN__ERR_ENUM)
+#undef DN__ERR_ENUM
+	DN__ERR_MAX
+} dn_err;
+
+/*
+ * An error: the code, the errno behind it (0 if none) and one sentence that
+ * names the bad part and, where it can, the fix.
+ */
+typedef struct dn_error {
+	dn_err code;
+	int os_errno;
+	char msg[384];
+} dn_error;
+
+DN_EXPORT const char *dn_strerror(dn_err code);	/* "connection refused" */
+DN_EXPORT const char *dn_err_name(dn_err code);	/* "EREFUSED" */
+DN_EXPORT int dn_err_sysexit(dn_err code);	/* 69 */
+/* Maps an errno from a failed connect/bind/... to our code. */
+DN_EXPORT dn_err dn_err_from_errno(int os_errno);
+
+/* ------------------------------------------------------------------ */
+/* Addresses                                                          */
+/* ------------------------------------------------------------------ */
+
+/*
+ * A socket address as a value: IPv4, or IPv6 with flowinfo and scope id -
+ * the 4-tuple (address, port, flowinfo, scope) of the plan. Port and
+ * flowinfo are stored in network order inside the sockaddr, as the kernel
+ * wants them; use the accessors.
+ */
+typedef struct dn_addr {
+	union {
+		struct sockaddr sa;
+		struct sockaddr_in sin;
+		struct sockaddr_in6 sin6;
+		struct sockaddr_storage ss;
+	} u;
+	socklen_t len;
+} dn_addr;
+
+/* Longest text dn_addr_format() writes, NUL included. */
+#define DN_ADDR_STRLEN 80
+
+/* Flags for dn_addr_parse(). */
+#define DN_ADDR_PORT_NONE     0x00 /* no port may be given */
+#define DN_ADDR_PORT_OPTIONAL 0x01 /* a port may be given */
+#define DN_ADDR_PORT_REQUIRED 0x02 /* a port must be given */
+
+typedef struct dn_addr_hints {
+	unsigned flags;		  /* DN_ADDR_PORT_* */
+	int family;		  /* AF_UNSPEC, or the only family allowed */
+	const char *default_scope;/* -I IFACE: scope for a scoped address without one */
+	const char *what;	  /* "bind address", "destination": used in messages */
+} dn_addr_hints;
+
+/*
+ * Parses every literal form of DESIGN.md "Addresses": 192.0.2.1,
+ * 192.0.2.1:80, 2001:db8::1, fe80::1%eth0, fe80::1%3, [fe80::1%eth0]:80,
+ * [fe80::1%25eth0]:80, and 4-tuples HOST,PORT,FLOWINFO,SCOPE with trailing
+ * fields optional (HOST may be bracketed; FLOWINFO decimal or 0x hex).
+ * Checks every rule: scope required on link-local unicast and on link- and
+ * interface-local multicast (the message lists the interfaces that exist),
+ * scope refused on addresses that have none, unknown interface, flowinfo
+ * over 20 bits, port range, %scope vs tuple SCOPE agreement. A text whose
+ * host part is not a literal fails with DN_ENOTLITERAL (the caller may then
+ * resolve it, see dn_hostport_split()).
+ */
+DN_EXPORT int dn_addr_parse(dn_addr *out, const char *text,
+    const dn_addr_hints *hints, dn_error *err);
+
+/*
+ * Splits "HOST PORT" style text that may name a host: "name:80",
+ * "[v6]:80", "v4:80", "v6" (bare, port absent), "host,80,flow,scope".
+ * host receives the host part without brackets (and with its %zone, if
+ * any); *port is set to -1 when no port was given. Does not check that
+ * HOST is a valid literal or name beyond its characters.
+ */
+DN_EXPORT int dn_hostport_split(const char *text, char *host, size_t hostlen,
+    int *port, dn_error *err);
+
+/* Builds an address from parts; scope may be NULL; flowinfo is host order. */
+DN_EXPORT int dn_addr_from_parts(dn_addr *out, const char *host, int port,
+    uint32_t flowinfo, const char *scope, const dn_addr_hints *hints,
+    dn_error *err);
+
+/* "[fe80::1%eth0]:80", "192.0.2.1:80", "[::ffff:192.0.2.1]:80". */
+DN_EXPORT const char *dn_addr_format(const dn_addr *a, char *buf, size_t len);
+/* The host alone: "fe80::1%eth0", "192.0.2.1". */
+DN_EXPORT const char *dn_addr_format_host(const dn_addr *a, char *buf, size_t len);
+/* The scope as an interface name when it has one, else decimal; "" if none. */
+DN_EXPORT const char *dn_addr_format_scope(const dn_addr *a, char *buf, size_t len);
+
+DN_EXPORT int dn_addr_family(const dn_addr *a);		/* AF_INET, AF_INET6 */
+DN_EXPORT uint16_t dn_addr_port(const dn_addr *a);		/* host order */
+DN_EXPORT void dn_addr_set_port(dn_addr *a, uint16_t port);
+DN_EXPORT uint32_t dn_addr_flowinfo(const dn_addr *a);	/* host order, 0 for IPv4 */
+DN_EXPORT uint32_t dn_addr_scope(const dn_addr *a);		/* 0 for IPv4 */
+/* Builds a value from a kernel sockaddr (accept, getsockname, ...). */
+DN_EXPORT int dn_addr_from_sockaddr(dn_addr *out, const struct sockaddr *sa,
+    socklen_t len);
+DN_EXPORT int dn_addr_equal(const dn_addr *a, const dn_addr *b);
+
+/* Classification. */
+DN_EXPORT int dn_addr_is_loopback(const dn_addr *a);
+DN_EXPORT int dn_addr_is_unspecified(const dn_addr *a);	/* 0.0.0.0, :: */
+DN_EXPORT int dn_addr_is_linklocal(const dn_addr *a);	/* fe80::/10, 169.254/16 */
+DN_EXPORT int dn_addr_is_multicast(const dn_addr *a);
+DN_EXPORT int dn_addr_is_v4mapped(const dn_addr *a);
+/* Multicast scope (RFC 4291 §2.7: 1 interface-local, 2 link-local, 5 site,
+ * 8 organisation, 14 global); -1 when not IPv6 multicast. */
+DN_EXPORT int dn_addr_mcast_scope(const dn_addr *a);
+/* True when the address is meaningless without a scope id. */
+DN_EXPORT int dn_addr_needs_scope(const dn_addr *a);
+
+/*
+ * The bind address must have the destination's family. Fails with
+ * DN_EFAMILY naming which is which ("bind address 192.0.2.1 is IPv4 but
+ * destination fe80::1 is IPv6").
+ */
+DN_EXPORT int dn_addr_check_bind(const dn_addr *bind, const dn_addr *dest,
+    dn_error *err);
+
+/* ------------------------------------------------------------------ */
+/* Reactor                                                            */
+/* ------------------------------------------------------------------ */
+
+typedef struct dn_reactor dn_reactor;
+typedef struct dn_timer dn_timer;
+typedef struct dn_io dn_io;
+typedef struct dn_signal dn_signal;
+
+DN_EXPORT dn_reactor *dn_reactor_new(dn_error *err);
+/* Cancels what is still pending (each gets its completion) and frees. */
+DN_EXPORT void dn_reactor_free(dn_reactor *r);
+/* Runs until dn_reactor_stop() or until nothing is left to wait for.
+ * Returns 0, or -1 if epoll itself failed. */
+DN_EXPORT int dn_reactor_run(dn_reactor *r, dn_error *err);
+/* Runs one turn: waits at most timeout_ms (-1 forever) for events. */
+DN_EXPORT int dn_reactor_run_once(dn_reactor *r, int timeout_ms, dn_error *err);
+DN_EXPORT void dn_reactor_stop(dn_reactor *r);
+/* Monotonic time in nanoseconds, cached at the start of each loop turn. */
+DN_EXPORT uint64_t dn_reactor_now(dn_reactor *r);
+/* Refreshes the cached time and returns it. */
+DN_EXPORT uint64_t dn_reactor_update_time(dn_reactor *r);
+
+/* Calls fn(arg) on the next loop turn, after the current dispatch. */
+DN_EXPORT int dn_reactor_defer(dn_reactor *r, void (*fn)(void *arg), void *arg);
+
+/* One-shot timers on CLOCK_MONOTONIC; equal deadlines fire in the order
+ * they were started. cancelled is 1 when the timer was cancelled (by
+ * dn_timer_cancel or the reactor being freed); the handle is then gone. */
+typedef void (*dn_timer_cb)(dn_timer *t, int cancelled, void *arg);
+DN_EXPORT dn_timer *dn_timer_start(dn_reactor *r, uint64_t delay_ns,
+    dn_timer_cb cb, void *arg);
+/* The callback runs with cancelled=1 on the next loop turn. NULL is fine. */
+DN_EXPORT void dn_timer_cancel(dn_timer *t);
+
+/* fd watchers (edge: no; level-triggered). */
+#define DN_READABLE 0x1
+#define DN_WRITABLE 0x2
+#define DN_HANGUP   0x4
+#define DN_ERROR    0x8
+typedef void (*dn_io_cb)(dn_io *io, int fd, unsigned events, void *arg);
+DN_EXPORT dn_io *dn_io_new(dn_reactor *r, int fd, unsigned events,
+    dn_io_cb cb, void *arg, dn_error *err);
+DN_EXPORT int dn_io_set(dn_io *io, unsigned events, dn_error *err);
+/* Stops watching at once; freed after the current dispatch. Does not close
+ * the fd. Events already fetched for it are dropped. */
+DN_EXPORT void dn_io_free(dn_io *io);
+
+/* Signals delivered through signalfd inside the loop. */
+typedef void (*dn_signal_cb)(dn_signal *s, int signo, void *arg);
+DN_EXPORT dn_signal *dn_signal_new(dn_reactor *r, int signo,
+    dn_signal_cb cb, void *arg, dn_error *err);
+DN_EXPORT void dn_signal_free(dn_signal *s);
+
+/* ------------------------------------------------------------------ */
+/* Name resolution                                                    */
+/* ------------------------------------------------------------------ */
+
+typedef struct dn_resolve_req dn_resolve_req;
+
+/* One answer: the addresses of one family (port set), or an error code
+ * DN_ENONAME, DN_ENODATA, DN_ESERVFAIL, DN_EDNSTIMEOUT, DN_ECANCELED. */
+typedef void (*dn_resolve_cb)(dn_resolve_req *req, int family,
+    const dn_addr *addrs, size_t naddrs, const dn_error *err, void *arg);
+
+/* Where the resolver comes from. servers: NULL for resolv.conf, else a
+ * comma-separated list "ADDR[:PORT],..." (IPv6 in brackets with a port). */
+DN_EXPORT int dn_reactor_set_dns_servers(dn_reactor *r, const char *servers,
+    dn_error *err);
+
+/*
+ * Resolves host for one family (AF_INET or AF_INET6) through c-ares inside
+ * the reactor, honouring /etc/hosts and resolv.conf. cb runs exactly once.
+ */
+DN_EXPORT dn_resolve_req *dn_resolve(dn_reactor *r, const char *host,
+    uint16_t port, int family, dn_resolve_cb cb, void *arg);
+DN_EXPORT void dn_resolve_cancel(dn_resolve_req *req);
+
+/* ------------------------------------------------------------------ */
+/* TCP                                                                */
+/* ------------------------------------------------------------------ */
+
+typedef struct dn_stream dn_stream;
+typedef struct dn_listener dn_listener;
+typedef struct dn_connect_req dn_connect_req;
+
+typedef struct dn_connect_opts {
+	const dn_addr *bind;	/* NULL, or the local 4-tuple to bind */
+	uint64_t timeout_ns;	/* 0: none */
+} dn_connect_opts;
+
+/* Exactly one call: s is the connected stream (yours to close) or NULL
+ * with err set. */
+typedef void (*dn_connect_cb)(dn_connect_req *req, dn_stream *s,
+    const dn_error *err, void *arg);
+
+/*
+ * connectTCP to an address value. A flowinfo on dest (20-bit flow label)
+ * is put on the wire through the Linux flow label manager.
+ */
+DN_EXPORT dn_connect_req *dn_tcp_connect_addr(dn_reactor *r,
+    const dn_addr *dest, const dn_connect_opts *opts, dn_connect_cb cb,
+    void *arg);
+/*
+ * connectTCP(host, port, bindAddress) of the plan: host is an IPv4 literal,
+ * an IPv6 literal with optional %scope, or a hostname, which is resolved to
+ * IPv4 only (plan point 5); its addresses are tried one after another.
+ * default_scope (may be NULL) plays -I. Parse errors come through cb too.
+ */
+DN_EXPORT dn_connect_req *dn_tcp_connect(dn_reactor *r, const char *host,
+    uint16_t port, const char *default_scope, const dn_connect_opts *opts,
+    dn_connect_cb cb, void *arg);
+/* The callback runs with DN_ECANCELED on the next loop turn. */
+DN_EXPORT void dn_connect_cancel(dn_connect_req *req);
+
+typedef struct dn_listen_opts {
+	int backlog;		/* 0: SOMAXCONN */
+	int v6only;		/* -1: system default; 0: dual stack; 1: v6 only */
+} dn_listen_opts;
+
+/* s is a new accepted stream, yours to close. */
+typedef void (*dn_accept_cb)(dn_listener *l, dn_stream *s, void *arg);
+
+/* listenTCP on an address value (port 0 picks one). Bind errors return at
+ * once with DN_ELOCAL naming the address. */
+DN_EXPORT dn_listener *dn_tcp_listen_addr(dn_reactor *r, const dn_addr *local,
+    const dn_listen_opts *opts, dn_accept_cb cb, void *arg, dn_error *err);
+/* listenTCP(port, interface) of the plan: interface NULL means "0.0.0.0";
+ * an IPv6 literal ("::", "fe80::1%eth0") listens on IPv6. */
+DN_EXPORT dn_listener *dn_tcp_listen(dn_reactor *r, uint16_t port,
+    const char *interface, const dn_listen_opts *opts, dn_accept_cb cb,
+    void *arg, dn_error *err);
+/* The bound address, with the real port. */
+DN_EXPORT const dn_addr *dn_listener_addr(const dn_listener *l);
+/* IPv6 listeners: 1 v6only, 0 dual-stack (as the kernel reports it);
+ * IPv4 listeners: -1. */
+DN_EXPORT int dn_listener_v6only(const dn_listener *l);
+DN_EXPORT int dn_listener_fd(const dn_listener *l);
+/* Stops accepting at once; deferred free. NULL is fine. */
+DN_EXPORT void dn_listener_close(dn_listener *l);
+
+/* Streams. */
+DN_EXPORT int dn_stream_fd(const dn_stream *s);
+DN_EXPORT const dn_addr *dn_stream_local(const dn_stream *s);
+DN_EXPORT const dn_addr *dn_stream_peer(const dn_stream *s);
+/* Gives the fd to the caller (for -e: the child gets it); the stream is
+ * freed without closing it. Returns the fd. */
+DN_EXPORT int dn_stream_detach(dn_stream *s);
+
+/* Buffered I/O on a stream. read_cb gets len 0 at EOF, and err on error
+ * (then buf is NULL). */
+typedef void (*dn_read_cb)(dn_stream *s, const void *buf, size_t len,
+    const dn_error *err, void *arg);
+DN_EXPORT int dn_stream_read_start(dn_stream *s, dn_read_cb cb, void *arg);
+DN_EXPORT void dn_stream_read_stop(dn_stream *s);
+/* Queues data; what the socket does not take now is written when it can. */
+DN_EXPORT int dn_stream_write(dn_stream *s, const void *buf, size_t len,
+    dn_error *err);
+DN_EXPORT size_t dn_stream_write_queued(const dn_stream *s);
+/* After the queue drains, shutdown(SHUT_WR). */
+DN_EXPORT int dn_stream_shutdown(dn_stream *s, dn_error *err);
+/* Closes at once (queued data is dropped); deferred free; NULL is fine. */
+DN_EXPORT void dn_stream_close(dn_stream *s);
+
+/* ------------------------------------------------------------------ */
+/* Relay: a stream <-> a pair of fds (stdin/stdout), nc's readwrite()   */
+/* ------------------------------------------------------------------ */
+
+typedef struct dn_relay dn_relay;
+
+typedef struct dn_relay_stats {
+	uint64_t bytes_in;	/* socket -> out_fd */
+	uint64_t bytes_out;	/* in_fd -> socket */
+} dn_relay_stats;
+
+#define DN_RELAY_NO_SHUTDOWN 0x1 /* in_fd EOF does not shut the socket's write side */
+#define DN_RELAY_RECV_ONLY   0x2 /* do not read in_fd */
+#define DN_RELAY_SEND_ONLY   0x4 /* do not read the socket */
+
+/* Exactly one call, when both directions are done or one failed. The
+ * stream is closed by the relay before the call. err NULL on success. */
+typedef void (*dn_relay_done_cb)(dn_relay *rl, const dn_relay_stats *st,
+    const dn_error *err, void *arg);
+
+/*
+ * Relays in_fd -> s and s -> out_fd until both are done: in_fd EOF becomes
+ * shutdown(SHUT_WR) on the socket; socket EOF closes out_fd's direction.
+ * Takes ownership of s. in_fd/out_fd may be -1 (that side is off).
+ */
+DN_EXPORT dn_relay *dn_relay_start(dn_reactor *r, dn_stream *s, int in_fd,
+    int out_fd, unsigned flags, dn_relay_done_cb cb, void *arg,
+    dn_error *err);
+/* Ends the relay now; cb gets DN_ECANCELED. */
+DN_EXPORT void dn_relay_cancel(dn_relay *rl);
+
+/* ------------------------------------------------------------------ */
+/* Endpoint descriptions                                              */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Twisted syntax: TYPE:ARG:KEY=VALUE:..., "\:" and "\\" escape. A parsed
+ * description keeps positional args and key=value pairs in order.
+ */
+typedef struct dn_desc dn_desc;
+
+DN_EXPORT dn_desc *dn_desc_parse(const char *text, dn_error *err);
+DN_EXPORT void dn_desc_free(dn_desc *d);
+DN_EXPORT const char *dn_desc_type(const dn_desc *d);
+DN_EXPORT size_t dn_desc_nargs(const dn_desc *d);
+DN_EXPORT const char *dn_desc_arg(const dn_desc *d, size_t i);
+/* NULL when absent. */
+DN_EXPORT const char *dn_desc_get(const dn_desc *d, const char *key);
+/* Fails with DN_ESYNTAX naming the first key not in the NULL-terminated
+ * list allowed ("unknown key 'prot' in tcp: description; known: ..."). */
+DN_EXPORT int dn_desc_check_keys(const dn_desc *d, const char *const *allowed,
+    dn_error *err);
+/* 1 when text starts with a known description type ("tcp:", "tcp6:",
+ * "hostname:", "all:", "udp:", "udp6:", "multicast:"). */
+DN_EXPORT int dn_desc_is_description(const char *text);
+
+typedef struct dn_client_endpoint dn_client_endpoint;
+typedef struct dn_server_endpoint dn_server_endpoint;
+
+/* Defaults a program passes down (-I, -w, -b, -4/-6). */
+typedef struct dn_endpoint_defaults {
+	const char *default_scope;	/* -I */
+	uint64_t timeout_ns;		/* -w; 0 none */
+	const dn_addr *bind;		/* -b */
+	int family;			/* AF_UNSPEC, AF_INET, AF_INET6 */
+	int v6only;			/* servers: -1 system, 0, 1 */
+	int backlog;
+} dn_endpoint_defaults;
+
+/* tcp:host=H:port=P[:timeout=S][:bindAddress=A], tcp6:... */
+DN_EXPORT dn_client_endpoint *dn_client_endpoint_parse(const char *text,
+    const dn_endpoint_defaults *defs, dn_error *err);
+DN_EXPORT void dn_client_endpoint_free(dn_client_endpoint *ep);
+/* Same completion rules as dn_tcp_connect(). */
+DN_EXPORT dn_connect_req *dn_client_endpoint_connect(dn_reactor *r,
+    const dn_client_endpoint *ep, dn_connect_cb cb, void *arg);
+
+/* tcp:P[:interface=A][:backlog=N], tcp6:P[:interface=A][:v6only=yes|no] */
+DN_EXPORT dn_server_endpoint *dn_server_endpoint_parse(const char *text,
+    const dn_endpoint_defaults *defs, dn_error *err);
+DN_EXPORT void dn_server_endpoint_free(dn_server_endpoint *ep);
+DN_EXPORT dn_listener *dn_server_endpoint_listen(dn_reactor *r,
+    const dn_server_endpoint *ep, dn_accept_cb cb, void *arg, dn_error *err);
+
+/* Library version "X.Y.Z". */
+DN_EXPORT const char *dn_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* DUALNET_H */
