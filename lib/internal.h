@@ -27,4 +27,26 @@ int dn__flowlabel_lease(int fd, const dn_addr *dst, dn_error *err);
 /* Non-blocking, close-on-exec socket. */
 int dn__socket(int family, int type, dn_error *err);
 
+/*
+ * Every object that can have an operation in flight (connect requests,
+ * resolutions, listeners, streams, relays) embeds a dn__handle and adds it
+ * to its reactor, so that dn_reactor_free() can cancel it: cancel() must
+ * deliver the object's completion (DN_ECANCELED) synchronously and release
+ * the object; dn_reactor_free() calls it for every handle still added,
+ * newest first, then runs what was deferred, then cancels the timers.
+ */
+typedef struct dn__handle {
+	struct dn__handle *prev, *next;
+	void (*cancel)(struct dn__handle *h);
+} dn__handle;
+void dn__handle_add(dn_reactor *r, dn__handle *h,
+    void (*cancel)(dn__handle *h));
+void dn__handle_remove(dn_reactor *r, dn__handle *h);
+
+/* --- section: reactor.c / resolve.c --- */
+
+/* --- section: tcp.c / relay.c --- */
+
+/* --- section: endpoint.c --- */
+
 #endif /* DN_INTERNAL_H */
