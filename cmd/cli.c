@@ -1,0 +1,496 @@
+/*
+ * cli.c - options, trace, JSON events, numbers and exit codes shared by the
+ * dualnet programs.
+ */
+#include "config.h"
+
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <math.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+
+#include "cli.h"
+
+static uint64_t
+mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+void
+cli_init(cli *c, const char *prog)
+{
+	memset(c, 0, sizeof(*c));
+	c->prog = prog;
+	c->family = AF_UNSPEC;
+	c->t0 = mono_ns();
+}
+
+double
+cli_elapsed(const cli *c)
+{
+	return (double)(mono_ns() - c->t0) / 1e9;
+}
+
+int
+cli_common_opt(cli *c, int ch, const char *arg)
+{
+	dn_error e;
+
+	switch (ch) {
+	case '4':
+		c->family = AF_INET;
+		return 1;
+	case '6':
+		c->family = AF_INET6;
+		return 1;
+	case 'I':
+		c->scope = arg;
+		return 1;
+	case 'q':
+		c->quiet = 1;
+		return 1;
+	case 'v':
+		c->verbose = 1;
+		return 1;
+	case 'w':
+		if (cli_parse_seconds(arg, "-w", &c->timeout_ns, &e) == -1) {
+			cli_fail(c, &e);
+			return -1;
+		}
+		return 1;
+	case CLI_OPT_JSON:
+		c->json = 1;
+		return 1;
+	}
+	return 0;
+}
+
+void
+cli_trace(const cli *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!c->verbose || c->json)
+		return;
+	fprintf(stderr, "%s: +%.3fs ", c->prog, cli_elapsed(c));
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void
+cli_warn(const cli *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (c->quiet)
+		return;
+	fprintf(stderr, "%s: ", c->prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int
+cli_fail(const cli *c, const dn_error *err)
+{
+	int ex = dn_err_sysexit(err->code);
+	const char *msg = err->msg[0] ? err->msg : dn_strerror(err->code);
+	cli_json j;
+
+	if (ex == 0)
+		ex = EX_IOERR_;
+	if (c->json) {
+		cli_json_begin(c, &j, "error");
+		cli_json_str(&j, "code", dn_err_name(err->code));
+		cli_json_int(&j, "exit", ex);
+		cli_json_str(&j, "message", msg);
+		cli_json_end(c, &j);
+	} else if (!c->quiet)
+		fprintf(stderr, "%s: %s\n", c->prog, msg);
+	return ex;
+}
+
+int
+cli_usage_fail(const cli *c, const char *fmt, ...)
+{
+	dn_error e;
+	va_list ap;
+
+	e.code = DN_EINVAL;
+	e.os_errno = 0;
+	va_start(ap, fmt);
+	vsnprintf(e.msg, sizeof(e.msg), fmt, ap);
+	va_end(ap);
+	return cli_fail(c, &e);
+}
+
+/* --- JSON ------------------------------------------------------------ */
+
+static void
+jputc(cli_json *j, char ch)
+{
+	if (j->len + 1 < sizeof(j->buf))
+		j->buf[j->len++] = ch;
+	j->buf[j->len] = '\0';
+}
+
+static void
+jputs(cli_json *j, const char *s)
+{
+	while (*s)
+		jputc(j, *s++);
+}
+
+static void
+jstring(cli_json *j, const char *s)
+{
+	char esc[8];
+
+	jputc(j, '"');
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '"' || ch == '\\') {
+			jputc(j, '\\');
+			jputc(j, (char)ch);
+		} else if (ch == '\n')
+			jputs(j, "\\n");
+		else if (ch == '\t')
+			jputs(j, "\\t");
+		else if (ch < 0x20) {
+			snprintf(esc, sizeof(esc), "\\u%04x", ch);
+			jputs(j, esc);
+		} else
+			jputc(j, (char)ch);
+	}
+	jputc(j, '"');
+}
+
+static void
+jkey(cli_json *j, const char *key)
+{
+	if (j->len > 1 && j->buf[j->len - 1] != '{' && j->buf[j->len - 1] != '[')
+		jputc(j, ',');
+	jstring(j, key);
+	jputc(j, ':');
+}
+
+void
+cli_json_begin(const cli *c, cli_json *j, const char *event)
+{
+	char t[32];
+
+	j->len = 0;
+	j->buf[0] = '\0';
+	jputc(j, '{');
+	jkey(j, "event");
+	jstring(j, event);
+	snprintf(t, sizeof(t), "%.3f", cli_elapsed(c));
+	jkey(j, "time");
+	jputs(j, t);
+}
+
+void
+cli_json_str(cli_json *j, const char *key, const char *val)
+{
+	jkey(j, key);
+	jstring(j, val);
+}
+
+void
+cli_json_addr(cli_json *j, const char *key, const dn_addr *a)
+{
+	char buf[DN_ADDR_STRLEN];
+
+	cli_json_str(j, key, dn_addr_format(a, buf, sizeof(buf)));
+}
+
+void
+cli_json_uint(cli_json *j, const char *key, uint64_t val)
+{
+	char t[32];
+
+	snprintf(t, sizeof(t), "%llu", (unsigned long long)val);
+	jkey(j, key);
+	jputs(j, t);
+}
+
+void
+cli_json_int(cli_json *j, const char *key, long long val)
+{
+	char t[32];
+
+	snprintf(t, sizeof(t), "%lld", val);
+	jkey(j, key);
+	jputs(j, t);
+}
+
+void
+cli_json_bool(cli_json *j, const char *key, int val)
+{
+	jkey(j, key);
+	jputs(j, val < 0 ? "null" : val ? "true" : "false");
+}
+
+void
+cli_json_array_begin(cli_json *j, const char *key)
+{
+	jkey(j, key);
+	jputc(j, '[');
+}
+
+void
+cli_json_array_str(cli_json *j, const char *val)
+{
+	if (j->buf[j->len - 1] != '[')
+		jputc(j, ',');
+	jstring(j, val);
+}
+
+void
+cli_json_array_end(cli_json *j)
+{
+	jputc(j, ']');
+}
+
+void
+cli_json_end(const cli *c, cli_json *j)
+{
+	jputc(j, '}');
+	fprintf(stderr, "%s\n", j->buf);
+}
+
+/* --- the connect trace ----------------------------------------------- */
+
+static const char *
+family_name(int family)
+{
+	return family == AF_INET6 ? "ipv6" : "ipv4";
+}
+
+void
+cli_connect_trace(const dn_trace_event *ev, void *arg)
+{
+	const cli *c = arg;
+	char a[DN_ADDR_STRLEN], l[DN_ADDR_STRLEN], list[1024];
+	cli_json j;
+	size_t i;
+
+	if (!c->verbose && !c->json)
+		return;
+	if (c->json) {
+		static const char *names[] = { "resolving", "resolved",
+		    "connecting", "attempt_failed", "connected" };
+
+		cli_json_begin(c, &j, names[ev->kind]);
+		switch (ev->kind) {
+		case DN_TRACE_RESOLVING:
+		case DN_TRACE_RESOLVED:
+			cli_json_str(&j, "host", ev->host);
+			cli_json_str(&j, "family", family_name(ev->family));
+			if (ev->kind == DN_TRACE_RESOLVING)
+				break;
+			if (ev->err != NULL) {
+				cli_json_str(&j, "code", dn_err_name(ev->err->code));
+				cli_json_str(&j, "message", ev->err->msg);
+				break;
+			}
+			cli_json_array_begin(&j, "addresses");
+			for (i = 0; i < ev->naddrs; i++)
+				cli_json_array_str(&j, dn_addr_format_host(
+				    &ev->addrs[i], a, sizeof(a)));
+			cli_json_array_end(&j);
+			break;
+		case DN_TRACE_CONNECTING:
+			cli_json_addr(&j, "address", ev->addr);
+			if (ev->local != NULL)
+				cli_json_addr(&j, "bind", ev->local);
+			break;
+		case DN_TRACE_ATTEMPT_FAILED:
+			cli_json_addr(&j, "address", ev->addr);
+			cli_json_str(&j, "code", dn_err_name(ev->err->code));
+			cli_json_str(&j, "message", ev->err->msg);
+			break;
+		case DN_TRACE_CONNECTED:
+			cli_json_addr(&j, "local", ev->local);
+			cli_json_addr(&j, "peer", ev->addr);
+			break;
+		}
+		cli_json_end(c, &j);
+		return;
+	}
+	switch (ev->kind) {
+	case DN_TRACE_RESOLVING:
+		cli_trace(c, "resolving %s (%s)", ev->host,
+		    ev->family == AF_INET6 ? "IPv6" : "IPv4");
+		break;
+	case DN_TRACE_RESOLVED:
+		if (ev->err != NULL) {
+			cli_trace(c, "resolving %s failed: %s", ev->host,
+			    ev->err->msg);
+			break;
+		}
+		list[0] = '\0';
+		for (i = 0; i < ev->naddrs; i++) {
+			if (i > 0)
+				strlcat(list, ", ", sizeof(list));
+			strlcat(list, dn_addr_format_host(&ev->addrs[i], a,
+			    sizeof(a)), sizeof(list));
+		}
+		cli_trace(c, "resolved %s: %s", ev->host, list);
+		break;
+	case DN_TRACE_CONNECTING:
+		if (ev->local != NULL)
+			cli_trace(c, "connecting to %s from %s",
+			    dn_addr_format(ev->addr, a, sizeof(a)),
+			    dn_addr_format(ev->local, l, sizeof(l)));
+		else
+			cli_trace(c, "connecting to %s",
+			    dn_addr_format(ev->addr, a, sizeof(a)));
+		break;
+	case DN_TRACE_ATTEMPT_FAILED:
+		cli_trace(c, "attempt %s failed: %s",
+		    dn_addr_format(ev->addr, a, sizeof(a)), ev->err->msg);
+		break;
+	case DN_TRACE_CONNECTED:
+		cli_trace(c, "connected %s -> %s",
+		    dn_addr_format(ev->local, l, sizeof(l)),
+		    dn_addr_format(ev->addr, a, sizeof(a)));
+		break;
+	}
+}
+
+/* --- numbers --------------------------------------------------------- */
+
+static int
+set_err(dn_error *err, dn_err code, const char *fmt, ...)
+{
+	va_list ap;
+
+	err->code = code;
+	err->os_errno = 0;
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int
+cli_parse_seconds(const char *s, const char *what, uint64_t *ns, dn_error *err)
+{
+	char *end;
+	double v;
+
+	if (*s == '\0' || *s == '-' || *s == '+' || *s == ' ')
+		return set_err(err, DN_EINVAL, "%s: '%s' is not a number of "
+		    "seconds: give e.g. 2 or 0.5", what, s);
+	errno = 0;
+	v = strtod(s, &end);
+	if (*end != '\0' || errno != 0 || !isfinite(v))
+		return set_err(err, DN_EINVAL, "%s: '%s' is not a number of "
+		    "seconds: give e.g. 2 or 0.5", what, s);
+	if (v < 0.001 || v > 86400)
+		return set_err(err, DN_ERANGE, "%s: %s seconds is out of range: "
+		    "give 0.001 to 86400", what, s);
+	*ns = (uint64_t)(v * 1e9 + 0.5);
+	return 0;
+}
+
+long long
+cli_parse_num(const char *s, const char *what, long long min, long long max,
+    dn_error *err, int *okp)
+{
+	const char *errstr;
+	long long v;
+
+	v = strtonum(s, min, max, &errstr);
+	if (errstr != NULL) {
+		*okp = 0;
+		set_err(err, errstr[0] == 'i' ? DN_EINVAL : DN_ERANGE,
+		    "%s: '%s' is %s: give %lld to %lld", what, s, errstr, min,
+		    max);
+		return 0;
+	}
+	*okp = 1;
+	return v;
+}
+
+int
+cli_parse_port(const char *s, int allow_zero, uint16_t *port, dn_error *err)
+{
+	const char *errstr;
+	struct servent *se;
+	long long v;
+	size_t i;
+	int digits = *s != '\0';
+
+	for (i = 0; s[i]; i++)
+		if (s[i] < '0' || s[i] > '9')
+			digits = 0;
+	if (digits) {
+		v = strtonum(s, allow_zero ? 0 : 1, 65535, &errstr);
+		if (errstr != NULL)
+			return set_err(err, DN_ERANGE, "port %s is out of range: "
+			    "give %d to 65535", s, allow_zero ? 0 : 1);
+		*port = (uint16_t)v;
+		return 0;
+	}
+	if (*s == '\0')
+		return set_err(err, DN_ESYNTAX, "the port is empty: give a "
+		    "number from 1 to 65535 or a service name");
+	/* /etc/services through NSS: a local file, not the network. */
+	se = getservbyname(s, "tcp");
+	if (se == NULL)
+		return set_err(err, DN_ESYNTAX, "port '%s' is neither a number "
+		    "nor a service in /etc/services", s);
+	*port = ntohs((uint16_t)se->s_port);
+	return 0;
+}
+
+int
+cli_parse_flowlabel(const char *s, uint32_t *label, dn_error *err)
+{
+	unsigned long long v;
+	char *end;
+
+	if (*s == '\0' || *s == '-' || *s == '+' || *s == ' ')
+		return set_err(err, DN_EINVAL, "--flow-label: '%s' is not a "
+		    "number: give 0 to 0xfffff", s);
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (*end != '\0' || errno != 0)
+		return set_err(err, DN_EINVAL, "--flow-label: '%s' is not a "
+		    "number: give 0 to 0xfffff", s);
+	if (v > 0xfffff)
+		return set_err(err, DN_ERANGE, "--flow-label: %s is over 20 "
+		    "bits: give 0 to 0xfffff", s);
+	*label = (uint32_t)v;
+	return 0;
+}
+
+void
+cli_version(const cli *c)
+{
+	printf("%s (dualnet) %s\n", c->prog, dn_version());
+}
+
+void
+cli_signals_default(void)
+{
+	signal(SIGPIPE, SIG_IGN);
+}

@@ -1,0 +1,506 @@
+/*
+ * dnlisten - TCP server: listen on [ADDR] PORT or a description, then relay
+ * stdin/stdout (nc -l style) or run a command per connection (-e).
+ */
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+enum {
+	OPT_BACKLOG = CLI_OPT_FIRST_PRIVATE,
+	OPT_DUAL_STACK,
+	OPT_ONCE,
+	OPT_V6ONLY
+};
+
+typedef struct child {
+	struct child *next;
+	pid_t pid;
+	char peer[DN_ADDR_STRLEN];
+} child;
+
+typedef struct srv {
+	cli c;
+	dn_reactor *r;
+	dn_listener *l;
+	dn_timer *wait_timer;	/* -w: until the first connection */
+	dn_signal *sigs[3];
+	const char *cmd;	/* -e */
+	int keep;		/* -k */
+	int once;		/* --once */
+	child *children;
+	int rv;
+} srv;
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: dnlisten [-46hkqv] [-e CMD] [-I IFACE] [-w SEC] "
+	    "[--backlog N] [--once]\n"
+	    "                [--v6only | --dual-stack] [--json] [ADDR] PORT\n"
+	    "       dnlisten [options] ADDR:PORT\n"
+	    "       dnlisten [options] DESCRIPTION\n"
+	    "       dnlisten --version\n"
+	    "\n"
+	    "  -4, -6         IPv4 or IPv6 only; default ADDR 0.0.0.0 or ::\n"
+	    "  -e CMD         run CMD with /bin/sh -c per connection, socket as stdin/stdout\n"
+	    "  -I IFACE       scope for a link-local ADDR given without one\n"
+	    "  -k             keep accepting after a connection ends\n"
+	    "  -q             quiet: no 'listening on' line, no error messages\n"
+	    "  -v             trace connections on stderr with times since start\n"
+	    "  -w SEC         give up if no connection arrives within SEC seconds\n"
+	    "  --backlog N    listen backlog (1..65535)\n"
+	    "  --dual-stack   on an IPv6 wildcard, accept IPv4 too\n"
+	    "  --json         events as JSON lines on stderr\n"
+	    "  --once         one connection, then exit with its status\n"
+	    "  --v6only       on an IPv6 wildcard, IPv6 only\n"
+	    "  -h, --help     this help\n"
+	    "  --version      print the version\n");
+}
+
+static void
+finish(srv *sv, int rv)
+{
+	sv->rv = rv;
+	dn_reactor_stop(sv->r);
+}
+
+static void
+report_closed(srv *sv, const char *peer, const dn_relay_stats *st)
+{
+	cli_json j;
+
+	if (sv->c.json) {
+		cli_json_begin(&sv->c, &j, "closed");
+		cli_json_str(&j, "peer", peer);
+		cli_json_uint(&j, "bytes_sent", st->bytes_out);
+		cli_json_uint(&j, "bytes_received", st->bytes_in);
+		cli_json_end(&sv->c, &j);
+	} else
+		cli_trace(&sv->c, "closed %s: sent %llu bytes, received %llu "
+		    "bytes", peer, (unsigned long long)st->bytes_out,
+		    (unsigned long long)st->bytes_in);
+}
+
+typedef struct relay_ctx {
+	srv *sv;
+	char peer[DN_ADDR_STRLEN];
+} relay_ctx;
+
+static void
+relay_done(dn_relay *rl, const dn_relay_stats *st, const dn_error *err,
+    void *arg)
+{
+	relay_ctx *rc = arg;
+	srv *sv = rc->sv;
+	dn_error e;
+	int rv = 0;
+
+	report_closed(sv, rc->peer, st);
+	free(rc);
+	if (err != NULL)
+		rv = cli_fail(&sv->c, err);
+	if (sv->keep && !sv->once) {
+		if (dn_listener_pause(sv->l, 0, &e) == -1)
+			finish(sv, cli_fail(&sv->c, &e));
+		return;
+	}
+	finish(sv, rv);
+}
+
+static void
+set_env(const char *prefix, const dn_addr *a)
+{
+	char name[32], buf[DN_ADDR_STRLEN], port[8];
+
+	setenv(prefix, dn_addr_format(a, buf, sizeof(buf)), 1);
+	snprintf(name, sizeof(name), "%s_ADDR", prefix);
+	setenv(name, dn_addr_format_host(a, buf, sizeof(buf)), 1);
+	snprintf(name, sizeof(name), "%s_PORT", prefix);
+	snprintf(port, sizeof(port), "%u", dn_addr_port(a));
+	setenv(name, port, 1);
+}
+
+/* Runs sv->cmd with the connection as stdin and stdout. */
+static int
+spawn(srv *sv, dn_stream *s, const char *peer)
+{
+	char scope[DN_ADDR_STRLEN];
+	const dn_addr *pa = dn_stream_peer(s), *la = dn_stream_local(s);
+	sigset_t none;
+	child *ch;
+	pid_t pid;
+	int fd, fl;
+
+	if ((ch = calloc(1, sizeof(*ch))) == NULL)
+		return -1;
+	/* Formatted before fork: the child only copies strings. */
+	dn_addr_format_scope(pa, scope, sizeof(scope));
+	pid = fork();
+	if (pid == -1) {
+		free(ch);
+		return -1;
+	}
+	if (pid == 0) {
+		fd = dn_stream_fd(s);
+		/* The reactor blocks signals for signalfd and we ignore
+		 * SIGPIPE; both would be inherited across exec. */
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		signal(SIGPIPE, SIG_DFL);
+		/* accept4() made it non-blocking; ordinary programs want a
+		 * blocking stdin/stdout. */
+		if ((fl = fcntl(fd, F_GETFL)) != -1)
+			fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+		if (dup2(fd, STDIN_FILENO) == -1 ||
+		    dup2(fd, STDOUT_FILENO) == -1)
+			_exit(126);
+		if (fd > STDOUT_FILENO)
+			close(fd);
+		set_env("DN_PEER", pa);
+		setenv("DN_PEER_SCOPE", scope, 1);
+		set_env("DN_LOCAL", la);
+		execl("/bin/sh", "sh", "-c", sv->cmd, (char *)NULL);
+		_exit(127);
+	}
+	ch->pid = pid;
+	strlcpy(ch->peer, peer, sizeof(ch->peer));
+	ch->next = sv->children;
+	sv->children = ch;
+	dn_stream_close(s);
+	return 0;
+}
+
+static void
+accepted(dn_listener *l, dn_stream *s, void *arg)
+{
+	srv *sv = arg;
+	char peer[DN_ADDR_STRLEN], local[DN_ADDR_STRLEN];
+	relay_ctx *rc;
+	cli_json j;
+	dn_error e;
+
+	dn_timer_cancel(sv->wait_timer);
+	sv->wait_timer = NULL;
+	dn_addr_format(dn_stream_peer(s), peer, sizeof(peer));
+	dn_addr_format(dn_stream_local(s), local, sizeof(local));
+	if (sv->c.json) {
+		cli_json_begin(&sv->c, &j, "accepted");
+		cli_json_str(&j, "local", local);
+		cli_json_str(&j, "peer", peer);
+		cli_json_end(&sv->c, &j);
+	} else
+		cli_trace(&sv->c, "connection from %s to %s", peer, local);
+
+	/* nc -l: without -k the listening socket goes once one is taken. */
+	if (!sv->keep || sv->once) {
+		dn_listener_close(sv->l);
+		sv->l = NULL;
+	}
+	if (sv->cmd != NULL) {
+		if (spawn(sv, s, peer) == -1) {
+			cli_warn(&sv->c, "cannot run '%s' for %s: %s", sv->cmd,
+			    peer, strerror(errno));
+			dn_stream_close(s);
+			finish(sv, EX_OSERR_);
+		}
+		return;
+	}
+	if ((rc = calloc(1, sizeof(*rc))) == NULL) {
+		dn_stream_close(s);
+		finish(sv, EX_OSERR_);
+		return;
+	}
+	rc->sv = sv;
+	strlcpy(rc->peer, peer, sizeof(rc->peer));
+	/* nc -k serves one connection at a time; the next waits in the
+	 * backlog until this one ends. */
+	if (sv->l != NULL && dn_listener_pause(sv->l, 1, &e) == -1) {
+		free(rc);
+		dn_stream_close(s);
+		finish(sv, cli_fail(&sv->c, &e));
+		return;
+	}
+	if (dn_relay_start(sv->r, s, STDIN_FILENO, STDOUT_FILENO, 0,
+	    relay_done, rc, &e) == NULL) {
+		free(rc);
+		finish(sv, cli_fail(&sv->c, &e));
+	}
+}
+
+static void
+reap(srv *sv)
+{
+	child **pp, *ch;
+	cli_json j;
+	pid_t pid;
+	int status, code;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		for (pp = &sv->children; *pp != NULL; pp = &(*pp)->next)
+			if ((*pp)->pid == pid)
+				break;
+		if ((ch = *pp) == NULL)
+			continue;
+		*pp = ch->next;
+		code = WIFEXITED(status) ? WEXITSTATUS(status) :
+		    128 + WTERMSIG(status);
+		if (sv->c.json) {
+			cli_json_begin(&sv->c, &j, "exited");
+			cli_json_str(&j, "peer", ch->peer);
+			cli_json_int(&j, "status", code);
+			cli_json_end(&sv->c, &j);
+		} else if (WIFEXITED(status))
+			cli_trace(&sv->c, "command for %s exited with status %d",
+			    ch->peer, code);
+		else
+			cli_trace(&sv->c, "command for %s killed by signal %d",
+			    ch->peer, WTERMSIG(status));
+		free(ch);
+		if (!sv->keep || sv->once)
+			finish(sv, sv->once ? code : 0);
+	}
+}
+
+static void
+on_signal(dn_signal *sg, int signo, void *arg)
+{
+	srv *sv = arg;
+	child *ch;
+
+	if (signo == SIGCHLD) {
+		reap(sv);
+		return;
+	}
+	/* SIGINT/SIGTERM: close everything and exit 0 (DESIGN.md). */
+	for (ch = sv->children; ch != NULL; ch = ch->next)
+		kill(ch->pid, SIGTERM);
+	cli_trace(&sv->c, "%s: closing", strsignal(signo));
+	finish(sv, 0);
+}
+
+static void
+wait_expired(dn_timer *t, int cancelled, void *arg)
+{
+	srv *sv = arg;
+	dn_error e;
+
+	if (cancelled)
+		return;
+	sv->wait_timer = NULL;
+	e.code = DN_ETIMEDOUT;
+	e.os_errno = 0;
+	snprintf(e.msg, sizeof(e.msg), "no connection arrived within %.3fs "
+	    "(-w)", (double)sv->c.timeout_ns / 1e9);
+	finish(sv, cli_fail(&sv->c, &e));
+}
+
+static void
+report_listening(srv *sv)
+{
+	const dn_addr *a = dn_listener_addr(sv->l);
+	char buf[DN_ADDR_STRLEN];
+	const char *mode = "";
+	int v6only = dn_listener_v6only(sv->l);
+	cli_json j;
+
+	dn_addr_format(a, buf, sizeof(buf));
+	if (sv->c.json) {
+		cli_json_begin(&sv->c, &j, "listening");
+		cli_json_str(&j, "address", buf);
+		cli_json_bool(&j, "v6only", v6only);
+		cli_json_end(&sv->c, &j);
+		return;
+	}
+	if (dn_addr_family(a) == AF_INET6 && dn_addr_is_unspecified(a))
+		mode = v6only ? " (v6only)" : " (dual-stack)";
+	cli_warn(&sv->c, "listening on %s%s", buf, mode);
+}
+
+/* "PORT" alone: digits or a service name, no address characters. */
+static int
+is_port_only(const char *s)
+{
+	return strpbrk(s, ":.,[]%") == NULL;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "backlog", required_argument, NULL, OPT_BACKLOG },
+		{ "dual-stack", no_argument, NULL, OPT_DUAL_STACK },
+		{ "json", no_argument, NULL, CLI_OPT_JSON },
+		{ "once", no_argument, NULL, OPT_ONCE },
+		{ "v6only", no_argument, NULL, OPT_V6ONLY },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, CLI_OPT_VERSION },
+		{ NULL, 0, NULL, 0 }
+	};
+	static const int signos[] = { SIGINT, SIGTERM, SIGCHLD };
+	dn_endpoint_defaults defs;
+	dn_server_endpoint *ep = NULL;
+	dn_listen_opts lo;
+	dn_addr_hints hints;
+	dn_addr local;
+	const char *addr_text = NULL, *port_text = NULL;
+	int ch, rc, ok, v6only = -1, backlog = 0;
+	uint16_t port;
+	size_t i;
+	dn_error e;
+	srv sv;
+
+	memset(&sv, 0, sizeof(sv));
+	cli_init(&sv.c, "dnlisten");
+	cli_signals_default();
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":46e:hI:kqvw:", longopts,
+	    NULL)) != -1) {
+		if ((rc = cli_common_opt(&sv.c, ch, optarg)) == -1)
+			return EX_USAGE_;
+		if (rc == 1)
+			continue;
+		switch (ch) {
+		case 'e':
+			sv.cmd = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'k':
+			sv.keep = 1;
+			break;
+		case OPT_BACKLOG:
+			backlog = (int)cli_parse_num(optarg, "--backlog", 1,
+			    65535, &e, &ok);
+			if (!ok)
+				return cli_fail(&sv.c, &e);
+			break;
+		case OPT_DUAL_STACK:
+			if (v6only == 1)
+				return cli_usage_fail(&sv.c, "--dual-stack and "
+				    "--v6only contradict each other: give one");
+			v6only = 0;
+			break;
+		case OPT_ONCE:
+			sv.once = 1;
+			break;
+		case OPT_V6ONLY:
+			if (v6only == 0)
+				return cli_usage_fail(&sv.c, "--dual-stack and "
+				    "--v6only contradict each other: give one");
+			v6only = 1;
+			break;
+		case CLI_OPT_VERSION:
+			cli_version(&sv.c);
+			return 0;
+		case ':':
+			return cli_usage_fail(&sv.c, "option %s needs a value: "
+			    "see dnlisten -h", argv[optind - 1]);
+		default:
+			return cli_usage_fail(&sv.c, "unknown option %s: see "
+			    "dnlisten -h", argv[optind - 1]);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (sv.once && sv.keep)
+		return cli_usage_fail(&sv.c, "--once and -k contradict each "
+		    "other: give one");
+	if (argc < 1 || argc > 2)
+		return cli_usage_fail(&sv.c, "%s: give [ADDR] PORT, ADDR:PORT "
+		    "or a description (see dnlisten -h)",
+		    argc < 1 ? "missing port" : "too many arguments");
+
+	memset(&defs, 0, sizeof(defs));
+	defs.default_scope = sv.c.scope;
+	defs.family = sv.c.family;
+	defs.v6only = v6only;
+	defs.backlog = backlog;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.family = sv.c.family;
+	hints.default_scope = sv.c.scope;
+	hints.what = "listen address";
+	if (argc == 1 && dn_desc_is_description(argv[0])) {
+		if ((ep = dn_server_endpoint_parse(argv[0], &defs, &e)) == NULL)
+			return cli_fail(&sv.c, &e);
+	} else {
+		if (argc == 2) {
+			addr_text = argv[0];
+			port_text = argv[1];
+		} else if (is_port_only(argv[0]))
+			port_text = argv[0];
+		else
+			addr_text = argv[0];
+		if (addr_text == NULL)
+			addr_text = sv.c.family == AF_INET6 ? "::" : "0.0.0.0";
+		hints.flags = port_text != NULL ? DN_ADDR_PORT_NONE :
+		    DN_ADDR_PORT_REQUIRED;
+		if (dn_addr_parse(&local, addr_text, &hints, &e) == -1) {
+			if (e.code == DN_ENOTLITERAL)
+				return cli_usage_fail(&sv.c, "listen address %s "
+				    "is not an address literal: give e.g. "
+				    "0.0.0.0, :: or fe80::1%%eth0", addr_text);
+			return cli_fail(&sv.c, &e);
+		}
+		if (port_text != NULL) {
+			if (cli_parse_port(port_text, 1, &port, &e) == -1)
+				return cli_fail(&sv.c, &e);
+			dn_addr_set_port(&local, port);
+		}
+	}
+
+	if ((sv.r = dn_reactor_new(&e)) == NULL)
+		return cli_fail(&sv.c, &e);
+	if (ep != NULL)
+		sv.l = dn_server_endpoint_listen(sv.r, ep, accepted, &sv, &e);
+	else {
+		lo.backlog = backlog;
+		lo.v6only = v6only;
+		sv.l = dn_tcp_listen_addr(sv.r, &local, &lo, accepted, &sv, &e);
+	}
+	if (sv.l == NULL) {
+		sv.rv = cli_fail(&sv.c, &e);
+		goto done;
+	}
+	report_listening(&sv);
+	for (i = 0; i < CLI_ARRLEN(signos); i++) {
+		sv.sigs[i] = dn_signal_new(sv.r, signos[i], on_signal, &sv, &e);
+		if (sv.sigs[i] == NULL) {
+			sv.rv = cli_fail(&sv.c, &e);
+			goto done;
+		}
+	}
+	if (sv.c.timeout_ns != 0)
+		sv.wait_timer = dn_timer_start(sv.r, sv.c.timeout_ns,
+		    wait_expired, &sv);
+	if (dn_reactor_run(sv.r, &e) == -1)
+		sv.rv = cli_fail(&sv.c, &e);
+done:
+	dn_listener_close(sv.l);
+	for (i = 0; i < CLI_ARRLEN(signos); i++)
+		dn_signal_free(sv.sigs[i]);
+	dn_reactor_free(sv.r);
+	dn_server_endpoint_free(ep);
+	while (sv.children != NULL) {
+		child *next = sv.children->next;
+
+		free(sv.children);
+		sv.children = next;
+	}
+	return sv.rv;
+}
