@@ -272,9 +272,36 @@ typedef struct dn_stream dn_stream;
 typedef struct dn_listener dn_listener;
 typedef struct dn_connect_req dn_connect_req;
 
+/*
+ * Trace events: what a connect operation decided and when, for -v and
+ * --json. Pointers are valid during the call only.
+ */
+typedef enum dn_trace_kind {
+	DN_TRACE_RESOLVING,	 /* host, family */
+	DN_TRACE_RESOLVED,	 /* host, family, addrs/naddrs, or err */
+	DN_TRACE_CONNECTING,	 /* addr (destination), local (bind or NULL) */
+	DN_TRACE_ATTEMPT_FAILED, /* addr, err */
+	DN_TRACE_CONNECTED	 /* addr (peer), local */
+} dn_trace_kind;
+
+typedef struct dn_trace_event {
+	dn_trace_kind kind;
+	const char *host;
+	int family;
+	const dn_addr *addrs;
+	size_t naddrs;
+	const dn_addr *addr;
+	const dn_addr *local;
+	const dn_error *err;
+} dn_trace_event;
+
+typedef void (*dn_trace_cb)(const dn_trace_event *ev, void *arg);
+
 typedef struct dn_connect_opts {
 	const dn_addr *bind;	/* NULL, or the local 4-tuple to bind */
 	uint64_t timeout_ns;	/* 0: none */
+	dn_trace_cb trace;	/* NULL, or called for each decision */
+	void *trace_arg;
 } dn_connect_opts;
 
 /* Exactly one call: s is the connected stream (yours to close) or NULL
@@ -324,6 +351,9 @@ DN_EXPORT const dn_addr *dn_listener_addr(const dn_listener *l);
  * IPv4 listeners: -1. */
 DN_EXPORT int dn_listener_v6only(const dn_listener *l);
 DN_EXPORT int dn_listener_fd(const dn_listener *l);
+/* Stops (paused=1) or resumes (0) accepting; connections wait in the
+ * backlog meanwhile (nc -k serves one at a time). */
+DN_EXPORT int dn_listener_pause(dn_listener *l, int paused, dn_error *err);
 /* Stops accepting at once; deferred free. NULL is fine. */
 DN_EXPORT void dn_listener_close(dn_listener *l);
 
@@ -417,7 +447,18 @@ typedef struct dn_endpoint_defaults {
 	int family;			/* AF_UNSPEC, AF_INET, AF_INET6 */
 	int v6only;			/* servers: -1 system, 0, 1 */
 	int backlog;
+	dn_trace_cb trace;		/* clients: see dn_connect_opts */
+	void *trace_arg;
 } dn_endpoint_defaults;
+
+/*
+ * The client endpoint for HOST PORT arguments: host is a literal or a name;
+ * family AF_INET resolves names to IPv4 only (tcp:), AF_INET6 to IPv6 only
+ * (tcp6:); AF_UNSPEC means AF_INET for names (plan point 5).
+ */
+DN_EXPORT dn_client_endpoint *dn_client_endpoint_new_tcp(const char *host,
+    uint16_t port, uint32_t flowinfo, int family,
+    const dn_endpoint_defaults *defs, dn_error *err);
 
 /* tcp:host=H:port=P[:timeout=S][:bindAddress=A], tcp6:... */
 DN_EXPORT dn_client_endpoint *dn_client_endpoint_parse(const char *text,

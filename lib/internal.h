@@ -49,4 +49,15 @@ void dn__handle_remove(dn_reactor *r, dn__handle *h);
 
 /* --- section: endpoint.c --- */
 
+/*
+ * connectTCP to a host name resolved for one family only (AF_INET: plan
+ * point 5; AF_INET6: tcp6: and -6), trying each address in turn, with the
+ * completion rules of dn_tcp_connect(); a literal host works as there.
+ * flowinfo (host order, 0: none) goes on every IPv6 address tried.
+ * Implemented in tcp.c; dn_tcp_connect() is this with AF_INET.
+ */
+dn_connect_req *dn__tcp_connect_family(dn_reactor *r, const char *host,
+    uint16_t port, int family, uint32_t flowinfo, const char *default_scope,
+    const dn_connect_opts *opts, dn_connect_cb cb, void *arg);
+
 #endif /* DN_INTERNAL_H */

@@ -1,0 +1,817 @@
+/*
+ * endpoint.c - endpoint descriptions in Twisted's TYPE:ARG:KEY=VALUE syntax
+ * and the tcp:/tcp6: client and server endpoints built from them.
+ */
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bsd/string.h>
+
+#include "internal.h"
+
+/* How much of a description an error message quotes. */
+#define QUOTE_MAX 120
+
+/* --- descriptions ---------------------------------------------------- */
+
+struct dn_desc_kv {
+	const char *key;
+	const char *val;
+};
+
+struct dn_desc {
+	char *buf;		/* the unescaped text: every field points here */
+	const char *type;
+	const char **args;
+	size_t nargs;
+	struct dn_desc_kv *kv;
+	size_t nkv;
+};
+
+/*
+ * One field is complete: the first names the type, then "KEY=VALUE" or a
+ * positional argument. eq points at the value when the field had an
+ * unescaped '='.
+ */
+static int
+desc_add_field(dn_desc *d, const char *text, const char *field,
+    const char *eq, dn_error *err)
+{
+	size_t i;
+
+	if (d->type == NULL) {
+		if (eq != NULL)
+			return dn__err(err, DN_ESYNTAX, 0, "description '%.*s' "
+			    "must start with a type such as tcp:, not "
+			    "'%s=%s'", QUOTE_MAX, text, field, eq);
+		if (*field == '\0')
+			return dn__err(err, DN_ESYNTAX, 0, "description '%.*s' "
+			    "has an empty type: start it with tcp: or tcp6:",
+			    QUOTE_MAX, text);
+		d->type = field;
+		return 0;
+	}
+	if (eq == NULL) {
+		d->args[d->nargs++] = field;
+		return 0;
+	}
+	if (*field == '\0')
+		return dn__err(err, DN_ESYNTAX, 0, "description '%.*s' has an "
+		    "empty key before '=%s': write KEY=VALUE", QUOTE_MAX, text,
+		    eq);
+	for (i = 0; i < d->nkv; i++)
+		if (strcmp(d->kv[i].key, field) == 0)
+			return dn__err(err, DN_ESYNTAX, 0, "key '%s' appears "
+			    "twice in %s: description: give it once", field,
+			    d->type);
+	d->kv[d->nkv].key = field;
+	d->kv[d->nkv].val = eq;
+	d->nkv++;
+	return 0;
+}
+
+dn_desc *
+dn_desc_parse(const char *text, dn_error *err)
+{
+	dn_desc *d = NULL, *ret = NULL;
+	const char *p;
+	char *w, *field, *eq;
+	size_t nfields = 1;
+
+	if (text == NULL) {
+		dn__err(err, DN_EINVAL, 0, "no description given: write e.g. "
+		    "tcp:host=H:port=P");
+		goto done;
+	}
+	/* An upper bound: escaped colons count too. */
+	for (p = text; *p != '\0'; p++)
+		if (*p == ':')
+			nfields++;
+	if ((d = calloc(1, sizeof(*d))) == NULL ||
+	    (d->buf = malloc(strlen(text) + 1)) == NULL ||
+	    (d->args = calloc(nfields, sizeof(*d->args))) == NULL ||
+	    (d->kv = calloc(nfields, sizeof(*d->kv))) == NULL) {
+		dn__err(err, DN_ENOMEM, ENOMEM, "out of memory parsing a "
+		    "description");
+		goto done;
+	}
+
+	/*
+	 * Twisted's _tokenize: a backslash takes the next character as it
+	 * is; ':' ends a field; the first unescaped '=' of a field splits
+	 * KEY from VALUE and later ones are part of the value. The unescaped
+	 * text is never longer than the input, so one buffer holds it.
+	 */
+	w = field = d->buf;
+	eq = NULL;
+	for (p = text;; p++) {
+		if (*p == '\\') {
+			if (p[1] == '\0') {
+				dn__err(err, DN_ESYNTAX, 0, "description '%.*s' "
+				    "ends in a lone backslash: write \\\\ for "
+				    "a backslash", QUOTE_MAX, text);
+				goto done;
+			}
+			*w++ = *++p;
+		} else if (*p == '=' && eq == NULL) {
+			*w++ = '\0';
+			eq = w;
+		} else if (*p == ':' || *p == '\0') {
+			*w++ = '\0';
+			if (desc_add_field(d, text, field, eq, err) == -1)
+				goto done;
+			if (*p == '\0')
+				break;
+			field = w;
+			eq = NULL;
+		} else
+			*w++ = *p;
+	}
+	ret = d;
+	d = NULL;
+done:
+	dn_desc_free(d);
+	return ret;
+}
+
+void
+dn_desc_free(dn_desc *d)
+{
+	if (d == NULL)
+		return;
+	free(d->buf);
+	free(d->args);
+	free(d->kv);
+	free(d);
+}
+
+const char *
+dn_desc_type(const dn_desc *d)
+{
+	return d->type;
+}
+
+size_t
+dn_desc_nargs(const dn_desc *d)
+{
+	return d->nargs;
+}
+
+const char *
+dn_desc_arg(const dn_desc *d, size_t i)
+{
+	return i < d->nargs ? d->args[i] : NULL;
+}
+
+const char *
+dn_desc_get(const dn_desc *d, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < d->nkv; i++)
+		if (strcmp(d->kv[i].key, key) == 0)
+			return d->kv[i].val;
+	return NULL;
+}
+
+int
+dn_desc_check_keys(const dn_desc *d, const char *const *allowed,
+    dn_error *err)
+{
+	char known[256];
+	size_t i, j;
+
+	for (i = 0; i < d->nkv; i++) {
+		for (j = 0; allowed[j] != NULL; j++)
+			if (strcmp(d->kv[i].key, allowed[j]) == 0)
+				break;
+		if (allowed[j] != NULL)
+			continue;
+		known[0] = '\0';
+		for (j = 0; allowed[j] != NULL; j++) {
+			if (j > 0)
+				strlcat(known, ", ", sizeof(known));
+			strlcat(known, allowed[j], sizeof(known));
+		}
+		return dn__err(err, DN_ESYNTAX, 0, "unknown key '%s' in %s: "
+		    "description; known: %s", d->kv[i].key, d->type,
+		    known[0] != '\0' ? known : "none");
+	}
+	return 0;
+}
+
+/* --- the table of types ---------------------------------------------- */
+
+struct dn_client_endpoint {
+	int family;		/* AF_INET6: a name resolves to IPv6; else IPv4 */
+	int literal;		/* 1: dest is the address; 0: host is a name */
+	dn_addr dest;
+	char *host;
+	uint16_t port;
+	uint32_t flowinfo;	/* host order; for names resolved to IPv6 */
+	uint64_t timeout_ns;
+	int has_bind;
+	dn_addr bind;
+	char *scope;
+	dn_trace_cb trace;
+	void *trace_arg;
+};
+
+struct dn_server_endpoint {
+	dn_addr local;
+	dn_listen_opts opts;
+};
+
+typedef int (*client_parse_fn)(dn_client_endpoint *ep, const dn_desc *d,
+    int family, const dn_endpoint_defaults *defs, dn_error *err);
+typedef int (*server_parse_fn)(dn_server_endpoint *ep, const dn_desc *d,
+    int family, const dn_endpoint_defaults *defs, dn_error *err);
+
+static int tcp_client_parse(dn_client_endpoint *, const dn_desc *, int,
+    const dn_endpoint_defaults *, dn_error *);
+static int tcp_server_parse(dn_server_endpoint *, const dn_desc *, int,
+    const dn_endpoint_defaults *, dn_error *);
+
+/*
+ * Every type DESIGN.md names, so that dn_desc_is_description() knows them
+ * all; a NULL parser means this version does not build that kind yet.
+ * family is what the type asks for: AF_UNSPEC for tcp: (literals of either
+ * family, names IPv4 only: plan point 5).
+ */
+static const struct desc_type {
+	const char *name;
+	int family;
+	client_parse_fn client;
+	server_parse_fn server;
+} desc_types[] = {
+	{ "tcp",	AF_UNSPEC,	tcp_client_parse, tcp_server_parse },
+	{ "tcp6",	AF_INET6,	tcp_client_parse, tcp_server_parse },
+	{ "hostname",	AF_UNSPEC,	NULL,		NULL },
+	{ "all",	AF_UNSPEC,	NULL,		NULL },
+	{ "udp",	AF_UNSPEC,	NULL,		NULL },
+	{ "udp6",	AF_INET6,	NULL,		NULL },
+	{ "multicast",	AF_UNSPEC,	NULL,		NULL },
+};
+
+int
+dn_desc_is_description(const char *text)
+{
+	size_t i, n;
+
+	if (text == NULL)
+		return 0;
+	for (i = 0; i < DN__ARRLEN(desc_types); i++) {
+		n = strlen(desc_types[i].name);
+		if (strncmp(text, desc_types[i].name, n) == 0 && text[n] == ':')
+			return 1;
+	}
+	return 0;
+}
+
+/* The type entry for d, or NULL with err set. */
+static const struct desc_type *
+desc_lookup(const dn_desc *d, const char *text, dn_error *err)
+{
+	size_t i;
+
+	for (i = 0; i < DN__ARRLEN(desc_types); i++)
+		if (strcmp(d->type, desc_types[i].name) == 0)
+			return &desc_types[i];
+	dn__err(err, DN_ESYNTAX, 0, "'%.*s' is not an endpoint description: "
+	    "unknown type '%s', use tcp: or tcp6:", QUOTE_MAX, text, d->type);
+	return NULL;
+}
+
+/* --- values inside descriptions -------------------------------------- */
+
+/* Digits only (no sign, no space: strtonum would take those). */
+static int
+desc_number(const char *s, long long min, long long max, long long *out,
+    dn_err *code)
+{
+	long long v = 0;
+	size_t i;
+
+	if (*s == '\0' || strspn(s, "0123456789") != strlen(s)) {
+		*code = DN_ESYNTAX;
+		return -1;
+	}
+	for (i = 0; s[i] != '\0'; i++) {
+		v = v * 10 + (s[i] - '0');
+		if (v > max)
+			break;
+	}
+	if (v < min || v > max) {
+		*code = DN_ERANGE;
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static int
+desc_port(const dn_desc *d, const char *s, int allow_zero, uint16_t *port,
+    dn_error *err)
+{
+	long long v;
+	dn_err code;
+
+	if (desc_number(s, allow_zero ? 0 : 1, 65535, &v, &code) == -1)
+		return dn__err(err, code, 0, "port '%s' in %s: description is "
+		    "not a number from %d to 65535", s, d->type,
+		    allow_zero ? 0 : 1);
+	*port = (uint16_t)v;
+	return 0;
+}
+
+/* Seconds with an optional decimal fraction: "2", "2.5", ".25". */
+static int
+desc_seconds(const dn_desc *d, const char *key, const char *s, uint64_t *ns,
+    dn_error *err)
+{
+	uint64_t whole = 0, frac = 0, scale = 100000000;
+	const char *p = s;
+	int digits = 0;
+
+	for (; *p >= '0' && *p <= '9'; p++, digits++)
+		if (whole < 1000000)
+			whole = whole * 10 + (uint64_t)(*p - '0');
+	if (*p == '.')
+		for (p++; *p >= '0' && *p <= '9'; p++, digits++) {
+			frac += (uint64_t)(*p - '0') * scale;
+			scale /= 10;
+		}
+	if (digits == 0 || *p != '\0')
+		return dn__err(err, DN_ESYNTAX, 0, "%s '%s' in %s: description is "
+		    "not a number of seconds: give e.g. 2 or 0.5", key, s,
+		    d->type);
+	/* The same bounds as the programs' -w. */
+	if (whole > 86400 || (whole == 86400 && frac > 0) ||
+	    (whole == 0 && frac < 1000000))
+		return dn__err(err, DN_ERANGE, 0, "%s %s in %s: description is "
+		    "out of range: give 0.001 to 86400 seconds", key, s,
+		    d->type);
+	*ns = whole * 1000000000ull + frac;
+	return 0;
+}
+
+/* An empty field is most often an IPv6 address whose colons were not
+ * escaped: "host=::1" splits into "host=", "" and "1". */
+static int
+desc_no_empty_args(const dn_desc *d, dn_error *err)
+{
+	size_t i;
+
+	for (i = 0; i < d->nargs; i++)
+		if (d->args[i][0] == '\0')
+			return dn__err(err, DN_ESYNTAX, 0, "%s: description has "
+			    "an empty field: escape the colons of an IPv6 "
+			    "address, as in host=\\:\\:1", d->type);
+	return 0;
+}
+
+static const char *
+family_word(int family)
+{
+	return family == AF_INET6 ? "IPv6" : "IPv4";
+}
+
+/* --- client endpoints ------------------------------------------------ */
+
+/*
+ * Host names: letters, digits, '-', '.', '_' (seen in SRV-style and
+ * internal names); anything else can only be a mistyped literal.
+ */
+static int
+is_hostname(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 0 && n <= 253 && strspn(s, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._") == n;
+}
+
+/*
+ * The part every client endpoint shares, whether it came from a
+ * description or from HOST PORT arguments. family: AF_INET, AF_INET6, or
+ * AF_UNSPEC (literals of either family; names IPv4). ctx names the source
+ * in messages ("tcp6: description", "destination").
+ */
+static int
+client_setup(dn_client_endpoint *ep, const char *ctx, const char *host,
+    uint16_t port, uint32_t flowinfo, int family, const dn_addr *bind,
+    const dn_endpoint_defaults *defs, dn_error *err)
+{
+	dn_addr_hints hints;
+	dn_addr a;
+	dn_error e;
+	char buf[DN_ADDR_STRLEN];
+	const char *scope = defs != NULL ? defs->default_scope : NULL;
+	int dfam = defs != NULL ? defs->family : AF_UNSPEC;
+	const char *who = ctx;
+
+	if (dfam != AF_UNSPEC && family != AF_UNSPEC && dfam != family)
+		return dn__err(err, DN_EFAMILY, 0, "%s is %s but %s only was "
+		    "asked (%s)", ctx, family_word(family), family_word(dfam),
+		    dfam == AF_INET6 ? "-6" : "-4");
+	if (family == AF_UNSPEC && dfam != AF_UNSPEC) {
+		family = dfam;
+		who = dfam == AF_INET6 ? "-6" : "-4";
+	}
+	if (host == NULL || *host == '\0')
+		return dn__err(err, DN_ESYNTAX, 0, "%s has no host: give "
+		    "host=NAME or an address", ctx);
+	if (port == 0)
+		return dn__err(err, DN_ERANGE, 0, "%s has port 0: give a port "
+		    "from 1 to 65535", ctx);
+	if (flowinfo > 0xfffff)
+		return dn__err(err, DN_ERANGE, 0, "flow label 0x%x is over 20 "
+		    "bits: give 0 to 0xfffff", (unsigned)flowinfo);
+
+	memset(&hints, 0, sizeof(hints));
+	hints.flags = DN_ADDR_PORT_NONE;
+	hints.family = AF_UNSPEC;
+	hints.default_scope = scope;
+	hints.what = "destination";
+	memset(&e, 0, sizeof(e));
+	if (dn_addr_parse(&a, host, &hints, &e) == 0) {
+		dn_addr_format_host(&a, buf, sizeof(buf));
+		if (family != AF_UNSPEC && dn_addr_family(&a) != family)
+			return dn__err(err, DN_EFAMILY, 0, "destination %s is %s "
+			    "but %s asks for %s only", buf,
+			    family_word(dn_addr_family(&a)), who,
+			    family_word(family));
+		if (flowinfo != 0 && dn_addr_family(&a) != AF_INET6)
+			return dn__err(err, DN_EFAMILY, 0, "a flow label needs an "
+			    "IPv6 destination but %s is IPv4", buf);
+		if (flowinfo != 0 && dn_addr_flowinfo(&a) != 0 &&
+		    dn_addr_flowinfo(&a) != flowinfo)
+			return dn__err(err, DN_EINVAL, 0, "flow label 0x%x and "
+			    "the destination's flowinfo 0x%x differ: give "
+			    "one", (unsigned)flowinfo,
+			    (unsigned)dn_addr_flowinfo(&a));
+		if (flowinfo != 0)
+			a.u.sin6.sin6_flowinfo = htonl(flowinfo);
+		dn_addr_set_port(&a, port);
+		ep->literal = 1;
+		ep->dest = a;
+		ep->family = dn_addr_family(&a);
+	} else if (e.code == DN_ENOTLITERAL && is_hostname(host)) {
+		/* Plan point 5: the low level resolves names to IPv4. */
+		if (family == AF_UNSPEC)
+			family = AF_INET;
+		if (flowinfo != 0 && family != AF_INET6)
+			return dn__err(err, DN_EFAMILY, 0, "a flow label needs "
+			    "IPv6 but %s resolves to IPv4 only here: use "
+			    "tcp6: or -6", host);
+		ep->literal = 0;
+		ep->family = family;
+	} else if (e.code == DN_ENOTLITERAL) {
+		return dn__err(err, DN_ESYNTAX, 0, "host '%s' in %s is neither an "
+		    "address literal nor a host name", host, ctx);
+	} else {
+		dn__err_copy(err, &e);
+		return -1;
+	}
+
+	if (bind != NULL) {
+		if (ep->literal) {
+			if (dn_addr_check_bind(bind, &ep->dest, err) == -1)
+				return -1;
+		} else if (dn_addr_family(bind) != ep->family)
+			return dn__err(err, DN_EFAMILY, 0, "bind address %s is %s "
+			    "but %s resolves to %s only: %s",
+			    dn_addr_format(bind, buf, sizeof(buf)),
+			    family_word(dn_addr_family(bind)), host,
+			    family_word(ep->family), ep->family == AF_INET ?
+			    "use tcp6: or -6" : "bind an IPv6 address");
+		ep->has_bind = 1;
+		ep->bind = *bind;
+	}
+	ep->port = port;
+	ep->flowinfo = flowinfo;
+	if ((ep->host = strdup(host)) == NULL ||
+	    (scope != NULL && (ep->scope = strdup(scope)) == NULL))
+		return dn__err(err, DN_ENOMEM, ENOMEM, "out of memory");
+	if (defs != NULL) {
+		ep->timeout_ns = defs->timeout_ns;
+		ep->trace = defs->trace;
+		ep->trace_arg = defs->trace_arg;
+	}
+	return 0;
+}
+
+static const char *const tcp_client_keys[] = {
+	"host", "port", "timeout", "bindAddress", NULL
+};
+
+/*
+ * tcp:host=H:port=P[:timeout=S][:bindAddress=A] and tcp6:...; as in
+ * Twisted's _parseClientTCP, "tcp:H:P" works, and one positional field is
+ * the host unless host= is given, then the port.
+ */
+static int
+tcp_client_parse(dn_client_endpoint *ep, const dn_desc *d, int family,
+    const dn_endpoint_defaults *defs, dn_error *err)
+{
+	const char *host = dn_desc_get(d, "host");
+	const char *port = dn_desc_get(d, "port");
+	const char *timeout = dn_desc_get(d, "timeout");
+	const char *bindtext = dn_desc_get(d, "bindAddress");
+	const dn_addr *bind = defs != NULL ? defs->bind : NULL;
+	dn_addr_hints hints;
+	dn_addr b;
+	uint64_t tmo = 0;
+	uint16_t p;
+	char ctx[32];
+
+	if (dn_desc_check_keys(d, tcp_client_keys, err) == -1 ||
+	    desc_no_empty_args(d, err) == -1)
+		return -1;
+	if (d->nargs > 2)
+		return dn__err(err, DN_ESYNTAX, 0, "%s: description has %zu "
+		    "positional fields: give host=H:port=P", d->type, d->nargs);
+	if (d->nargs == 2 || (d->nargs == 1 && host == NULL)) {
+		if (host != NULL)
+			return dn__err(err, DN_ESYNTAX, 0, "%s: description "
+			    "gives the host twice", d->type);
+		host = d->args[0];
+	}
+	if (d->nargs == 2 || (d->nargs == 1 && host != d->args[0])) {
+		if (port != NULL)
+			return dn__err(err, DN_ESYNTAX, 0, "%s: description "
+			    "gives the port twice", d->type);
+		port = d->args[d->nargs - 1];
+	}
+	if (host == NULL)
+		return dn__err(err, DN_ESYNTAX, 0, "%s: description has no host: "
+		    "add host=NAME", d->type);
+	if (port == NULL)
+		return dn__err(err, DN_ESYNTAX, 0, "%s: description has no port: "
+		    "add port=N", d->type);
+	if (desc_port(d, port, 0, &p, err) == -1)
+		return -1;
+	if (timeout != NULL &&
+	    desc_seconds(d, "timeout", timeout, &tmo, err) == -1)
+		return -1;
+	if (bindtext != NULL) {
+		memset(&hints, 0, sizeof(hints));
+		hints.flags = DN_ADDR_PORT_OPTIONAL;
+		hints.family = AF_UNSPEC;
+		hints.default_scope = defs != NULL ? defs->default_scope : NULL;
+		hints.what = "bind address";
+		if (dn_addr_parse(&b, bindtext, &hints, err) == -1)
+			return -1;
+		bind = &b;
+	}
+	snprintf(ctx, sizeof(ctx), "%s: description", d->type);
+	if (client_setup(ep, ctx, host, p, 0, family, bind, defs, err) == -1)
+		return -1;
+	if (timeout != NULL)
+		ep->timeout_ns = tmo;
+	return 0;
+}
+
+dn_client_endpoint *
+dn_client_endpoint_parse(const char *text, const dn_endpoint_defaults *defs,
+    dn_error *err)
+{
+	dn_client_endpoint *ep = NULL, *ret = NULL;
+	const struct desc_type *t;
+	dn_desc *d;
+
+	if ((d = dn_desc_parse(text, err)) == NULL ||
+	    (t = desc_lookup(d, text, err)) == NULL)
+		goto done;
+	if (t->client == NULL) {
+		dn__err(err, DN_EINVAL, 0, "'%s:' is not a client endpoint type "
+		    "this version supports; use tcp: or tcp6:", t->name);
+		goto done;
+	}
+	if ((ep = calloc(1, sizeof(*ep))) == NULL) {
+		dn__err(err, DN_ENOMEM, ENOMEM, "out of memory");
+		goto done;
+	}
+	if (t->client(ep, d, t->family, defs, err) == -1)
+		goto done;
+	ret = ep;
+	ep = NULL;
+done:
+	dn_client_endpoint_free(ep);
+	dn_desc_free(d);
+	return ret;
+}
+
+dn_client_endpoint *
+dn_client_endpoint_new_tcp(const char *host, uint16_t port, uint32_t flowinfo,
+    int family, const dn_endpoint_defaults *defs, dn_error *err)
+{
+	dn_client_endpoint *ep;
+
+	if ((ep = calloc(1, sizeof(*ep))) == NULL) {
+		dn__err(err, DN_ENOMEM, ENOMEM, "out of memory");
+		return NULL;
+	}
+	if (client_setup(ep, "the destination", host, port, flowinfo, family,
+	    defs != NULL ? defs->bind : NULL, defs, err) == -1) {
+		dn_client_endpoint_free(ep);
+		return NULL;
+	}
+	return ep;
+}
+
+void
+dn_client_endpoint_free(dn_client_endpoint *ep)
+{
+	if (ep == NULL)
+		return;
+	free(ep->host);
+	free(ep->scope);
+	free(ep);
+}
+
+dn_connect_req *
+dn_client_endpoint_connect(dn_reactor *r, const dn_client_endpoint *ep,
+    dn_connect_cb cb, void *arg)
+{
+	dn_connect_opts opts;
+
+	memset(&opts, 0, sizeof(opts));
+	opts.bind = ep->has_bind ? &ep->bind : NULL;
+	opts.timeout_ns = ep->timeout_ns;
+	opts.trace = ep->trace;
+	opts.trace_arg = ep->trace_arg;
+	if (ep->literal)
+		return dn_tcp_connect_addr(r, &ep->dest, &opts, cb, arg);
+	return dn__tcp_connect_family(r, ep->host, ep->port, ep->family,
+	    ep->flowinfo, ep->scope, &opts, cb, arg);
+}
+
+/* --- server endpoints ------------------------------------------------ */
+
+static const char *const tcp_server_keys[] = {
+	"port", "interface", "backlog", NULL
+};
+static const char *const tcp6_server_keys[] = {
+	"port", "interface", "v6only", "backlog", NULL
+};
+
+static int
+parse_bool(const char *s, int *out)
+{
+	static const char *const yes[] = { "yes", "true", "1" };
+	static const char *const no[] = { "no", "false", "0" };
+	size_t i;
+
+	for (i = 0; i < DN__ARRLEN(yes); i++) {
+		if (strcmp(s, yes[i]) == 0) {
+			*out = 1;
+			return 0;
+		}
+		if (strcmp(s, no[i]) == 0) {
+			*out = 0;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/*
+ * tcp:PORT[:interface=A][:backlog=N] and
+ * tcp6:PORT[:interface=A][:v6only=yes|no][:backlog=N]; port=P works too.
+ * tcp: listens on 0.0.0.0 unless given an IPv6 interface (plan point 2).
+ */
+static int
+tcp_server_parse(dn_server_endpoint *ep, const dn_desc *d, int family,
+    const dn_endpoint_defaults *defs, dn_error *err)
+{
+	const char *port = dn_desc_get(d, "port");
+	const char *iface = dn_desc_get(d, "interface");
+	const char *v6only = dn_desc_get(d, "v6only");
+	const char *backlog = dn_desc_get(d, "backlog");
+	int dfam = defs != NULL ? defs->family : AF_UNSPEC;
+	dn_addr_hints hints;
+	dn_addr a;
+	dn_error e;
+	dn_err code;
+	long long n;
+	uint16_t p;
+	char buf[DN_ADDR_STRLEN];
+
+	if (dn_desc_check_keys(d, family == AF_INET6 ? tcp6_server_keys :
+	    tcp_server_keys, err) == -1 || desc_no_empty_args(d, err) == -1)
+		return -1;
+	if (d->nargs > 1)
+		return dn__err(err, DN_ESYNTAX, 0, "%s: description has %zu "
+		    "positional fields: give the port, then interface=ADDR",
+		    d->type, d->nargs);
+	if (d->nargs == 1) {
+		if (port != NULL)
+			return dn__err(err, DN_ESYNTAX, 0, "%s: description "
+			    "gives the port twice", d->type);
+		port = d->args[0];
+	}
+	if (port == NULL)
+		return dn__err(err, DN_ESYNTAX, 0, "%s: description has no port: "
+		    "write e.g. %s:8080 (0 picks a free port)", d->type,
+		    d->type);
+	if (desc_port(d, port, 1, &p, err) == -1)
+		return -1;
+
+	if (dfam != AF_UNSPEC && family != AF_UNSPEC && dfam != family)
+		return dn__err(err, DN_EFAMILY, 0, "%s: description is %s but %s "
+		    "only was asked (%s)", d->type, family_word(family),
+		    family_word(dfam), dfam == AF_INET6 ? "-6" : "-4");
+	if (family == AF_UNSPEC)
+		family = dfam;
+
+	if (iface == NULL)
+		iface = family == AF_INET6 ? "::" : "0.0.0.0";
+	else if (*iface == '\0')
+		return dn__err(err, DN_ESYNTAX, 0, "%s: description has an empty "
+		    "interface=: give an address such as 0.0.0.0 or \\:\\:",
+		    d->type);
+	memset(&hints, 0, sizeof(hints));
+	hints.flags = DN_ADDR_PORT_NONE;
+	hints.family = AF_UNSPEC;
+	hints.default_scope = defs != NULL ? defs->default_scope : NULL;
+	hints.what = "listen address";
+	memset(&e, 0, sizeof(e));
+	if (dn_addr_parse(&a, iface, &hints, &e) == -1) {
+		if (e.code == DN_ENOTLITERAL)
+			return dn__err(err, DN_ENOTLITERAL, 0, "interface '%s' in "
+			    "%s: description must be an address literal, not "
+			    "a name", iface, d->type);
+		dn__err_copy(err, &e);
+		return -1;
+	}
+	if (family != AF_UNSPEC && dn_addr_family(&a) != family)
+		return dn__err(err, DN_EFAMILY, 0, "interface %s in %s: "
+		    "description is %s but %s only was asked", dn_addr_format_host(
+		    &a, buf, sizeof(buf)), d->type,
+		    family_word(dn_addr_family(&a)), family_word(family));
+	dn_addr_set_port(&a, p);
+
+	ep->local = a;
+	ep->opts.backlog = defs != NULL ? defs->backlog : 0;
+	ep->opts.v6only = defs != NULL ? defs->v6only : -1;
+	if (backlog != NULL) {
+		if (desc_number(backlog, 1, 65535, &n, &code) == -1)
+			return dn__err(err, code, 0, "backlog '%s' in %s: "
+			    "description is not a number from 1 to 65535",
+			    backlog, d->type);
+		ep->opts.backlog = (int)n;
+	}
+	if (v6only != NULL && parse_bool(v6only, &ep->opts.v6only) == -1)
+		return dn__err(err, DN_ESYNTAX, 0, "v6only '%s' in %s: description "
+		    "is not yes or no", v6only, d->type);
+	return 0;
+}
+
+dn_server_endpoint *
+dn_server_endpoint_parse(const char *text, const dn_endpoint_defaults *defs,
+    dn_error *err)
+{
+	dn_server_endpoint *ep = NULL, *ret = NULL;
+	const struct desc_type *t;
+	dn_desc *d;
+
+	if ((d = dn_desc_parse(text, err)) == NULL ||
+	    (t = desc_lookup(d, text, err)) == NULL)
+		goto done;
+	if (t->server == NULL) {
+		dn__err(err, DN_EINVAL, 0, "'%s:' is not a server endpoint type "
+		    "this version supports; use tcp: or tcp6:", t->name);
+		goto done;
+	}
+	if ((ep = calloc(1, sizeof(*ep))) == NULL) {
+		dn__err(err, DN_ENOMEM, ENOMEM, "out of memory");
+		goto done;
+	}
+	if (t->server(ep, d, t->family, defs, err) == -1)
+		goto done;
+	ret = ep;
+	ep = NULL;
+done:
+	dn_server_endpoint_free(ep);
+	dn_desc_free(d);
+	return ret;
+}
+
+void
+dn_server_endpoint_free(dn_server_endpoint *ep)
+{
+	free(ep);
+}
+
+dn_listener *
+dn_server_endpoint_listen(dn_reactor *r, const dn_server_endpoint *ep,
+    dn_accept_cb cb, void *arg, dn_error *err)
+{
+	return dn_tcp_listen_addr(r, &ep->local, &ep->opts, cb, arg, err);
+}

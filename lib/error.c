@@ -1,0 +1,148 @@
+/* error.c - the one error vocabulary: names, sentences, exit codes, errno mapping. */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "internal.h"
+
+#ifndef PACKAGE_VERSION
+#define PACKAGE_VERSION "0.1.0"
+#endif
+
+static const struct {
+	const char *name;
+	int sysexit;
+	const char *desc;
+} errtab[] = {
+#define DN__ERR_ROW(name, ex, s) { #name, ex, s },
+	DN_ERRORS(DN__ERR_ROW)
+#undef DN__ERR_ROW
+};
+
+_Static_assert(DN__ARRLEN(errtab) == DN__ERR_MAX,
+    "DN_ERRORS and errtab disagree");
+
+const char *
+dn_strerror(dn_err code)
+{
+	if ((unsigned)code >= DN__ARRLEN(errtab))
+		return "unknown error";
+	return errtab[code].desc;
+}
+
+const char *
+dn_err_name(dn_err code)
+{
+	if ((unsigned)code >= DN__ARRLEN(errtab))
+		return "EUNKNOWN";
+	return errtab[code].name;
+}
+
+int
+dn_err_sysexit(dn_err code)
+{
+	/* EX_SOFTWARE: a code we do not know is our bug */
+	if ((unsigned)code >= DN__ARRLEN(errtab))
+		return 70;
+	return errtab[code].sysexit;
+}
+
+dn_err
+dn_err_from_errno(int os_errno)
+{
+	switch (os_errno) {
+	case 0:
+		return DN_OK;
+	case ECONNREFUSED:
+		return DN_EREFUSED;
+	case ENETUNREACH:
+	case EHOSTUNREACH:
+	case EHOSTDOWN:
+	case ENETDOWN:
+		return DN_EUNREACH;
+	case ETIMEDOUT:
+		return DN_ETIMEDOUT;
+	case EADDRINUSE:
+	case EADDRNOTAVAIL:
+	case EACCES:
+	case EPERM:
+		return DN_ELOCAL;
+	case ECONNRESET:
+	case EPIPE:
+		return DN_EIO;
+	case ENOMEM:
+		return DN_ENOMEM;
+	default:
+		return DN_ECONNECT;
+	}
+}
+
+int
+dn__err(dn_error *err, dn_err code, int os_errno, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL)
+		return -1;
+	err->code = code;
+	err->os_errno = os_errno;
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+void
+dn__err_copy(dn_error *dst, const dn_error *src)
+{
+	if (dst == NULL || src == NULL || dst == src)
+		return;
+	memcpy(dst, src, sizeof(*dst));
+	dst->msg[sizeof(dst->msg) - 1] = '\0';
+}
+
+const char *
+dn__iface_list(char *buf, size_t len)
+{
+	struct if_nameindex *ifs, *i;
+	size_t off = 0;
+	int n;
+
+	if (len == 0)
+		return buf;
+	buf[0] = '\0';
+	if ((ifs = if_nameindex()) == NULL) {
+		snprintf(buf, len, "(interfaces unknown: %s)", strerror(errno));
+		return buf;
+	}
+	for (i = ifs; i->if_index != 0 && i->if_name != NULL; i++) {
+		n = snprintf(buf + off, len - off, "%s%s",
+		    off ? ", " : "", i->if_name);
+		if (n < 0 || (size_t)n >= len - off) {
+			/* keep the list a list: end on a whole name */
+			buf[off] = '\0';
+			if (len - off >= sizeof(", ..."))
+				strlcat(buf, ", ...", len);
+			else if (len - off >= sizeof("..."))
+				strlcat(buf, "...", len);
+			break;
+		}
+		off += (size_t)n;
+	}
+	if_freenameindex(ifs);
+	if (buf[0] == '\0')
+		snprintf(buf, len, "(none)");
+	return buf;
+}
+
+const char *
+dn_version(void)
+{
+	return PACKAGE_VERSION;
+}
