@@ -18,6 +18,7 @@ typedef struct conn {
 	cli c;
 	dn_reactor *r;
 	int zero;		/* -z */
+	char peer[DN_ADDR_STRLEN];
 	int rv;
 } conn;
 
@@ -53,6 +54,7 @@ relay_done(dn_relay *rl, const dn_relay_stats *st, const dn_error *err,
 
 	if (cn->c.json) {
 		cli_json_begin(&cn->c, &j, "closed");
+		cli_json_str(&j, "peer", cn->peer);
 		cli_json_uint(&j, "bytes_sent", st->bytes_out);
 		cli_json_uint(&j, "bytes_received", st->bytes_in);
 		cli_json_end(&cn->c, &j);
@@ -75,6 +77,7 @@ connected(dn_connect_req *req, dn_stream *s, const dn_error *err, void *arg)
 		dn_reactor_stop(cn->r);
 		return;
 	}
+	dn_addr_format(dn_stream_peer(s), cn->peer, sizeof(cn->peer));
 	if (cn->zero) {
 		dn_stream_close(s);
 		cn->rv = 0;

@@ -1,0 +1,945 @@
+/* addr.c - structured addresses: parse and format 4-tuples, scope ids, classification. */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define TEXT_MAX	255	/* longest address text we read */
+#define ZONE_MAX	64	/* longest zone we keep (IF_NAMESIZE is 16) */
+#define FLOW_MAX	0xFFFFFu	/* RFC 6437: the flow label is 20 bits */
+#define IFLIST_MAX	200	/* keeps the interface list inside dn_error.msg */
+
+/* Where the text came from: changes only what a message suggests. */
+enum origin { O_TEXT, O_TUPLE, O_PARTS };
+
+/* A text cut into its pieces, before any of them is checked as a literal. */
+struct parts {
+	char host[TEXT_MAX + 1];	/* without brackets and zone */
+	char zone[ZONE_MAX];		/* after %, RFC 6874 escapes decoded */
+	int has_zone;
+	int bracketed;
+	long port;			/* -1: none given */
+	uint32_t flow;
+	char scope[ZONE_MAX];		/* the 4-tuple's SCOPE field */
+	int has_scope;
+	enum origin origin;
+};
+
+static const char *
+what_of(const dn_addr_hints *h)
+{
+	return h != NULL && h->what != NULL ? h->what : "address";
+}
+
+static const char *
+ifaces(char *buf, size_t len)
+{
+	return dn__iface_list(buf, len);
+}
+
+static int
+all_digits(const char *s)
+{
+	if (*s == '\0')
+		return 0;
+	for (; *s != '\0'; s++)
+		if (!isdigit((unsigned char)*s))
+			return 0;
+	return 1;
+}
+
+/*
+ * Unsigned number, decimal or (hex_ok) 0x hex. Returns 0 and *out, 1 when
+ * the text is not a number, 2 when it is one but above max.
+ */
+static int
+number(const char *s, int hex_ok, unsigned long max, unsigned long *out)
+{
+	unsigned long v = 0;
+	unsigned base = 10, d;
+	int over = 0;
+
+	if (hex_ok && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		s += 2;
+	} else if (s[0] == '-' && all_digits(s + 1))
+		return 2;
+	if (*s == '\0')
+		return 1;
+	for (; *s != '\0'; s++) {
+		if (isdigit((unsigned char)*s))
+			d = (unsigned)(*s - '0');
+		else if (base == 16 && isxdigit((unsigned char)*s))
+			d = (unsigned)(tolower((unsigned char)*s) - 'a' + 10);
+		else
+			return 1;
+		if (v > (max - d) / base)
+			over = 1;
+		else
+			v = v * base + d;
+	}
+	if (over)
+		return 2;
+	*out = v;
+	return 0;
+}
+
+static int
+parse_port(const char *s, long *port, dn_error *err)
+{
+	unsigned long v;
+
+	if (*s == '\0')
+		return dn__err(err, DN_ESYNTAX, 0,
+		    "empty port: give a number 0..65535");
+	switch (number(s, 0, 65535, &v)) {
+	case 1:
+		return dn__err(err, DN_ESYNTAX, 0,
+		    "port '%s' is not a number: use 0..65535", s);
+	case 2:
+		return dn__err(err, DN_ERANGE, 0,
+		    "port %s is out of range: use 0..65535", s);
+	}
+	*port = (long)v;
+	return 0;
+}
+
+static int
+parse_flow(const char *s, uint32_t *flow, dn_error *err)
+{
+	unsigned long v;
+
+	switch (number(s, 1, FLOW_MAX, &v)) {
+	case 1:
+		return dn__err(err, DN_ESYNTAX, 0, "flowinfo '%s' is not a "
+		    "number: use decimal or 0x hex, 0..0xFFFFF", s);
+	case 2:
+		return dn__err(err, DN_ERANGE, 0,
+		    "flowinfo %s is over 20 bits: use 0..0xFFFFF", s);
+	}
+	*flow = (uint32_t)v;
+	return 0;
+}
+
+/*
+ * Cuts "%zone" off p->host. RFC 6874 §2: inside brackets "%25" introduces
+ * the zone and the zone itself may be percent-encoded. A bare "%" inside
+ * brackets is accepted too (what browsers and curl take); "[fe80::1%25]"
+ * alone is then read that way, as the zone "25".
+ */
+static int
+split_zone(struct parts *p, const char *text, dn_error *err)
+{
+	char *pct, *z, buf[ZONE_MAX];
+	size_t n = 0;
+	unsigned hi, lo;
+
+	if ((pct = strchr(p->host, '%')) == NULL)
+		return 0;
+	*pct = '\0';
+	z = pct + 1;
+	if (*z == '\0')
+		return dn__err(err, DN_ESYNTAX, 0, "empty zone after '%%' in "
+		    "'%s': give an interface name or index", text);
+	if (p->bracketed && z[0] == '2' && z[1] == '5' && z[2] != '\0') {
+		for (z += 2; *z != '\0'; z++) {
+			if (n + 1 >= sizeof(buf))
+				goto toolong;
+			if (*z != '%') {
+				buf[n++] = *z;
+				continue;
+			}
+			if (!isxdigit((unsigned char)z[1]) ||
+			    !isxdigit((unsigned char)z[2]))
+				return dn__err(err, DN_ESYNTAX, 0, "bad "
+				    "percent-escape in zone of '%s': write "
+				    "[ADDR%%25IFACE]", text);
+			hi = (unsigned)(isdigit((unsigned char)z[1]) ? z[1] - '0' :
+			    tolower((unsigned char)z[1]) - 'a' + 10);
+			lo = (unsigned)(isdigit((unsigned char)z[2]) ? z[2] - '0' :
+			    tolower((unsigned char)z[2]) - 'a' + 10);
+			buf[n] = (char)(hi << 4 | lo);
+			if (!isgraph((unsigned char)buf[n]))
+				return dn__err(err, DN_ESYNTAX, 0, "zone of '%s' "
+				    "decodes to a space or control character",
+				    text);
+			n++;
+			z += 2;
+		}
+		buf[n] = '\0';
+	} else {
+		if (strlen(z) >= sizeof(buf))
+			goto toolong;
+		if (strchr(z, '%') != NULL)
+			return dn__err(err, DN_ESYNTAX, 0, "two '%%' in '%s': "
+			    "write ADDR%%IFACE or [ADDR%%25IFACE]", text);
+		strlcpy(buf, z, sizeof(buf));
+	}
+	strlcpy(p->zone, buf, sizeof(p->zone));
+	p->has_zone = 1;
+	return 0;
+toolong:
+	return dn__err(err, DN_EBADSCOPE, 0,
+	    "zone in '%.40s...' is too long for an interface name", text);
+}
+
+/*
+ * HOST, HOST:PORT (IPv4 or name), bare IPv6, [IPv6] or [IPv6]:PORT.
+ * port_ok is 0 for a tuple's HOST field and for dn_addr_from_parts().
+ */
+static int
+host_port(const char *s, struct parts *p, int port_ok, const char *text,
+    dn_error *err)
+{
+	const char *close, *colon, *c;
+	char *zc;
+	size_t n, ncolon = 0;
+
+	if (s[0] == '[') {
+		if ((close = strchr(s, ']')) == NULL)
+			return dn__err(err, DN_ESYNTAX, 0, "missing ']' in '%s': "
+			    "write [IPV6]:PORT", text);
+		n = (size_t)(close - (s + 1));
+		if (n == 0)
+			return dn__err(err, DN_ESYNTAX, 0,
+			    "empty brackets in '%s'", text);
+		memcpy(p->host, s + 1, n);
+		p->host[n] = '\0';
+		if (strchr(p->host, '[') != NULL || strchr(close + 1, ']') ||
+		    strchr(close + 1, '['))
+			return dn__err(err, DN_ESYNTAX, 0,
+			    "stray bracket in '%s': write [IPV6]:PORT", text);
+		p->bracketed = 1;
+		if (close[1] == ':') {
+			if (!port_ok)
+				goto portplace;
+			if (parse_port(close + 2, &p->port, err) == -1)
+				return -1;
+		} else if (close[1] != '\0')
+			return dn__err(err, DN_ESYNTAX, 0, "unexpected '%s' "
+			    "after ']' in '%s': write [IPV6]:PORT", close + 1,
+			    text);
+		return split_zone(p, text, err);
+	}
+	if (strchr(s, ']') != NULL)
+		return dn__err(err, DN_ESYNTAX, 0,
+		    "']' without '[' in '%s': write [IPV6]:PORT", text);
+	for (c = s; *c != '\0'; c++)
+		if (*c == ':')
+			ncolon++;
+	if (ncolon == 1) {
+		if (!port_ok)
+			goto portplace;
+		colon = strchr(s, ':');
+		if (colon == s)
+			return dn__err(err, DN_ESYNTAX, 0,
+			    "empty host before the port in '%s'", text);
+		memcpy(p->host, s, (size_t)(colon - s));
+		p->host[colon - s] = '\0';
+		if (parse_port(colon + 1, &p->port, err) == -1)
+			return -1;
+		return split_zone(p, text, err);
+	}
+	strlcpy(p->host, s, sizeof(p->host));
+	if (split_zone(p, text, err) == -1)
+		return -1;
+	/* A zone cannot hold ':' (Linux dev_valid_name), so this was a port. */
+	if (p->has_zone && (zc = strrchr(p->zone, ':')) != NULL) {
+		*zc = '\0';
+		return dn__err(err, DN_ESYNTAX, 0, "a port after a bare IPv6 "
+		    "address is ambiguous: write [%s%%%s]:%s", p->host,
+		    p->zone, zc + 1);
+	}
+	return 0;
+portplace:
+	if (p->origin == O_PARTS)
+		return dn__err(err, DN_ESYNTAX, 0, "host '%s' carries a port: "
+		    "give the port separately", text);
+	return dn__err(err, DN_ESYNTAX, 0, "in the tuple '%s' the port is "
+	    "the second field: write HOST,PORT,FLOWINFO,SCOPE", text);
+}
+
+static int
+check_text(const char *text, const char *what, dn_error *err)
+{
+	const char *c;
+	size_t n;
+
+	if (text == NULL || *text == '\0')
+		return dn__err(err, DN_ESYNTAX, 0,
+		    "empty %s: give an IPv4 or IPv6 literal", what);
+	if ((n = strlen(text)) > TEXT_MAX)
+		return dn__err(err, DN_ESYNTAX, 0, "%s '%.40s...' is too long "
+		    "(%zu characters)", what, text, n);
+	for (c = text; *c != '\0'; c++)
+		if (!isgraph((unsigned char)*c))
+			return dn__err(err, DN_ESYNTAX, 0, "%s contains a space "
+			    "or control character at offset %zu: give one "
+			    "literal", what, (size_t)(c - text));
+	return 0;
+}
+
+/* Cuts text (already checked by check_text) into parts. */
+static int
+split_text(const char *text, struct parts *p, dn_error *err)
+{
+	char buf[TEXT_MAX + 1], *f[4], *c;
+	size_t nf = 0;
+
+	memset(p, 0, sizeof(*p));
+	p->port = -1;
+	if (strchr(text, ',') == NULL) {
+		p->origin = O_TEXT;
+		return host_port(text, p, 1, text, err);
+	}
+	p->origin = O_TUPLE;
+	strlcpy(buf, text, sizeof(buf));
+	f[nf++] = buf;
+	for (c = buf; *c != '\0'; c++) {
+		if (*c != ',')
+			continue;
+		if (nf == DN__ARRLEN(f))
+			return dn__err(err, DN_ESYNTAX, 0, "too many fields in "
+			    "'%s': use HOST,PORT,FLOWINFO,SCOPE", text);
+		*c = '\0';
+		f[nf++] = c + 1;
+	}
+	if (*f[0] == '\0')
+		return dn__err(err, DN_ESYNTAX, 0, "empty host in the tuple "
+		    "'%s': use HOST,PORT,FLOWINFO,SCOPE", text);
+	if (host_port(f[0], p, 0, text, err) == -1)
+		return -1;
+	if (nf > 1 && *f[1] != '\0' && parse_port(f[1], &p->port, err) == -1)
+		return -1;
+	if (nf > 2 && *f[2] != '\0' && parse_flow(f[2], &p->flow, err) == -1)
+		return -1;
+	if (nf > 3 && *f[3] != '\0') {
+		if (strlcpy(p->scope, f[3], sizeof(p->scope)) >=
+		    sizeof(p->scope))
+			return dn__err(err, DN_EBADSCOPE, 0, "scope '%.40s...' "
+			    "is too long for an interface name", f[3]);
+		p->has_scope = 1;
+	}
+	return 0;
+}
+
+static int
+looks_like_name(const char *s)
+{
+	int letter = 0;
+
+	for (; *s != '\0'; s++) {
+		if (isalpha((unsigned char)*s))
+			letter = 1;
+		else if (!isdigit((unsigned char)*s) && *s != '.' &&
+		    *s != '-' && *s != '_')
+			return 0;
+	}
+	return letter;
+}
+
+/* Interface name or decimal index to an index that exists, never 0. */
+static int
+scope_index(const char *zone, uint32_t *idx, dn_error *err)
+{
+	char name[IF_NAMESIZE], list[IFLIST_MAX];
+	const char *es;
+	long long v;
+	unsigned u;
+
+	if (all_digits(zone)) {
+		v = strtonum(zone, 1, UINT32_MAX, &es);
+		if (es != NULL)
+			return dn__err(err, DN_EBADSCOPE, 0, "scope %s is not an "
+			    "interface index: use one of %s", zone,
+			    ifaces(list, sizeof(list)));
+		if (if_indextoname((unsigned)v, name) == NULL)
+			return dn__err(err, DN_EBADSCOPE, errno, "no interface "
+			    "with index %s: use one of %s", zone,
+			    ifaces(list, sizeof(list)));
+		*idx = (uint32_t)v;
+		return 0;
+	}
+	if (strlen(zone) >= IF_NAMESIZE || (u = if_nametoindex(zone)) == 0)
+		return dn__err(err, DN_EBADSCOPE, 0, "no interface named '%s': "
+		    "use one of %s", zone, ifaces(list, sizeof(list)));
+	*idx = u;
+	return 0;
+}
+
+/* For "X is KIND: it takes no scope": what an unscoped IPv6 address is. */
+static const char *
+v6_kind(const struct in6_addr *a)
+{
+	if (IN6_IS_ADDR_LOOPBACK(a))
+		return "the loopback address";
+	if (IN6_IS_ADDR_UNSPECIFIED(a))
+		return "the unspecified address";
+	if (IN6_IS_ADDR_V4MAPPED(a))
+		return "a v4-mapped address";
+	if (IN6_IS_ADDR_MULTICAST(a)) {
+		switch (a->s6_addr[1] & 0x0f) {
+		case 3:
+			return "a realm-local multicast address";
+		case 4:
+			return "an admin-local multicast address";
+		case 5:
+			return "a site-local multicast address";
+		case 8:
+			return "an organization-local multicast address";
+		case 14:
+			return "a global multicast address";
+		default:
+			return "a multicast address";
+		}
+	}
+	if (IN6_IS_ADDR_SITELOCAL(a))
+		return "a site-local address";
+	if ((a->s6_addr[0] & 0xfe) == 0xfc)
+		return "a unique local address";
+	return "a global address";
+}
+
+static int
+v6_needs_scope(const struct in6_addr *a)
+{
+	unsigned sc;
+
+	if (IN6_IS_ADDR_LINKLOCAL(a))
+		return 1;
+	/* RFC 4291 §2.7: interface-local (1) and link-local (2) scopes */
+	if (IN6_IS_ADDR_MULTICAST(a)) {
+		sc = a->s6_addr[1] & 0x0f;
+		return sc == 1 || sc == 2;
+	}
+	return 0;
+}
+
+static const char *
+need_kind(const struct in6_addr *a)
+{
+	if (IN6_IS_ADDR_LINKLOCAL(a))
+		return "link-local";
+	if ((a->s6_addr[1] & 0x0f) == 1)
+		return "interface-local multicast";
+	return "link-local multicast";
+}
+
+/* Checks the parts against every rule and builds the value. */
+static int
+build(dn_addr *out, struct parts *p, const dn_addr_hints *h, dn_error *err)
+{
+	const char *what = what_of(h), *ds, *given;
+	unsigned flags = h != NULL ? h->flags : DN_ADDR_PORT_OPTIONAL;
+	int family = h != NULL ? h->family : AF_UNSPEC;
+	char list[IFLIST_MAX], zp[ZONE_MAX + 1];
+	struct in6_addr a6;
+	struct in_addr a4;
+	uint32_t zidx = 0, sidx = 0, idx = 0;
+	dn_addr a;
+	int v6;
+
+	if (inet_pton(AF_INET6, p->host, &a6) == 1)
+		v6 = 1;
+	else if (strchr(p->host, ':') == NULL &&
+	    inet_pton(AF_INET, p->host, &a4) == 1)
+		v6 = 0;
+	else if (strchr(p->host, ':') != NULL)
+		return dn__err(err, DN_ESYNTAX, 0,
+		    "%s '%s' is not a valid IPv6 address", what, p->host);
+	else if (looks_like_name(p->host) && !p->bracketed && !p->has_zone)
+		return dn__err(err, DN_ENOTLITERAL, 0,
+		    "%s %s is not an address literal", what, p->host);
+	else if (p->bracketed)
+		return dn__err(err, DN_ESYNTAX, 0, "brackets hold an IPv6 "
+		    "literal, not '%s'", p->host);
+	else if (p->has_zone && looks_like_name(p->host))
+		return dn__err(err, DN_ESYNTAX, 0, "a %%zone goes only on an "
+		    "IPv6 literal, not on the name '%s'", p->host);
+	else if (strspn(p->host, "0123456789.") == strlen(p->host))
+		return dn__err(err, DN_ESYNTAX, 0,
+		    "%s '%s' is not a valid IPv4 address", what, p->host);
+	else
+		return dn__err(err, DN_ESYNTAX, 0, "%s '%s' is not an address: "
+		    "give an IPv4 or IPv6 literal", what, p->host);
+
+	/* RFC 3986 §3.2.2: brackets are for IPv6 (and IPvFuture) only */
+	if (!v6 && p->bracketed)
+		return dn__err(err, DN_ESYNTAX, 0, "brackets are for IPv6: "
+		    "write %s without them", p->host);
+	if (family == AF_INET && v6)
+		return dn__err(err, DN_EFAMILY, 0, "%s %s is IPv6, but only "
+		    "IPv4 is allowed here", what, p->host);
+	if (family == AF_INET6 && !v6)
+		return dn__err(err, DN_EFAMILY, 0, "%s %s is IPv4, but only "
+		    "IPv6 is allowed here", what, p->host);
+
+	if (p->port < 0 && (flags & DN_ADDR_PORT_REQUIRED)) {
+		if (p->origin == O_TUPLE)
+			return dn__err(err, DN_ESYNTAX, 0, "%s %s has no port: "
+			    "give it as the tuple's second field", what,
+			    p->host);
+		snprintf(zp, sizeof(zp), "%s%s", p->has_zone ? "%" : "",
+		    p->has_zone ? p->zone : "");
+		if (v6)
+			return dn__err(err, DN_ESYNTAX, 0, "%s %s has no port: "
+			    "write [%s%s]:PORT", what, p->host, p->host, zp);
+		return dn__err(err, DN_ESYNTAX, 0, "%s %s has no port: write "
+		    "%s:PORT", what, p->host, p->host);
+	}
+	if (p->port >= 0 &&
+	    (flags & (DN_ADDR_PORT_OPTIONAL | DN_ADDR_PORT_REQUIRED)) == 0)
+		return dn__err(err, DN_ESYNTAX, 0, "%s %s takes no port: drop "
+		    "the port %ld", what, p->host, p->port);
+	if (!v6 && p->flow != 0)
+		return dn__err(err, DN_EINVAL, 0, "%s %s is IPv4: flowinfo is "
+		    "for IPv6 only", what, p->host);
+
+	given = p->has_zone ? p->zone : p->scope;
+	if (!v6 && (p->has_zone || p->has_scope))
+		return dn__err(err, DN_EBADSCOPE, 0, "%s %s is IPv4: "
+		    "it takes no scope (%%%s)", what, p->host, given);
+	if (v6 && !v6_needs_scope(&a6) && (p->has_zone || p->has_scope))
+		return dn__err(err, DN_EBADSCOPE, 0, "%s %s is %s: it takes no "
+		    "scope (%%%s)", what, p->host, v6_kind(&a6), given);
+	if (v6 && v6_needs_scope(&a6)) {
+		if (p->has_zone && scope_index(p->zone, &zidx, err) == -1)
+			return -1;
+		if (p->has_scope && scope_index(p->scope, &sidx, err) == -1)
+			return -1;
+		if (zidx != 0 && sidx != 0 && zidx != sidx)
+			return dn__err(err, DN_EBADSCOPE, 0, "%%%s and %s %s "
+			    "disagree for %s %s: give the scope once", p->zone,
+			    p->origin == O_TUPLE ? "tuple scope" : "scope",
+			    p->scope, what, p->host);
+		idx = zidx != 0 ? zidx : sidx;
+		ds = h != NULL ? h->default_scope : NULL;
+		if (idx == 0 && ds != NULL && *ds != '\0' &&
+		    scope_index(ds, &idx, err) == -1)
+			return -1;
+		if (idx == 0)
+			return dn__err(err, DN_ENOSCOPE, 0, "%s %s is %s: add "
+			    "%%IFACE or use -I IFACE, one of: %s", what,
+			    p->host, need_kind(&a6), ifaces(list, sizeof(list)));
+	}
+
+	memset(&a, 0, sizeof(a));
+	if (v6) {
+		a.u.sin6.sin6_family = AF_INET6;
+		a.u.sin6.sin6_addr = a6;
+		a.u.sin6.sin6_port = htons((uint16_t)(p->port < 0 ? 0 : p->port));
+		a.u.sin6.sin6_flowinfo = htonl(p->flow);
+		a.u.sin6.sin6_scope_id = idx;
+		a.len = sizeof(a.u.sin6);
+	} else {
+		a.u.sin.sin_family = AF_INET;
+		a.u.sin.sin_addr = a4;
+		a.u.sin.sin_port = htons((uint16_t)(p->port < 0 ? 0 : p->port));
+		a.len = sizeof(a.u.sin);
+	}
+	*out = a;
+	return 0;
+}
+
+int
+dn_addr_parse(dn_addr *out, const char *text, const dn_addr_hints *hints,
+    dn_error *err)
+{
+	struct parts p;
+
+	if (check_text(text, what_of(hints), err) == -1)
+		return -1;
+	if (split_text(text, &p, err) == -1)
+		return -1;
+	return build(out, &p, hints, err);
+}
+
+int
+dn_addr_from_parts(dn_addr *out, const char *host, int port,
+    uint32_t flowinfo, const char *scope, const dn_addr_hints *hints,
+    dn_error *err)
+{
+	struct parts p;
+
+	if (check_text(host, what_of(hints), err) == -1)
+		return -1;
+	if (port < -1 || port > 65535)
+		return dn__err(err, DN_ERANGE, 0,
+		    "port %d is out of range: use 0..65535", port);
+	if (flowinfo > FLOW_MAX)
+		return dn__err(err, DN_ERANGE, 0,
+		    "flowinfo 0x%x is over 20 bits: use 0..0xFFFFF", flowinfo);
+	memset(&p, 0, sizeof(p));
+	p.port = -1;
+	p.origin = O_PARTS;
+	if (host_port(host, &p, 0, host, err) == -1)
+		return -1;
+	p.port = port;
+	p.flow = flowinfo;
+	if (scope != NULL && *scope != '\0') {
+		if (check_text(scope, "scope", err) == -1)
+			return -1;
+		if (strlcpy(p.scope, scope, sizeof(p.scope)) >= sizeof(p.scope))
+			return dn__err(err, DN_EBADSCOPE, 0, "scope '%.40s...' "
+			    "is too long for an interface name", scope);
+		p.has_scope = 1;
+	}
+	return build(out, &p, hints, err);
+}
+
+int
+dn_hostport_split(const char *text, char *host, size_t hostlen, int *port,
+    dn_error *err)
+{
+	struct parts p;
+	char buf[TEXT_MAX + ZONE_MAX + 2];
+	size_t n;
+
+	if (check_text(text, "host", err) == -1)
+		return -1;
+	if (split_text(text, &p, err) == -1)
+		return -1;
+	n = strspn(p.host, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789.-_:");
+	if (p.host[n] != '\0' || p.host[0] == '\0')
+		return dn__err(err, DN_ESYNTAX, 0, "'%s' is not a host name or "
+		    "address", p.host);
+	if (p.bracketed && strchr(p.host, ':') == NULL)
+		return dn__err(err, DN_ESYNTAX, 0, "brackets hold an IPv6 "
+		    "literal, not '%s'", p.host);
+	/* The value carries no flowinfo: only dn_addr_parse() keeps it. */
+	if (p.flow != 0)
+		return dn__err(err, DN_EINVAL, 0, "flowinfo in '%s' needs an "
+		    "address literal as HOST, not '%s'", text, p.host);
+	if (p.has_zone && p.has_scope && strcmp(p.zone, p.scope) != 0)
+		return dn__err(err, DN_EBADSCOPE, 0, "%%%s and tuple scope %s "
+		    "disagree in '%s': give the scope once", p.zone, p.scope,
+		    text);
+	if (p.has_zone || p.has_scope)
+		snprintf(buf, sizeof(buf), "%s%%%s", p.host,
+		    p.has_zone ? p.zone : p.scope);
+	else
+		strlcpy(buf, p.host, sizeof(buf));
+	if (host == NULL || strlen(buf) >= hostlen)
+		return dn__err(err, DN_ERANGE, 0, "host part of '%s' is longer "
+		    "than %zu characters", text, hostlen ? hostlen - 1 : 0);
+	memcpy(host, buf, strlen(buf) + 1);
+	if (port != NULL)
+		*port = (int)p.port;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Formatting                                                         */
+/* ------------------------------------------------------------------ */
+
+const char *
+dn_addr_format_scope(const dn_addr *a, char *buf, size_t len)
+{
+	char name[IF_NAMESIZE];
+	uint32_t sc;
+
+	if (buf == NULL || len == 0)
+		return buf;
+	buf[0] = '\0';
+	if ((sc = dn_addr_scope(a)) == 0)
+		return buf;
+	if (if_indextoname(sc, name) != NULL)
+		snprintf(buf, len, "%s", name);
+	else
+		snprintf(buf, len, "%u", sc);
+	return buf;
+}
+
+const char *
+dn_addr_format_host(const dn_addr *a, char *buf, size_t len)
+{
+	char h[INET6_ADDRSTRLEN], sc[IF_NAMESIZE + 12];
+
+	if (buf == NULL || len == 0)
+		return buf;
+	switch (dn_addr_family(a)) {
+	case AF_INET:
+		inet_ntop(AF_INET, &a->u.sin.sin_addr, h, sizeof(h));
+		snprintf(buf, len, "%s", h);
+		break;
+	case AF_INET6:
+		inet_ntop(AF_INET6, &a->u.sin6.sin6_addr, h, sizeof(h));
+		dn_addr_format_scope(a, sc, sizeof(sc));
+		snprintf(buf, len, "%s%s%s", h, sc[0] ? "%" : "", sc);
+		break;
+	default:
+		snprintf(buf, len, "(none)");
+		break;
+	}
+	return buf;
+}
+
+const char *
+dn_addr_format(const dn_addr *a, char *buf, size_t len)
+{
+	char h[DN_ADDR_STRLEN];
+
+	if (buf == NULL || len == 0)
+		return buf;
+	dn_addr_format_host(a, h, sizeof(h));
+	switch (dn_addr_family(a)) {
+	case AF_INET:
+		snprintf(buf, len, "%s:%u", h, (unsigned)dn_addr_port(a));
+		break;
+	case AF_INET6:
+		snprintf(buf, len, "[%s]:%u", h, (unsigned)dn_addr_port(a));
+		break;
+	default:
+		snprintf(buf, len, "%s", h);
+		break;
+	}
+	return buf;
+}
+
+/* ------------------------------------------------------------------ */
+/* Accessors                                                          */
+/* ------------------------------------------------------------------ */
+
+int
+dn_addr_family(const dn_addr *a)
+{
+	if (a == NULL)
+		return AF_UNSPEC;
+	return a->u.sa.sa_family;
+}
+
+uint16_t
+dn_addr_port(const dn_addr *a)
+{
+	switch (dn_addr_family(a)) {
+	case AF_INET:
+		return ntohs(a->u.sin.sin_port);
+	case AF_INET6:
+		return ntohs(a->u.sin6.sin6_port);
+	}
+	return 0;
+}
+
+void
+dn_addr_set_port(dn_addr *a, uint16_t port)
+{
+	switch (dn_addr_family(a)) {
+	case AF_INET:
+		a->u.sin.sin_port = htons(port);
+		break;
+	case AF_INET6:
+		a->u.sin6.sin6_port = htons(port);
+		break;
+	}
+}
+
+uint32_t
+dn_addr_flowinfo(const dn_addr *a)
+{
+	if (dn_addr_family(a) != AF_INET6)
+		return 0;
+	return ntohl(a->u.sin6.sin6_flowinfo);
+}
+
+uint32_t
+dn_addr_scope(const dn_addr *a)
+{
+	if (dn_addr_family(a) != AF_INET6)
+		return 0;
+	return a->u.sin6.sin6_scope_id;
+}
+
+int
+dn_addr_from_sockaddr(dn_addr *out, const struct sockaddr *sa, socklen_t len)
+{
+	dn_addr a;
+	size_t n;
+
+	if (out == NULL || sa == NULL || len < (socklen_t)sizeof(sa_family_t)) {
+		errno = EINVAL;
+		return -1;
+	}
+	switch (sa->sa_family) {
+	case AF_INET:
+		n = sizeof(struct sockaddr_in);
+		break;
+	case AF_INET6:
+		n = sizeof(struct sockaddr_in6);
+		break;
+	default:
+		errno = EAFNOSUPPORT;
+		return -1;
+	}
+	if ((size_t)len < n) {
+		errno = EINVAL;
+		return -1;
+	}
+	memset(&a, 0, sizeof(a));
+	memcpy(&a.u.ss, sa, n);
+	a.len = (socklen_t)n;
+	*out = a;
+	return 0;
+}
+
+/* The whole 4-tuple: address, port, flowinfo and scope. */
+int
+dn_addr_equal(const dn_addr *a, const dn_addr *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	if (dn_addr_family(a) != dn_addr_family(b))
+		return 0;
+	switch (dn_addr_family(a)) {
+	case AF_INET:
+		return a->u.sin.sin_addr.s_addr == b->u.sin.sin_addr.s_addr &&
+		    a->u.sin.sin_port == b->u.sin.sin_port;
+	case AF_INET6:
+		return IN6_ARE_ADDR_EQUAL(&a->u.sin6.sin6_addr,
+		    &b->u.sin6.sin6_addr) &&
+		    a->u.sin6.sin6_port == b->u.sin6.sin6_port &&
+		    a->u.sin6.sin6_flowinfo == b->u.sin6.sin6_flowinfo &&
+		    a->u.sin6.sin6_scope_id == b->u.sin6.sin6_scope_id;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Classification                                                     */
+/* ------------------------------------------------------------------ */
+
+/* The IPv4 address inside a v4-mapped IPv6 one counts as IPv4 here, so
+ * that a dual-stack listener's peer ::ffff:127.0.0.1 is loopback too. */
+static int
+v4_of(const dn_addr *a, uint32_t *v4)
+{
+	const struct in6_addr *a6;
+
+	switch (dn_addr_family(a)) {
+	case AF_INET:
+		*v4 = ntohl(a->u.sin.sin_addr.s_addr);
+		return 1;
+	case AF_INET6:
+		a6 = &a->u.sin6.sin6_addr;
+		if (!IN6_IS_ADDR_V4MAPPED(a6))
+			return 0;
+		*v4 = (uint32_t)a6->s6_addr[12] << 24 |
+		    (uint32_t)a6->s6_addr[13] << 16 |
+		    (uint32_t)a6->s6_addr[14] << 8 | a6->s6_addr[15];
+		return 1;
+	}
+	return 0;
+}
+
+int
+dn_addr_is_loopback(const dn_addr *a)
+{
+	uint32_t v4;
+
+	if (v4_of(a, &v4))
+		return (v4 >> 24) == 127;
+	return dn_addr_family(a) == AF_INET6 &&
+	    IN6_IS_ADDR_LOOPBACK(&a->u.sin6.sin6_addr);
+}
+
+int
+dn_addr_is_unspecified(const dn_addr *a)
+{
+	switch (dn_addr_family(a)) {
+	case AF_INET:
+		return a->u.sin.sin_addr.s_addr == htonl(INADDR_ANY);
+	case AF_INET6:
+		return IN6_IS_ADDR_UNSPECIFIED(&a->u.sin6.sin6_addr);
+	}
+	return 0;
+}
+
+int
+dn_addr_is_linklocal(const dn_addr *a)
+{
+	uint32_t v4;
+
+	if (v4_of(a, &v4))
+		return (v4 >> 16) == 0xa9fe;	/* RFC 3927: 169.254/16 */
+	return dn_addr_family(a) == AF_INET6 &&
+	    IN6_IS_ADDR_LINKLOCAL(&a->u.sin6.sin6_addr);
+}
+
+int
+dn_addr_is_multicast(const dn_addr *a)
+{
+	switch (dn_addr_family(a)) {
+	case AF_INET:
+		return IN_MULTICAST(ntohl(a->u.sin.sin_addr.s_addr));
+	case AF_INET6:
+		return IN6_IS_ADDR_MULTICAST(&a->u.sin6.sin6_addr);
+	}
+	return 0;
+}
+
+int
+dn_addr_is_v4mapped(const dn_addr *a)
+{
+	return dn_addr_family(a) == AF_INET6 &&
+	    IN6_IS_ADDR_V4MAPPED(&a->u.sin6.sin6_addr);
+}
+
+int
+dn_addr_mcast_scope(const dn_addr *a)
+{
+	if (dn_addr_family(a) != AF_INET6 ||
+	    !IN6_IS_ADDR_MULTICAST(&a->u.sin6.sin6_addr))
+		return -1;
+	return a->u.sin6.sin6_addr.s6_addr[1] & 0x0f;
+}
+
+int
+dn_addr_needs_scope(const dn_addr *a)
+{
+	return dn_addr_family(a) == AF_INET6 &&
+	    v6_needs_scope(&a->u.sin6.sin6_addr);
+}
+
+static const char *
+family_name(const dn_addr *a)
+{
+	return dn_addr_family(a) == AF_INET ? "IPv4" : "IPv6";
+}
+
+int
+dn_addr_check_bind(const dn_addr *bind, const dn_addr *dest, dn_error *err)
+{
+	char bh[DN_ADDR_STRLEN], dh[DN_ADDR_STRLEN];
+	int bf = dn_addr_family(bind), df = dn_addr_family(dest);
+
+	if (bind == NULL || dest == NULL)
+		return 0;
+	if ((bf != AF_INET && bf != AF_INET6) ||
+	    (df != AF_INET && df != AF_INET6))
+		return dn__err(err, DN_EINVAL, 0, "%s address is not set",
+		    bf != AF_INET && bf != AF_INET6 ? "bind" : "destination");
+	dn_addr_format_host(bind, bh, sizeof(bh));
+	dn_addr_format_host(dest, dh, sizeof(dh));
+	if (bf != df)
+		return dn__err(err, DN_EFAMILY, 0, "bind address %s is %s but "
+		    "destination %s is %s: use -b with an %s address", bh,
+		    family_name(bind), dh, family_name(dest),
+		    family_name(dest));
+	/* RFC 4007 §6: one zone per link; the kernel would say only EINVAL */
+	if (dn_addr_scope(bind) != 0 && dn_addr_scope(dest) != 0 &&
+	    dn_addr_scope(bind) != dn_addr_scope(dest))
+		return dn__err(err, DN_EBADSCOPE, 0, "bind address %s and "
+		    "destination %s are on different interfaces: give both the "
+		    "same scope", bh, dh);
+	return 0;
+}
