@@ -45,7 +45,53 @@ void dn__handle_remove(dn_reactor *r, dn__handle *h);
 
 /* --- section: reactor.c / resolve.c --- */
 
+/*
+ * A deferred call embedded in an object, so that queueing it cannot fail
+ * and the object can take it back (dn__defer_cancel) before freeing itself.
+ * Runs after the current dispatch, in queue order (see reactor.c).
+ */
+typedef struct dn__defer {
+	struct dn__defer *prev, *next;
+	struct dn__defer_list *list;	/* NULL when not queued */
+	void (*fn)(void *arg);
+	void *arg;
+} dn__defer;
+void dn__defer_init(dn__defer *d, void (*fn)(void *arg), void *arg);
+/* No-op when already queued. */
+void dn__defer_queue(dn_reactor *r, dn__defer *d);
+/* No-op when not queued. */
+void dn__defer_cancel(dn__defer *d);
+int dn__defer_queued(const dn__defer *d);
+
+/* The watcher or timer no longer keeps dn_reactor_run() going on its own
+ * (like uv_unref): for the resolver's sockets and timer, and signals. */
+void dn__io_unref(dn_io *io);
+void dn__timer_unref(dn_timer *t);
+
+/* resolve.c's per-reactor state; dn_reactor_free() calls destroy(state)
+ * after it has cancelled every handle and run the deferred calls. */
+void *dn__reactor_resolver(dn_reactor *r);
+void dn__reactor_set_resolver(dn_reactor *r, void *state,
+    void (*destroy)(void *state));
+
+/*
+ * c-ares per-try timeout (ms, > 0) and tries (> 0) for the queries of r;
+ * 0 keeps resolv.conf's value. Fails with DN_EINVAL while queries are
+ * pending. Tests use it to bound a resolution through a silent server.
+ */
+int dn__resolver_set_timeout(dn_reactor *r, int timeout_ms, int tries,
+    dn_error *err);
+
 /* --- section: tcp.c / relay.c --- */
+
+/* Wraps a connected socket (takes the fd) into a stream, with its local
+ * and peer addresses read from the kernel. */
+dn_stream *dn__stream_new(dn_reactor *r, int fd, dn_error *err);
+/* Writes what the stream has queued without waiting (and a shutdown
+ * asked for after it): 0 when done, 1 when the socket would block, -1. */
+int dn__stream_flush(dn_stream *s, dn_error *err);
+/* The stream stops watching its fd for good: the relay watches it. */
+void dn__stream_release_io(dn_stream *s);
 
 /* --- section: endpoint.c --- */
 

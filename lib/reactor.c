@@ -568,6 +568,11 @@ dn_io_set(dn_io *io, unsigned events, dn_error *err)
 	return io_apply(io, events, err);
 }
 
+/*
+ * Free the watcher before closing its fd: epoll keys on the open file, so
+ * a closed fd whose file lives on (dup, fork) would keep reporting events
+ * for a watcher that is gone.
+ */
 void
 dn_io_free(dn_io *io)
 {
@@ -943,20 +948,23 @@ dn_reactor_free(dn_reactor *r)
 	if (r == NULL)
 		return;
 	r->in_turn = 1;
-	drain(r);
-	/* c-ares completes its queries with ARES_EDESTRUCTION here; their
-	 * requests were cancelled above, so nobody hears of it twice */
-	if (r->resolver_destroy != NULL) {
-		void (*destroy)(void *) = r->resolver_destroy;
-
-		r->resolver_destroy = NULL;
-		destroy(r->resolver);
-		r->resolver = NULL;
-	}
 	for (round = 0; round < DN__FREE_ROUNDS; round++) {
+		int busy;
+
 		drain(r);
-		if (cancel_timers(r) == 0 && r->deferred.head == NULL &&
-		    r->handles == NULL)
+		/* c-ares completes its queries with ARES_EDESTRUCTION here;
+		 * their requests were cancelled above: nobody hears twice */
+		if ((busy = r->resolver_destroy != NULL)) {
+			void (*destroy)(void *) = r->resolver_destroy;
+
+			r->resolver_destroy = NULL;
+			destroy(r->resolver);
+			r->resolver = NULL;
+			drain(r);
+		}
+		busy |= cancel_timers(r) > 0;
+		if (!busy && r->deferred.head == NULL && r->handles == NULL &&
+		    r->resolver_destroy == NULL)
 			break;
 	}
 	/* what callbacks still queued after all those rounds is dropped */

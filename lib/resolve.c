@@ -1,0 +1,758 @@
+/* resolve.c - asynchronous name resolution with c-ares driven by the reactor: no threads, no blocking. */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <arpa/inet.h>
+#include <net/if.h>
+
+#include <ares.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+/*
+ * Lifetimes. A request has two independent ends: the user's completion
+ * (delivered once, always through a deferred call, so never from inside
+ * dn_resolve() even when c-ares answers inline from /etc/hosts) and
+ * c-ares's callback for the query, which c-ares runs exactly once as well,
+ * at the latest from ares_destroy() with ARES_EDESTRUCTION. c-ares cannot
+ * cancel one query, so a cancelled request stays allocated, ignored, until
+ * its query ends; it is freed when both ends are done.
+ */
+
+struct sockw {
+	struct sockw *next;
+	ares_socket_t fd;
+	dn_io *io;
+};
+
+struct resolver {
+	dn_reactor *r;
+	ares_channel ch;
+	int have_ch;
+	struct sockw *socks;
+	dn_timer *timer;
+	uint64_t timer_deadline;
+	struct ares_addr_port_node *servers;	/* NULL: resolv.conf */
+	int timeout_ms, tries;			/* 0: resolv.conf */
+	size_t ninflight;	/* queries c-ares still holds */
+	size_t nlive;		/* ... whose requester still waits */
+};
+
+struct dn_resolve_req {
+	dn__handle h;		/* first: the handle is the request */
+	dn_reactor *r;
+	struct resolver *res;
+	char *host;
+	uint16_t port;
+	int family;
+	dn_resolve_cb cb;
+	void *arg;
+	int in_ares;		/* c-ares still owes us its callback */
+	int live;		/* counted in res->nlive */
+	int cancelled;		/* the answer, whenever it comes, is ignored */
+	int done;		/* the user's callback has run */
+	dn__defer deliver;
+	dn_addr *addrs;
+	size_t naddrs;
+	int failed;
+	dn_error err;
+};
+
+static const char *
+fam_name(int family)
+{
+	return family == AF_INET6 ? "IPv6" : "IPv4";
+}
+
+/* ------------------------------------------------------------------ */
+/* Requests                                                           */
+/* ------------------------------------------------------------------ */
+
+static void
+req_unlive(dn_resolve_req *req)
+{
+	if (req->live) {
+		req->live = 0;
+		req->res->nlive--;
+	}
+}
+
+static void
+req_maybe_free(dn_resolve_req *req)
+{
+	if (!req->done || req->in_ares || dn__defer_queued(&req->deliver))
+		return;
+	free(req->addrs);
+	free(req->host);
+	free(req);
+}
+
+static void
+req_set_cancelled(dn_resolve_req *req)
+{
+	req->cancelled = 1;
+	req_unlive(req);
+	free(req->addrs);
+	req->addrs = NULL;
+	req->naddrs = 0;
+	req->failed = 1;
+	dn__err(&req->err, DN_ECANCELED, 0, "resolution of %s (%s) cancelled",
+	    req->host, fam_name(req->family));
+}
+
+static void
+req_complete(dn_resolve_req *req)
+{
+	req->done = 1;
+	req_unlive(req);
+	dn__handle_remove(req->r, &req->h);
+	if (req->failed)
+		req->cb(req, req->family, NULL, 0, &req->err, req->arg);
+	else
+		req->cb(req, req->family, req->addrs, req->naddrs, NULL,
+		    req->arg);
+	req_maybe_free(req);
+}
+
+static void
+req_deliver(void *arg)
+{
+	dn_resolve_req *req = arg;
+
+	if (!req->done)
+		req_complete(req);
+	else
+		req_maybe_free(req);
+}
+
+/* dn_reactor_free(): completes now, there is no next turn to wait for. */
+static void
+req_handle_cancel(dn__handle *h)
+{
+	dn_resolve_req *req = (dn_resolve_req *)h;
+
+	dn__defer_cancel(&req->deliver);
+	if (req->done) {
+		req_maybe_free(req);
+		return;
+	}
+	req_set_cancelled(req);
+	req_complete(req);
+}
+
+void
+dn_resolve_cancel(dn_resolve_req *req)
+{
+	if (req == NULL || req->done || req->cancelled)
+		return;
+	req_set_cancelled(req);
+	dn__defer_queue(req->r, &req->deliver);
+}
+
+static void
+req_fail(dn_resolve_req *req, dn_err code, const char *detail)
+{
+	req->failed = 1;
+	if (code == DN_ECANCELED)
+		dn__err(&req->err, code, 0, "resolution of %s (%s) cancelled",
+		    req->host, fam_name(req->family));
+	else
+		dn__err(&req->err, code, 0, "no %s address for %s (%s)",
+		    fam_name(req->family), req->host, detail);
+}
+
+static void
+req_fail_status(dn_resolve_req *req, int status)
+{
+	switch (status) {
+	case ARES_ENOTFOUND:
+		req_fail(req, DN_ENONAME, "NXDOMAIN");
+		break;
+	case ARES_ENODATA:
+		req_fail(req, DN_ENODATA, "NODATA: the name exists without "
+		    "this family");
+		break;
+	case ARES_ESERVFAIL:
+		req_fail(req, DN_ESERVFAIL, "SERVFAIL from the name server");
+		break;
+	case ARES_EREFUSED:
+		req_fail(req, DN_ESERVFAIL, "the name server REFUSED the query");
+		break;
+	case ARES_EFORMERR:
+	case ARES_EBADRESP:
+		req_fail(req, DN_ESERVFAIL, "malformed answer from the name "
+		    "server");
+		break;
+	case ARES_ETIMEOUT:
+		req_fail(req, DN_EDNSTIMEOUT, "the name server timed out");
+		break;
+	case ARES_ECONNREFUSED:
+		/*
+		 * Every server failed without an answer c-ares keeps: port
+		 * unreachable, or (c-ares 1.18) SERVFAIL/REFUSED from each,
+		 * which it reports the same way. As good as silent for the
+		 * caller: DN_EDNSTIMEOUT.
+		 */
+		req_fail(req, DN_EDNSTIMEOUT, "no name server answered: each "
+		    "refused the connection or failed the query");
+		break;
+	case ARES_EBADNAME:
+		req_fail(req, DN_ENONAME, "not a valid host name");
+		break;
+	case ARES_ECANCELLED:
+	case ARES_EDESTRUCTION:
+		req_fail(req, DN_ECANCELED, NULL);
+		break;
+	case ARES_ENOMEM:
+		req_fail(req, DN_ENOMEM, "out of memory");
+		break;
+	default:
+		req_fail(req, DN_ESERVFAIL, ares_strerror(status));
+		break;
+	}
+}
+
+static int
+addr_seen(const dn_resolve_req *req, const dn_addr *a)
+{
+	size_t i;
+
+	for (i = 0; i < req->naddrs; i++)
+		if (req->addrs[i].len == a->len &&
+		    memcmp(&req->addrs[i].u, &a->u, a->len) == 0)
+			return 1;
+	return 0;
+}
+
+/* Keeps c-ares's order (ARES_AI_NOSORT: the caller sorts, RFC 6724 or
+ * not) and sin6_scope_id (hosts-file link-local entries), drops repeats. */
+static int
+req_take_result(dn_resolve_req *req, const struct ares_addrinfo *ai)
+{
+	const struct ares_addrinfo_node *n;
+	size_t cap = 0;
+
+	for (n = ai != NULL ? ai->nodes : NULL; n != NULL; n = n->ai_next)
+		cap++;
+	if (cap == 0)
+		return 0;
+	if ((req->addrs = calloc(cap, sizeof(*req->addrs))) == NULL)
+		return -1;
+	for (n = ai->nodes; n != NULL; n = n->ai_next) {
+		dn_addr a;
+
+		memset(&a, 0, sizeof(a));
+		if (n->ai_family != req->family || n->ai_addr == NULL)
+			continue;
+		if (n->ai_family == AF_INET &&
+		    n->ai_addrlen >= sizeof(a.u.sin)) {
+			memcpy(&a.u.sin, n->ai_addr, sizeof(a.u.sin));
+			a.u.sin.sin_port = htons(req->port);
+			a.len = sizeof(a.u.sin);
+		} else if (n->ai_family == AF_INET6 &&
+		    n->ai_addrlen >= sizeof(a.u.sin6)) {
+			memcpy(&a.u.sin6, n->ai_addr, sizeof(a.u.sin6));
+			a.u.sin6.sin6_port = htons(req->port);
+			a.len = sizeof(a.u.sin6);
+		} else
+			continue;
+		if (!addr_seen(req, &a))
+			req->addrs[req->naddrs++] = a;
+	}
+	return 0;
+}
+
+static void
+ares_cb(void *arg, int status, int timeouts, struct ares_addrinfo *result)
+{
+	dn_resolve_req *req = arg;
+
+	(void)timeouts;
+	req->in_ares = 0;
+	req->res->ninflight--;
+	req_unlive(req);
+	if (req->cancelled || req->done) {
+		ares_freeaddrinfo(result);
+		req_maybe_free(req);
+		return;
+	}
+	if (status == ARES_SUCCESS) {
+		if (req_take_result(req, result) == -1)
+			req_fail(req, DN_ENOMEM, "out of memory");
+		else if (req->naddrs == 0)
+			req_fail(req, DN_ENODATA, "the answer has no address "
+			    "of this family");
+	} else
+		req_fail_status(req, status);
+	ares_freeaddrinfo(result);
+	/* c-ares may call this from inside ares_getaddrinfo() (hosts file):
+	 * the user hears of it on the next turn in every case */
+	dn__defer_queue(req->r, &req->deliver);
+}
+
+/*
+ * A literal never goes to the resolver (DESIGN.md "Addresses"); a %zone is
+ * ours to parse, never DNS's. Returns 1 when host was a literal (the answer
+ * or the error is in req), 0 when it is a name.
+ */
+static int
+req_literal(dn_resolve_req *req)
+{
+	char buf[INET6_ADDRSTRLEN + IF_NAMESIZE + 2];
+	struct in_addr a4;
+	struct in6_addr a6;
+	char *zone;
+	int is4, is6;
+	uint32_t scope = 0;
+	const char *errstr;
+
+	/* too long for a literal: a name, unless it carries a zone */
+	if (strlcpy(buf, req->host, sizeof(buf)) >= sizeof(buf))
+		buf[0] = '\0';
+	if ((zone = strchr(buf, '%')) != NULL)
+		*zone++ = '\0';
+	is4 = zone == NULL && inet_pton(AF_INET, buf, &a4) == 1;
+	is6 = inet_pton(AF_INET6, buf, &a6) == 1;
+	if (!is4 && !is6) {
+		if (strchr(req->host, '%') == NULL)
+			return 0;
+		req_fail(req, DN_ENONAME, "a %zone belongs on an IPv6 literal "
+		    "only");
+		return 1;
+	}
+	if ((is4 && req->family != AF_INET) || (is6 && req->family != AF_INET6)) {
+		req->failed = 1;
+		dn__err(&req->err, DN_ENODATA, 0, "no %s address for %s: it is "
+		    "an %s literal", fam_name(req->family), req->host,
+		    fam_name(is4 ? AF_INET : AF_INET6));
+		return 1;
+	}
+	if (zone != NULL) {
+		scope = (uint32_t)strtonum(zone, 1, UINT32_MAX, &errstr);
+		if (errstr != NULL && (scope = if_nametoindex(zone)) == 0) {
+			req->failed = 1;
+			dn__err(&req->err, DN_EBADSCOPE, 0, "unknown interface "
+			    "'%s' in %s: give an interface name or index "
+			    "that exists", zone, req->host);
+			return 1;
+		}
+	}
+	if ((req->addrs = calloc(1, sizeof(*req->addrs))) == NULL) {
+		req_fail(req, DN_ENOMEM, "out of memory");
+		return 1;
+	}
+	if (is4) {
+		req->addrs->u.sin.sin_family = AF_INET;
+		req->addrs->u.sin.sin_addr = a4;
+		req->addrs->u.sin.sin_port = htons(req->port);
+		req->addrs->len = sizeof(struct sockaddr_in);
+	} else {
+		req->addrs->u.sin6.sin6_family = AF_INET6;
+		req->addrs->u.sin6.sin6_addr = a6;
+		req->addrs->u.sin6.sin6_port = htons(req->port);
+		req->addrs->u.sin6.sin6_scope_id = scope;
+		req->addrs->len = sizeof(struct sockaddr_in6);
+	}
+	req->naddrs = 1;
+	return 1;
+}
+
+/* ------------------------------------------------------------------ */
+/* The channel inside the reactor                                     */
+/* ------------------------------------------------------------------ */
+
+static void timer_rearm(struct resolver *res);
+
+static void
+timer_cb(dn_timer *t, int cancelled, void *arg)
+{
+	struct resolver *res = arg;
+
+	(void)t;
+	/* a cancelled timer's resolver may be gone already */
+	if (cancelled)
+		return;
+	res->timer = NULL;
+	if (res->have_ch)
+		ares_process_fd(res->ch, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+	timer_rearm(res);
+}
+
+static void
+timer_stop(struct resolver *res)
+{
+	dn_timer_cancel(res->timer);
+	res->timer = NULL;
+}
+
+/* ares_timeout() after every call into c-ares that may have sent or ended
+ * a query: c-ares keeps no clock of its own. */
+static void
+timer_rearm(struct resolver *res)
+{
+	struct timeval tvbuf, *tv;
+	uint64_t ns, want;
+
+	if (!res->have_ch || res->ninflight == 0 ||
+	    (tv = ares_timeout(res->ch, NULL, &tvbuf)) == NULL) {
+		timer_stop(res);
+		return;
+	}
+	ns = (uint64_t)tv->tv_sec * 1000000000u + (uint64_t)tv->tv_usec * 1000u;
+	want = dn_reactor_now(res->r) + ns;
+	/* firing early is harmless: c-ares just finds nothing due yet */
+	if (res->timer != NULL && res->timer_deadline <= want)
+		return;
+	timer_stop(res);
+	if ((res->timer = dn_timer_start(res->r, ns, timer_cb, res)) != NULL) {
+		dn__timer_unref(res->timer);
+		res->timer_deadline = want;
+	}
+}
+
+static void
+sock_io_cb(dn_io *io, int fd, unsigned events, void *arg)
+{
+	struct resolver *res = arg;
+	ares_socket_t rfd = ARES_SOCKET_BAD, wfd = ARES_SOCKET_BAD;
+
+	(void)io;
+	/* an error or hangup is for c-ares to read and report */
+	if (events & (DN_READABLE | DN_HANGUP | DN_ERROR))
+		rfd = fd;
+	if (events & DN_WRITABLE)
+		wfd = fd;
+	ares_process_fd(res->ch, rfd, wfd);
+	timer_rearm(res);
+}
+
+/* ARES_OPT_SOCK_STATE_CB: c-ares calls it before it closes a socket. */
+static void
+sock_state_cb(void *data, ares_socket_t fd, int readable, int writable)
+{
+	struct resolver *res = data;
+	struct sockw **pp, *w;
+	unsigned ev = (readable ? DN_READABLE : 0) |
+	    (writable ? DN_WRITABLE : 0);
+
+	for (pp = &res->socks; (w = *pp) != NULL; pp = &w->next)
+		if (w->fd == fd)
+			break;
+	if (ev == 0) {
+		if (w != NULL) {
+			*pp = w->next;
+			dn_io_free(w->io);
+			free(w);
+		}
+		return;
+	}
+	if (w != NULL) {
+		/* nothing to report to: c-ares's own timeout ends the query */
+		(void)dn_io_set(w->io, ev, NULL);
+		return;
+	}
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		return;
+	w->fd = fd;
+	if ((w->io = dn_io_new(res->r, fd, ev, sock_io_cb, res, NULL)) == NULL) {
+		free(w);
+		return;
+	}
+	/* the requests keep the loop alive, not c-ares's sockets */
+	dn__io_unref(w->io);
+	w->next = res->socks;
+	res->socks = w;
+}
+
+static int
+channel_ensure(struct resolver *res, dn_error *err)
+{
+	struct ares_options opts;
+	int mask = ARES_OPT_SOCK_STATE_CB, st;
+
+	if (res->have_ch)
+		return 0;
+	memset(&opts, 0, sizeof(opts));
+	opts.sock_state_cb = sock_state_cb;
+	opts.sock_state_cb_data = res;
+	if (res->timeout_ms > 0) {
+		opts.timeout = res->timeout_ms;
+		mask |= ARES_OPT_TIMEOUTMS;
+	}
+	if (res->tries > 0) {
+		opts.tries = res->tries;
+		mask |= ARES_OPT_TRIES;
+	}
+	if ((st = ares_init_options(&res->ch, &opts, mask)) != ARES_SUCCESS)
+		return dn__err(err, st == ARES_ENOMEM ? DN_ENOMEM : DN_ESERVFAIL,
+		    0, "cannot start the DNS resolver: %s (check "
+		    "/etc/resolv.conf)", ares_strerror(st));
+	if (res->servers != NULL &&
+	    (st = ares_set_servers_ports(res->ch, res->servers)) != ARES_SUCCESS) {
+		ares_destroy(res->ch);
+		return dn__err(err, DN_ESERVFAIL, 0, "cannot use the DNS "
+		    "servers given: %s", ares_strerror(st));
+	}
+	res->have_ch = 1;
+	return 0;
+}
+
+/* Ends every query still in c-ares (ARES_EDESTRUCTION) and closes its
+ * sockets; the next query makes a new channel. */
+static void
+channel_drop(struct resolver *res)
+{
+	if (res->have_ch) {
+		res->have_ch = 0;
+		ares_destroy(res->ch);
+	}
+	timer_stop(res);
+}
+
+static void
+resolver_destroy(void *state)
+{
+	struct resolver *res = state;
+	struct sockw *w;
+
+	channel_drop(res);
+	/* ares_destroy() closed them all, through sock_state_cb */
+	while ((w = res->socks) != NULL) {
+		res->socks = w->next;
+		dn_io_free(w->io);
+		free(w);
+	}
+	free(res->servers);
+	ares_library_cleanup();
+	free(res);
+}
+
+static struct resolver *
+resolver_get(dn_reactor *r, dn_error *err)
+{
+	struct resolver *res;
+	int st;
+
+	if ((res = dn__reactor_resolver(r)) != NULL)
+		return res;
+	if ((st = ares_library_init(ARES_LIB_INIT_ALL)) != ARES_SUCCESS) {
+		dn__err(err, DN_ENOMEM, 0, "cannot initialise c-ares: %s",
+		    ares_strerror(st));
+		return NULL;
+	}
+	if ((res = calloc(1, sizeof(*res))) == NULL) {
+		ares_library_cleanup();
+		dn__err(err, DN_ENOMEM, errno, "out of memory for the resolver");
+		return NULL;
+	}
+	res->r = r;
+	dn__reactor_set_resolver(r, res, resolver_destroy);
+	return res;
+}
+
+/* New settings take effect through a new channel; queries in the old one
+ * would end with ARES_EDESTRUCTION, so none may be waited for. */
+static int
+resolver_reconfigure(struct resolver *res, dn_error *err)
+{
+	if (res->nlive > 0)
+		return dn__err(err, DN_EINVAL, 0, "cannot change the resolver "
+		    "while %zu queries are pending: configure it before "
+		    "resolving", res->nlive);
+	channel_drop(res);
+	return 0;
+}
+
+int
+dn__resolver_set_timeout(dn_reactor *r, int timeout_ms, int tries,
+    dn_error *err)
+{
+	struct resolver *res;
+
+	if (timeout_ms < 0 || tries < 0)
+		return dn__err(err, DN_ERANGE, 0, "DNS timeout %d ms and tries "
+		    "%d must not be negative", timeout_ms, tries);
+	if ((res = resolver_get(r, err)) == NULL ||
+	    resolver_reconfigure(res, err) == -1)
+		return -1;
+	res->timeout_ms = timeout_ms;
+	res->tries = tries;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* dn_reactor_set_dns_servers                                         */
+/* ------------------------------------------------------------------ */
+
+static int
+server_parse(struct ares_addr_port_node *n, const char *item, size_t len,
+    dn_error *err)
+{
+	char buf[INET6_ADDRSTRLEN + IF_NAMESIZE + 16], *host, *port = NULL, *p;
+	const char *errstr;
+	int ncolon = 0;
+	long long pn = 53;
+
+	if (len == 0)
+		return dn__err(err, DN_ESYNTAX, 0, "empty entry in the DNS "
+		    "server list: give ADDR[:PORT],...");
+	if (len >= sizeof(buf))
+		return dn__err(err, DN_ESYNTAX, 0, "DNS server '%.*s...' is "
+		    "too long for an address", 40, item);
+	memcpy(buf, item, len);
+	buf[len] = '\0';
+	host = buf;
+	if (*host == '[') {
+		host++;
+		if ((p = strchr(host, ']')) == NULL)
+			return dn__err(err, DN_ESYNTAX, 0, "DNS server '%s' "
+			    "lacks its closing ']'", buf);
+		*p++ = '\0';
+		if (*p == ':')
+			port = p + 1;
+		else if (*p != '\0')
+			return dn__err(err, DN_ESYNTAX, 0, "DNS server '%s': "
+			    "expected ':PORT' after ']'", item);
+	} else {
+		for (p = host; *p != '\0'; p++)
+			ncolon += *p == ':';
+		/* one colon: v4:port; more: a bare IPv6 address */
+		if (ncolon == 1) {
+			port = strchr(host, ':');
+			*port++ = '\0';
+		}
+	}
+	if (strchr(host, '%') != NULL)
+		return dn__err(err, DN_EBADSCOPE, 0, "DNS server '%s' has a "
+		    "zone, which c-ares cannot use: give a global or loopback "
+		    "address", host);
+	if (port != NULL) {
+		pn = strtonum(port, 1, 65535, &errstr);
+		if (errstr != NULL)
+			return dn__err(err, DN_ESYNTAX, 0, "DNS server port "
+			    "'%s' is %s: give 1..65535", port, errstr);
+	}
+	memset(n, 0, sizeof(*n));
+	if (inet_pton(AF_INET, host, &n->addr.addr4) == 1)
+		n->family = AF_INET;
+	else if (inet_pton(AF_INET6, host, &n->addr.addr6) == 1)
+		n->family = AF_INET6;
+	else
+		return dn__err(err, DN_ESYNTAX, 0, "DNS server '%s' is not an "
+		    "IPv4 or IPv6 address: give ADDR, ADDR:PORT or "
+		    "[IPv6]:PORT", host);
+	n->udp_port = n->tcp_port = (int)pn;
+	return 0;
+}
+
+int
+dn_reactor_set_dns_servers(dn_reactor *r, const char *servers, dn_error *err)
+{
+	struct ares_addr_port_node *nodes = NULL;
+	struct resolver *res;
+	const char *p, *comma;
+	size_t n = 1, i;
+	int rv = -1;
+
+	if (r == NULL)
+		return dn__err(err, DN_EINVAL, 0, "no reactor given");
+	if (servers != NULL) {
+		if (*servers == '\0')
+			return dn__err(err, DN_ESYNTAX, 0, "empty DNS server "
+			    "list: give ADDR[:PORT],...");
+		for (p = servers; *p != '\0'; p++)
+			n += *p == ',';
+		if ((nodes = calloc(n, sizeof(*nodes))) == NULL)
+			return dn__err(err, DN_ENOMEM, errno, "out of memory "
+			    "for the DNS server list");
+		for (i = 0, p = servers; i < n; i++, p = comma + 1) {
+			if ((comma = strchr(p, ',')) == NULL)
+				comma = p + strlen(p);
+			while (*p == ' ')
+				p++;
+			if (server_parse(&nodes[i], p,
+			    (size_t)(comma - p), err) == -1)
+				goto done;
+			nodes[i].next = i + 1 < n ? &nodes[i + 1] : NULL;
+		}
+	}
+	if ((res = resolver_get(r, err)) == NULL ||
+	    resolver_reconfigure(res, err) == -1)
+		goto done;
+	free(res->servers);
+	res->servers = nodes;
+	nodes = NULL;
+	rv = 0;
+done:
+	free(nodes);
+	return rv;
+}
+
+/* ------------------------------------------------------------------ */
+/* dn_resolve                                                         */
+/* ------------------------------------------------------------------ */
+
+dn_resolve_req *
+dn_resolve(dn_reactor *r, const char *host, uint16_t port, int family,
+    dn_resolve_cb cb, void *arg)
+{
+	dn_resolve_req *req;
+	struct ares_addrinfo_hints hints;
+	struct resolver *res;
+
+	if (r == NULL || host == NULL || cb == NULL ||
+	    (family != AF_INET && family != AF_INET6)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if ((req = calloc(1, sizeof(*req))) == NULL)
+		return NULL;
+	if ((req->host = strdup(host)) == NULL) {
+		free(req);
+		return NULL;
+	}
+	req->r = r;
+	req->port = port;
+	req->family = family;
+	req->cb = cb;
+	req->arg = arg;
+	dn__defer_init(&req->deliver, req_deliver, req);
+	dn__handle_add(r, &req->h, req_handle_cancel);
+
+	if (*host == '\0') {
+		req->failed = 1;
+		dn__err(&req->err, DN_ENONAME, 0, "no %s address for an empty "
+		    "host name", fam_name(family));
+		goto answer;
+	}
+	if (req_literal(req))
+		goto answer;
+	if ((res = resolver_get(r, &req->err)) == NULL ||
+	    channel_ensure(res, &req->err) == -1) {
+		req->failed = 1;
+		goto answer;
+	}
+	req->res = res;
+	req->in_ares = 1;
+	req->live = 1;
+	res->ninflight++;
+	res->nlive++;
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = family;
+	hints.ai_flags = ARES_AI_NOSORT;
+	/* files then DNS as resolv.conf/nsswitch.conf say: c-ares reads
+	 * /etc/hosts itself */
+	ares_getaddrinfo(res->ch, host, NULL, &hints, ares_cb, req);
+	timer_rearm(res);
+	return req;
+
+answer:
+	dn__defer_queue(r, &req->deliver);
+	return req;
+}
