@@ -41,6 +41,7 @@ typedef struct srv {
 	int keep;		/* -k */
 	int once;		/* --once */
 	child *children;
+	int done;
 	int rv;
 } srv;
 
@@ -75,6 +76,7 @@ static void
 finish(srv *sv, int rv)
 {
 	sv->rv = rv;
+	sv->done = 1;
 	dn_reactor_stop(sv->r);
 }
 
@@ -488,8 +490,14 @@ main(int argc, char *argv[])
 	if (sv.c.timeout_ns != 0)
 		sv.wait_timer = dn_timer_start(sv.r, sv.c.timeout_ns,
 		    wait_expired, &sv);
-	if (dn_reactor_run(sv.r, &e) == -1)
-		sv.rv = cli_fail(&sv.c, &e);
+	/* Turn by turn rather than dn_reactor_run(): a running -e command
+	 * is waited for through SIGCHLD, and signal watchers do not keep a
+	 * reactor running on their own. */
+	while (!sv.done)
+		if (dn_reactor_run_once(sv.r, -1, &e) == -1) {
+			sv.rv = cli_fail(&sv.c, &e);
+			break;
+		}
 done:
 	dn_listener_close(sv.l);
 	for (i = 0; i < CLI_ARRLEN(signos); i++)

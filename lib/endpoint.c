@@ -7,10 +7,9 @@
 #include <arpa/inet.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-
-#include <bsd/string.h>
+#include <string.h>	/* strlcat: libbsd-overlay */
 
 #include "internal.h"
 
@@ -25,7 +24,7 @@ struct dn_desc_kv {
 };
 
 struct dn_desc {
-	char *buf;		/* the unescaped text: every field points here */
+	char *buf;		/* unescaped text: every field points here */
 	const char *type;
 	const char **args;
 	size_t nargs;
@@ -112,7 +111,8 @@ dn_desc_parse(const char *text, dn_error *err)
 	for (p = text;; p++) {
 		if (*p == '\\') {
 			if (p[1] == '\0') {
-				dn__err(err, DN_ESYNTAX, 0, "description '%.*s' "
+				dn__err(err, DN_ESYNTAX, 0,
+				    "description '%.*s' "
 				    "ends in a lone backslash: write \\\\ for "
 				    "a backslash", QUOTE_MAX, text);
 				goto done;
@@ -208,8 +208,8 @@ dn_desc_check_keys(const dn_desc *d, const char *const *allowed,
 /* --- the table of types ---------------------------------------------- */
 
 struct dn_client_endpoint {
-	int family;		/* AF_INET6: a name resolves to IPv6; else IPv4 */
-	int literal;		/* 1: dest is the address; 0: host is a name */
+	int family;		/* AF_INET6: names go to IPv6, else IPv4 */
+	int literal;		/* 1: dest is the address; 0: a name */
 	dn_addr dest;
 	char *host;
 	uint16_t port;
@@ -347,7 +347,8 @@ desc_seconds(const dn_desc *d, const char *key, const char *s, uint64_t *ns,
 			scale /= 10;
 		}
 	if (digits == 0 || *p != '\0')
-		return dn__err(err, DN_ESYNTAX, 0, "%s '%s' in %s: description is "
+		return dn__err(err, DN_ESYNTAX, 0,
+		    "%s '%s' in %s: description is "
 		    "not a number of seconds: give e.g. 2 or 0.5", key, s,
 		    d->type);
 	/* The same bounds as the programs' -w. */
@@ -369,7 +370,8 @@ desc_no_empty_args(const dn_desc *d, dn_error *err)
 
 	for (i = 0; i < d->nargs; i++)
 		if (d->args[i][0] == '\0')
-			return dn__err(err, DN_ESYNTAX, 0, "%s: description has "
+			return dn__err(err, DN_ESYNTAX, 0,
+			    "%s: description has "
 			    "an empty field: escape the colons of an IPv6 "
 			    "address, as in host=\\:\\:1", d->type);
 	return 0;
@@ -442,12 +444,14 @@ client_setup(dn_client_endpoint *ep, const char *ctx, const char *host,
 	if (dn_addr_parse(&a, host, &hints, &e) == 0) {
 		dn_addr_format_host(&a, buf, sizeof(buf));
 		if (family != AF_UNSPEC && dn_addr_family(&a) != family)
-			return dn__err(err, DN_EFAMILY, 0, "destination %s is %s "
+			return dn__err(err, DN_EFAMILY, 0,
+			    "destination %s is %s "
 			    "but %s asks for %s only", buf,
 			    family_word(dn_addr_family(&a)), who,
 			    family_word(family));
 		if (flowinfo != 0 && dn_addr_family(&a) != AF_INET6)
-			return dn__err(err, DN_EFAMILY, 0, "a flow label needs an "
+			return dn__err(err, DN_EFAMILY, 0,
+			    "a flow label needs an "
 			    "IPv6 destination but %s is IPv4", buf);
 		if (flowinfo != 0 && dn_addr_flowinfo(&a) != 0 &&
 		    dn_addr_flowinfo(&a) != flowinfo)
@@ -472,7 +476,8 @@ client_setup(dn_client_endpoint *ep, const char *ctx, const char *host,
 		ep->literal = 0;
 		ep->family = family;
 	} else if (e.code == DN_ENOTLITERAL) {
-		return dn__err(err, DN_ESYNTAX, 0, "host '%s' in %s is neither an "
+		return dn__err(err, DN_ESYNTAX, 0,
+		    "host '%s' in %s is neither an "
 		    "address literal nor a host name", host, ctx);
 	} else {
 		dn__err_copy(err, &e);
@@ -480,13 +485,26 @@ client_setup(dn_client_endpoint *ep, const char *ctx, const char *host,
 	}
 
 	if (bind != NULL) {
-		if (ep->literal) {
+		if (ep->literal && dn_addr_family(bind) != ep->family) {
+			char dbuf[DN_ADDR_STRLEN];
+
+			/* Not dn_addr_check_bind's words: -b may not be
+			 * where the bind address came from. */
+			return dn__err(err, DN_EFAMILY, 0, "bind address %s is "
+			    "%s but destination %s is %s: bind an %s address",
+			    dn_addr_format_host(bind, buf, sizeof(buf)),
+			    family_word(dn_addr_family(bind)),
+			    dn_addr_format_host(&ep->dest, dbuf, sizeof(dbuf)),
+			    family_word(ep->family), family_word(ep->family));
+		} else if (ep->literal) {
+			/* RFC 4007 zones must agree too. */
 			if (dn_addr_check_bind(bind, &ep->dest, err) == -1)
 				return -1;
 		} else if (dn_addr_family(bind) != ep->family)
-			return dn__err(err, DN_EFAMILY, 0, "bind address %s is %s "
+			return dn__err(err, DN_EFAMILY, 0,
+			    "bind address %s is %s "
 			    "but %s resolves to %s only: %s",
-			    dn_addr_format(bind, buf, sizeof(buf)),
+			    dn_addr_format_host(bind, buf, sizeof(buf)),
 			    family_word(dn_addr_family(bind)), host,
 			    family_word(ep->family), ep->family == AF_INET ?
 			    "use tcp6: or -6" : "bind an IPv6 address");
@@ -549,10 +567,12 @@ tcp_client_parse(dn_client_endpoint *ep, const dn_desc *d, int family,
 		port = d->args[d->nargs - 1];
 	}
 	if (host == NULL)
-		return dn__err(err, DN_ESYNTAX, 0, "%s: description has no host: "
+		return dn__err(err, DN_ESYNTAX, 0,
+		    "%s: description has no host: "
 		    "add host=NAME", d->type);
 	if (port == NULL)
-		return dn__err(err, DN_ESYNTAX, 0, "%s: description has no port: "
+		return dn__err(err, DN_ESYNTAX, 0,
+		    "%s: description has no port: "
 		    "add port=N", d->type);
 	if (desc_port(d, port, 0, &p, err) == -1)
 		return -1;
@@ -589,7 +609,8 @@ dn_client_endpoint_parse(const char *text, const dn_endpoint_defaults *defs,
 	    (t = desc_lookup(d, text, err)) == NULL)
 		goto done;
 	if (t->client == NULL) {
-		dn__err(err, DN_EINVAL, 0, "'%s:' is not a client endpoint type "
+		dn__err(err, DN_EINVAL, 0,
+		    "'%s:' is not a client endpoint type "
 		    "this version supports; use tcp: or tcp6:", t->name);
 		goto done;
 	}
@@ -701,8 +722,9 @@ tcp_server_parse(dn_server_endpoint *ep, const dn_desc *d, int family,
 	dn_err code;
 	long long n;
 	uint16_t p;
-	char buf[DN_ADDR_STRLEN];
+	char buf[DN_ADDR_STRLEN], who[16];
 
+	snprintf(who, sizeof(who), "%s:", d->type);
 	if (dn_desc_check_keys(d, family == AF_INET6 ? tcp6_server_keys :
 	    tcp_server_keys, err) == -1 || desc_no_empty_args(d, err) == -1)
 		return -1;
@@ -717,23 +739,28 @@ tcp_server_parse(dn_server_endpoint *ep, const dn_desc *d, int family,
 		port = d->args[0];
 	}
 	if (port == NULL)
-		return dn__err(err, DN_ESYNTAX, 0, "%s: description has no port: "
+		return dn__err(err, DN_ESYNTAX, 0,
+		    "%s: description has no port: "
 		    "write e.g. %s:8080 (0 picks a free port)", d->type,
 		    d->type);
 	if (desc_port(d, port, 1, &p, err) == -1)
 		return -1;
 
 	if (dfam != AF_UNSPEC && family != AF_UNSPEC && dfam != family)
-		return dn__err(err, DN_EFAMILY, 0, "%s: description is %s but %s "
+		return dn__err(err, DN_EFAMILY, 0,
+		    "%s: description is %s but %s "
 		    "only was asked (%s)", d->type, family_word(family),
 		    family_word(dfam), dfam == AF_INET6 ? "-6" : "-4");
-	if (family == AF_UNSPEC)
+	if (family == AF_UNSPEC && dfam != AF_UNSPEC) {
 		family = dfam;
+		strlcpy(who, dfam == AF_INET6 ? "-6" : "-4", sizeof(who));
+	}
 
 	if (iface == NULL)
 		iface = family == AF_INET6 ? "::" : "0.0.0.0";
 	else if (*iface == '\0')
-		return dn__err(err, DN_ESYNTAX, 0, "%s: description has an empty "
+		return dn__err(err, DN_ESYNTAX, 0,
+		    "%s: description has an empty "
 		    "interface=: give an address such as 0.0.0.0 or \\:\\:",
 		    d->type);
 	memset(&hints, 0, sizeof(hints));
@@ -744,7 +771,8 @@ tcp_server_parse(dn_server_endpoint *ep, const dn_desc *d, int family,
 	memset(&e, 0, sizeof(e));
 	if (dn_addr_parse(&a, iface, &hints, &e) == -1) {
 		if (e.code == DN_ENOTLITERAL)
-			return dn__err(err, DN_ENOTLITERAL, 0, "interface '%s' in "
+			return dn__err(err, DN_ENOTLITERAL, 0,
+			    "interface '%s' in "
 			    "%s: description must be an address literal, not "
 			    "a name", iface, d->type);
 		dn__err_copy(err, &e);
@@ -752,9 +780,9 @@ tcp_server_parse(dn_server_endpoint *ep, const dn_desc *d, int family,
 	}
 	if (family != AF_UNSPEC && dn_addr_family(&a) != family)
 		return dn__err(err, DN_EFAMILY, 0, "interface %s in %s: "
-		    "description is %s but %s only was asked", dn_addr_format_host(
-		    &a, buf, sizeof(buf)), d->type,
-		    family_word(dn_addr_family(&a)), family_word(family));
+		    "description is %s but %s asks for %s only",
+		    dn_addr_format_host(&a, buf, sizeof(buf)), d->type,
+		    family_word(dn_addr_family(&a)), who, family_word(family));
 	dn_addr_set_port(&a, p);
 
 	ep->local = a;
@@ -768,7 +796,8 @@ tcp_server_parse(dn_server_endpoint *ep, const dn_desc *d, int family,
 		ep->opts.backlog = (int)n;
 	}
 	if (v6only != NULL && parse_bool(v6only, &ep->opts.v6only) == -1)
-		return dn__err(err, DN_ESYNTAX, 0, "v6only '%s' in %s: description "
+		return dn__err(err, DN_ESYNTAX, 0,
+		    "v6only '%s' in %s: description "
 		    "is not yes or no", v6only, d->type);
 	return 0;
 }
@@ -785,7 +814,8 @@ dn_server_endpoint_parse(const char *text, const dn_endpoint_defaults *defs,
 	    (t = desc_lookup(d, text, err)) == NULL)
 		goto done;
 	if (t->server == NULL) {
-		dn__err(err, DN_EINVAL, 0, "'%s:' is not a server endpoint type "
+		dn__err(err, DN_EINVAL, 0,
+		    "'%s:' is not a server endpoint type "
 		    "this version supports; use tcp: or tcp6:", t->name);
 		goto done;
 	}
