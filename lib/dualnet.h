@@ -262,6 +262,15 @@ DN_EXPORT int dn_reactor_set_dns_servers(dn_reactor *r, const char *servers,
  */
 DN_EXPORT dn_resolve_req *dn_resolve(dn_reactor *r, const char *host,
     uint16_t port, int family, dn_resolve_cb cb, void *arg);
+/*
+ * The same through the system's getaddrinfo() in a worker thread, for NSS
+ * sources (mDNS, LDAP, systemd-resolved); delivered through the reactor,
+ * cancellable without blocking the loop. Scope ids that come back are
+ * kept. A literal is answered without a thread.
+ */
+DN_EXPORT dn_resolve_req *dn_resolve_system(dn_reactor *r, const char *host,
+    uint16_t port, int family, dn_resolve_cb cb, void *arg);
+/* Either kind; the callback runs with DN_ECANCELED on the next turn. */
 DN_EXPORT void dn_resolve_cancel(dn_resolve_req *req);
 
 /* ------------------------------------------------------------------ */
@@ -410,6 +419,12 @@ DN_EXPORT dn_relay *dn_relay_start(dn_reactor *r, dn_stream *s, int in_fd,
     dn_error *err);
 /* Ends the relay now; cb gets DN_ECANCELED. */
 DN_EXPORT void dn_relay_cancel(dn_relay *rl);
+
+/* ------------------------------------------------------------------ */
+/* UDP and multicast                                                  */
+/* ------------------------------------------------------------------ */
+
+/* (declarations to come with the datagram issue) */
 
 /* ------------------------------------------------------------------ */
 /* Endpoint descriptions                                              */
