@@ -106,4 +106,15 @@ dn_connect_req *dn__tcp_connect_family(dn_reactor *r, const char *host,
     uint16_t port, int family, uint32_t flowinfo, const char *default_scope,
     const dn_connect_opts *opts, dn_connect_cb cb, void *arg);
 
+/* --- section: udp.c / mcast.c --- */
+
+/* mcast.c's memberships of one UDP socket; udp.c keeps the pointer. */
+struct dn__mcast;
+/* What mcast.c needs of a socket: fd (-1 once closed), family, v6only
+ * (-1 for IPv4) and the slot for its memberships. */
+int dn__udp_sock(dn_udp *u, int *family, int *v6only,
+    struct dn__mcast ***mc);
+/* Leaves every group still joined (the socket is closing) and frees. */
+void dn__mcast_release(int fd, struct dn__mcast *mc);
+
 #endif /* DN_INTERNAL_H */

@@ -1,0 +1,474 @@
+/* relay.c - stream <-> stdin/stdout relay in the shape of OpenBSD nc's readwrite(): the programs' hot path. */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+/*
+ * Big buffers keep the syscall count per byte low; 256 KiB per direction
+ * is what a loopback socket takes in one write. splice(2) was measured
+ * against read/write here (1 GiB pipe -> loopback -> pipe, 2 vCPUs, 11
+ * runs, median): pipe->socket 0.614 s vs 0.617 s, socket->pipe 0.791 s vs
+ * 0.617 s. No gain, so there is only the one path.
+ */
+#define RELAY_BUFSZ	(256 * 1024)
+#define PUMP_ROUNDS	64	/* syscalls per wakeup before others run */
+
+enum { R_RUNNING, R_PENDING, R_DELIVERED };
+
+struct slot {
+	dn_relay *rl;
+	int fd;
+	dn_io *io;
+	unsigned ev;		/* interest now set */
+	int pollable;		/* regular files and the like are not */
+	int rready, wready;	/* cleared by EAGAIN, set by an event */
+	int saved_fl;		/* flags to restore, -1 when untouched */
+	int is_sock;
+};
+
+struct dir {
+	int rfd, wfd;		/* -1: that side is off, as nc's pfd[].fd */
+	struct slot *rs, *ws;
+	char *buf;
+	size_t off, len;
+	uint64_t *count;
+};
+
+struct dn_relay {
+	dn__handle h;
+	dn_reactor *r;
+	dn_stream *s;
+	int sfd;
+	unsigned flags;
+	dn_relay_done_cb cb;
+	void *arg;
+	struct slot slots[3];
+	int nslots;
+	struct dir up;		/* in_fd -> socket */
+	struct dir down;	/* socket -> out_fd */
+	int flushq;		/* the stream's own queue goes out first */
+	dn_relay_stats st;
+	dn__defer pump_call, done_call;
+	int state;
+	int has_err;
+	dn_error err;
+	int in_cb;
+	char peer[DN_ADDR_STRLEN];
+};
+
+static void relay_pump(dn_relay *);
+
+static void
+relay_free(dn_relay *rl)
+{
+	free(rl->up.buf);
+	free(rl->down.buf);
+	free(rl);
+}
+
+static struct slot *
+slot_get(dn_relay *rl, int fd)
+{
+	struct slot *sl;
+	struct stat st;
+	int i, fl;
+
+	for (i = 0; i < rl->nslots; i++)
+		if (rl->slots[i].fd == fd)
+			return &rl->slots[i];
+	sl = &rl->slots[rl->nslots++];
+	memset(sl, 0, sizeof(*sl));
+	sl->rl = rl;
+	sl->fd = fd;
+	sl->saved_fl = -1;
+	sl->rready = sl->wready = 1;
+	sl->pollable = 1;
+	if (fstat(fd, &st) == 0) {
+		/* epoll refuses these (EPERM); they never block anyway */
+		if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode) ||
+		    S_ISBLK(st.st_mode))
+			sl->pollable = 0;
+		sl->is_sock = S_ISSOCK(st.st_mode);
+	}
+	if (sl->pollable && (fl = fcntl(fd, F_GETFL)) != -1 &&
+	    !(fl & O_NONBLOCK) && fcntl(fd, F_SETFL, fl | O_NONBLOCK) == 0)
+		sl->saved_fl = fl;
+	return sl;
+}
+
+static void
+slot_io_cb(dn_io *io, int fd, unsigned events, void *arg)
+{
+	struct slot *sl = arg;
+	dn_relay *rl = sl->rl;
+
+	(void)io;
+	(void)fd;
+	if (events & (DN_READABLE | DN_HANGUP | DN_ERROR))
+		sl->rready = 1;
+	if (events & (DN_WRITABLE | DN_HANGUP | DN_ERROR))
+		sl->wready = 1;
+	rl->in_cb++;
+	relay_pump(rl);
+	rl->in_cb--;
+	if (rl->state == R_DELIVERED && rl->in_cb == 0)
+		relay_free(rl);
+}
+
+static void
+slot_set(struct slot *sl, unsigned want)
+{
+	dn_relay *rl = sl->rl;
+	dn_error e;
+	int rv;
+
+	if (!sl->pollable || want == sl->ev)
+		return;
+	if (sl->io == NULL) {
+		sl->io = dn_io_new(rl->r, sl->fd, want, slot_io_cb, sl, &e);
+		rv = sl->io == NULL ? -1 : 0;
+	} else
+		rv = dn_io_set(sl->io, want, &e);
+	if (rv == 0) {
+		sl->ev = want;
+		return;
+	}
+	/* /dev/null and friends: a character device epoll refuses */
+	dn_io_free(sl->io);
+	sl->io = NULL;
+	sl->ev = 0;
+	sl->pollable = 0;
+	sl->rready = sl->wready = 1;
+	if (sl->saved_fl != -1) {
+		(void)fcntl(sl->fd, F_SETFL, sl->saved_fl);
+		sl->saved_fl = -1;
+	}
+}
+
+static void
+relay_teardown(dn_relay *rl)
+{
+	int i;
+
+	dn__defer_cancel(&rl->pump_call);
+	for (i = 0; i < rl->nslots; i++) {
+		struct slot *sl = &rl->slots[i];
+
+		dn_io_free(sl->io);
+		sl->io = NULL;
+		if (sl->saved_fl != -1 && sl->fd != rl->sfd)
+			(void)fcntl(sl->fd, F_SETFL, sl->saved_fl);
+		sl->saved_fl = -1;
+	}
+	dn_stream_close(rl->s);
+	rl->s = NULL;
+	rl->up.rfd = rl->up.wfd = rl->down.rfd = rl->down.wfd = -1;
+}
+
+static void
+relay_deliver(dn_relay *rl)
+{
+	if (rl->state == R_DELIVERED)
+		return;
+	dn__defer_cancel(&rl->done_call);
+	rl->state = R_DELIVERED;
+	dn__handle_remove(rl->r, &rl->h);
+	rl->cb(rl, &rl->st, rl->has_err ? &rl->err : NULL, rl->arg);
+}
+
+/* The stream is closed before the callback, as dualnet.h promises. */
+static void
+relay_finish(dn_relay *rl, const dn_error *err, int defer)
+{
+	if (rl->state != R_RUNNING)
+		return;
+	rl->state = R_PENDING;
+	relay_teardown(rl);
+	if (err != NULL) {
+		rl->err = *err;
+		rl->has_err = 1;
+	}
+	if (defer)
+		dn__defer_queue(rl->r, &rl->done_call);
+	else
+		relay_deliver(rl);
+}
+
+static void
+relay_done_run(void *arg)
+{
+	dn_relay *rl = arg;
+
+	relay_deliver(rl);
+	if (rl->in_cb == 0)
+		relay_free(rl);
+}
+
+static void
+relay_pump_run(void *arg)
+{
+	dn_relay *rl = arg;
+
+	rl->in_cb++;
+	relay_pump(rl);
+	rl->in_cb--;
+	if (rl->state == R_DELIVERED && rl->in_cb == 0)
+		relay_free(rl);
+}
+
+static void
+relay_cancel_handle(dn__handle *h)
+{
+	dn_relay *rl = (dn_relay *)h;
+	dn_error e;
+
+	dn__err(&e, DN_ECANCELED, ECANCELED, "relay with %s cancelled: the "
+	    "reactor was freed", rl->peer);
+	if (rl->state == R_RUNNING) {
+		rl->state = R_PENDING;
+		relay_teardown(rl);
+	}
+	if (!rl->has_err) {
+		rl->err = e;
+		rl->has_err = 1;
+	}
+	relay_deliver(rl);
+	if (rl->in_cb == 0)
+		relay_free(rl);
+}
+
+void
+dn_relay_cancel(dn_relay *rl)
+{
+	dn_error e;
+
+	if (rl == NULL || rl->state != R_RUNNING)
+		return;
+	dn__err(&e, DN_ECANCELED, ECANCELED, "relay with %s cancelled",
+	    rl->peer);
+	relay_finish(rl, &e, 1);
+}
+
+static void
+relay_fail(dn_relay *rl, struct slot *sl, int e, int writing)
+{
+	dn_error err;
+
+	if (sl->fd == rl->sfd) {
+		if (e == ECONNRESET || e == EPIPE)
+			dn__err(&err, DN_EIO, e, "connection reset by %s",
+			    rl->peer);
+		else
+			dn__err(&err, DN_EIO, e, "%s %s failed: %s",
+			    writing ? "writing to" : "reading from", rl->peer,
+			    strerror(e));
+	} else if (writing)
+		dn__err(&err, DN_EIO, e, "cannot write to output fd %d: %s",
+		    sl->fd, strerror(e));
+	else
+		dn__err(&err, DN_EIO, e, "cannot read input fd %d: %s", sl->fd,
+		    strerror(e));
+	relay_finish(rl, &err, 0);
+}
+
+/* One read and one write at most: 1 when a syscall ran, 0 idle, -1 done. */
+static int
+dir_step(dn_relay *rl, struct dir *d, int blocked)
+{
+	ssize_t n;
+	int did = 0;
+
+	if (d->rfd != -1 && d->len < RELAY_BUFSZ && d->rs->rready) {
+		if (d->off > 0 && RELAY_BUFSZ - d->len < RELAY_BUFSZ / 4) {
+			memmove(d->buf, d->buf + d->off, d->len - d->off);
+			d->len -= d->off;
+			d->off = 0;
+		}
+		if (d->rs->is_sock)
+			n = recv(d->rfd, d->buf + d->len, RELAY_BUFSZ - d->len,
+			    MSG_DONTWAIT);
+		else
+			n = read(d->rfd, d->buf + d->len, RELAY_BUFSZ - d->len);
+		did = 1;
+		if (n > 0)
+			d->len += (size_t)n;
+		else if (n == 0)
+			d->rfd = -1;		/* EOF: nc turns the side off */
+		else if (errno == EAGAIN || errno == EWOULDBLOCK)
+			d->rs->rready = 0;
+		else if (errno != EINTR) {
+			relay_fail(rl, d->rs, errno, 0);
+			return -1;
+		}
+	}
+	if (d->wfd != -1 && d->len > d->off && d->ws->wready && !blocked) {
+		if (d->ws->is_sock)
+			n = send(d->wfd, d->buf + d->off, d->len - d->off,
+			    MSG_NOSIGNAL | MSG_DONTWAIT);
+		else
+			n = write(d->wfd, d->buf + d->off, d->len - d->off);
+		did = 1;
+		if (n > 0) {
+			d->off += (size_t)n;
+			*d->count += (uint64_t)n;
+			if (d->off == d->len)
+				d->off = d->len = 0;
+		} else if (n == -1 && (errno == EAGAIN ||
+		    errno == EWOULDBLOCK))
+			d->ws->wready = 0;
+		else if (n == -1 && errno != EINTR) {
+			relay_fail(rl, d->ws, errno, 1);
+			return -1;
+		}
+	}
+	return did;
+}
+
+static int
+dir_runnable(const struct dir *d, int blocked)
+{
+	return (d->rfd != -1 && d->len < RELAY_BUFSZ && d->rs->rready) ||
+	    (d->wfd != -1 && d->len > d->off && d->ws->wready && !blocked);
+}
+
+static void
+relay_pump(dn_relay *rl)
+{
+	unsigned want[3] = { 0, 0, 0 };
+	struct slot *ss = &rl->slots[0];	/* the socket */
+	dn_error e;
+	int i, a, b, rv;
+
+	if (rl->state != R_RUNNING)
+		return;
+	for (i = 0; i < PUMP_ROUNDS; i++) {
+		if (rl->flushq && ss->wready) {
+			if ((rv = dn__stream_flush(rl->s, &e)) == -1) {
+				relay_finish(rl, &e, 0);
+				return;
+			}
+			if (rv == 1)
+				ss->wready = 0;
+			else
+				rl->flushq = 0;
+		}
+		if ((a = dir_step(rl, &rl->up, rl->flushq)) == -1 ||
+		    (b = dir_step(rl, &rl->down, 0)) == -1)
+			return;
+		if (a == 0 && b == 0)
+			break;
+	}
+	/* stdin EOF and its data sent: half-close, nc's shutdown(SHUT_WR) */
+	if (rl->up.rfd == -1 && rl->up.wfd != -1 && rl->up.off == rl->up.len &&
+	    !rl->flushq) {
+		if (!(rl->flags & DN_RELAY_NO_SHUTDOWN) &&
+		    shutdown(rl->sfd, SHUT_WR) == -1 && errno != ENOTCONN) {
+			relay_fail(rl, ss, errno, 1);
+			return;
+		}
+		rl->up.wfd = -1;
+	}
+	/* socket EOF and its data written: out_fd is left open, not ours */
+	if (rl->down.rfd == -1 && rl->down.off == rl->down.len)
+		rl->down.wfd = -1;
+	if (rl->up.rfd == -1 && rl->up.wfd == -1 && rl->down.rfd == -1 &&
+	    rl->down.wfd == -1 && !rl->flushq) {
+		relay_finish(rl, NULL, 0);
+		return;
+	}
+
+	for (i = 0; i < rl->nslots; i++) {
+		struct slot *sl = &rl->slots[i];
+		unsigned w = 0;
+
+		if (rl->up.rfd != -1 && rl->up.rs == sl &&
+		    rl->up.len < RELAY_BUFSZ && !sl->rready)
+			w |= DN_READABLE;
+		if (rl->down.rfd != -1 && rl->down.rs == sl &&
+		    rl->down.len < RELAY_BUFSZ && !sl->rready)
+			w |= DN_READABLE;
+		if (rl->up.wfd != -1 && rl->up.ws == sl &&
+		    rl->up.len > rl->up.off && !rl->flushq && !sl->wready)
+			w |= DN_WRITABLE;
+		if (rl->down.wfd != -1 && rl->down.ws == sl &&
+		    rl->down.len > rl->down.off && !sl->wready)
+			w |= DN_WRITABLE;
+		if (sl == ss && rl->flushq && !ss->wready)
+			w |= DN_WRITABLE;
+		want[i] = w;
+	}
+	for (i = 0; i < rl->nslots; i++)
+		slot_set(&rl->slots[i], want[i]);
+	/* work left without waiting (round limit, or a regular file that
+	 * epoll cannot watch): go on next turn, after the others */
+	if (dir_runnable(&rl->up, rl->flushq) || dir_runnable(&rl->down, 0) ||
+	    (rl->flushq && ss->wready))
+		dn__defer_queue(rl->r, &rl->pump_call);
+}
+
+dn_relay *
+dn_relay_start(dn_reactor *r, dn_stream *s, int in_fd, int out_fd,
+    unsigned flags, dn_relay_done_cb cb, void *arg, dn_error *err)
+{
+	dn_relay *rl;
+
+	if (r == NULL || s == NULL || cb == NULL || dn_stream_fd(s) == -1) {
+		dn__err(err, DN_EINVAL, 0, "dn_relay_start needs a reactor, "
+		    "an open stream and a callback");
+		return NULL;
+	}
+	if ((rl = calloc(1, sizeof(*rl))) == NULL)
+		goto nomem;
+	rl->r = r;
+	rl->s = s;
+	rl->sfd = dn_stream_fd(s);
+	rl->flags = flags;
+	rl->cb = cb;
+	rl->arg = arg;
+	rl->state = R_RUNNING;
+	dn_addr_format(dn_stream_peer(s), rl->peer, sizeof(rl->peer));
+	dn__defer_init(&rl->pump_call, relay_pump_run, rl);
+	dn__defer_init(&rl->done_call, relay_done_run, rl);
+
+	rl->up.rfd = rl->up.wfd = rl->down.rfd = rl->down.wfd = -1;
+	rl->up.count = &rl->st.bytes_out;
+	rl->down.count = &rl->st.bytes_in;
+	if (in_fd != -1 && !(flags & DN_RELAY_RECV_ONLY) &&
+	    (rl->up.buf = malloc(RELAY_BUFSZ)) == NULL)
+		goto nomem;
+	if (out_fd != -1 && !(flags & DN_RELAY_SEND_ONLY) &&
+	    (rl->down.buf = malloc(RELAY_BUFSZ)) == NULL)
+		goto nomem;
+
+	/* slot 0 is the socket; in and out may share one (same fd) */
+	(void)slot_get(rl, rl->sfd);
+	if (rl->up.buf != NULL) {
+		rl->up.rfd = in_fd;
+		rl->up.rs = slot_get(rl, in_fd);
+		rl->up.wfd = rl->sfd;
+		rl->up.ws = &rl->slots[0];
+	}
+	if (rl->down.buf != NULL) {
+		rl->down.rfd = rl->sfd;
+		rl->down.rs = &rl->slots[0];
+		rl->down.wfd = out_fd;
+		rl->down.ws = slot_get(rl, out_fd);
+	}
+	dn__stream_release_io(s);
+	rl->flushq = 1;		/* whatever was written before us, and a shutdown */
+	dn__handle_add(r, &rl->h, relay_cancel_handle);
+	dn__defer_queue(r, &rl->pump_call);
+	return rl;
+nomem:
+	dn__err(err, DN_ENOMEM, errno, "out of memory for relay buffers");
+	if (rl != NULL)
+		relay_free(rl);
+	return NULL;
+}

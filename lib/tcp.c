@@ -1,0 +1,1239 @@
+/* tcp.c - connectTCP and listenTCP of the plan on non-blocking sockets: connect requests, listeners, streams, flow labels. */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+/* after <netinet/in.h>: glibc's libc-compat guards keep the two apart */
+#include <linux/in6.h>
+
+#include "internal.h"
+
+#define READ_BUFSZ	(64 * 1024)
+#define ACCEPT_BURST	64		/* accepts per readiness, then others run */
+#define ACCEPT_BACKOFF	(100 * 1000000ull)	/* EMFILE: retry after 100 ms */
+#define WRITEV_MAX	64
+
+/* ------------------------------------------------------------------ */
+/* Sockets                                                            */
+/* ------------------------------------------------------------------ */
+
+int
+dn__socket(int family, int type, dn_error *err)
+{
+	int fd;
+
+	fd = socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		return dn__err(err, errno == ENOMEM || errno == ENOBUFS ?
+		    DN_ENOMEM : DN_ELOCAL, errno, "cannot create an %s socket: %s",
+		    family == AF_INET6 ? "IPv6" : "IPv4", strerror(errno));
+	return fd;
+}
+
+/*
+ * RFC 6437 flow labels on Linux: a socket may only send a label it holds a
+ * lease for (tcp_v6_connect() looks it up in the socket's list and fails
+ * with EINVAL otherwise). Leases outlive their socket for a linger time
+ * (at least 6 s) and a lingering label can be joined only with the same
+ * share mode and destination. IPV6_FL_S_EXCL would make a second run of
+ * the same command within those seconds fail with EPERM, so ask for
+ * IPV6_FL_S_USER (the same user may reuse it), then IPV6_FL_S_ANY (a label
+ * someone leased for anyone).
+ */
+int
+dn__flowlabel_lease(int fd, const dn_addr *dst, dn_error *err)
+{
+	static const unsigned char shares[] = { IPV6_FL_S_USER, IPV6_FL_S_ANY };
+	struct in6_flowlabel_req fr;
+	uint32_t label = dn_addr_flowinfo(dst) & 0xFFFFF;
+	char a[DN_ADDR_STRLEN];
+	size_t i;
+	int on = 1, e = 0;
+
+	if (dn_addr_family(dst) != AF_INET6)
+		return dn__err(err, DN_EFAMILY, 0, "flow label 0x%05x needs an "
+		    "IPv6 destination, not %s", (unsigned)label,
+		    dn_addr_format(dst, a, sizeof(a)));
+	for (i = 0; i < DN__ARRLEN(shares); i++) {
+		memset(&fr, 0, sizeof(fr));
+		fr.flr_dst = dst->u.sin6.sin6_addr;
+		fr.flr_label = htonl(label);
+		fr.flr_action = IPV6_FL_A_GET;
+		fr.flr_share = shares[i];
+		fr.flr_flags = IPV6_FL_F_CREATE;
+		if (setsockopt(fd, IPPROTO_IPV6, IPV6_FLOWLABEL_MGR, &fr,
+		    sizeof(fr)) == 0) {
+			e = 0;
+			break;
+		}
+		e = errno;
+		if (e != EPERM && e != EEXIST)
+			break;
+	}
+	if (e == EPERM || e == EEXIST)
+		return dn__err(err, DN_ELOCAL, e, "flow label 0x%05x is leased "
+		    "by another user or towards another destination: pick "
+		    "another label or wait a few seconds", (unsigned)label);
+	if (e != 0)
+		return dn__err(err, DN_ELOCAL, e, "cannot lease flow label 0x%05x "
+		    "towards %s: %s", (unsigned)label,
+		    dn_addr_format_host(dst, a, sizeof(a)), strerror(e));
+	if (setsockopt(fd, IPPROTO_IPV6, IPV6_FLOWINFO_SEND, &on,
+	    sizeof(on)) == -1)
+		return dn__err(err, DN_ELOCAL, errno, "cannot send flow label "
+		    "0x%05x (IPV6_FLOWINFO_SEND): %s", (unsigned)label,
+		    strerror(errno));
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Streams                                                            */
+/* ------------------------------------------------------------------ */
+
+struct wchunk {
+	struct wchunk *next;
+	size_t off, len;
+	char data[];
+};
+
+struct dn_stream {
+	dn__handle h;
+	dn_reactor *r;
+	int fd;
+	dn_io *io;
+	unsigned ev;		/* interest now set on io */
+	int external;		/* the relay watches the fd itself */
+	dn_addr local, peer;
+	dn_read_cb rcb;
+	void *rarg;
+	int reading;
+	char *rbuf;
+	struct wchunk *wq, *wqtail;
+	size_t wqlen;
+	int shut_pending;
+	int werr_set;
+	dn_error werr;		/* a write failed with nobody to hear it */
+	int closed;
+	int in_cb;		/* > 0: our frames are on the stack, free later */
+};
+
+static void stream_io_cb(dn_io *, int, unsigned, void *);
+
+static void
+stream_free(dn_stream *s)
+{
+	struct wchunk *c, *n;
+
+	for (c = s->wq; c != NULL; c = n) {
+		n = c->next;
+		free(c);
+	}
+	free(s->rbuf);
+	free(s);
+}
+
+static void
+stream_update_io(dn_stream *s)
+{
+	unsigned want = 0;
+
+	if (s->closed || s->external)
+		return;
+	if (s->reading)
+		want |= DN_READABLE;
+	if (s->wq != NULL)
+		want |= DN_WRITABLE;
+	if (want == s->ev)
+		return;
+	if (s->io == NULL) {
+		/* cannot fail on a socket short of ENOMEM; then we stay idle
+		 * and the next write or read_start tries again */
+		s->io = dn_io_new(s->r, s->fd, want, stream_io_cb, s, NULL);
+		if (s->io != NULL)
+			s->ev = want;
+		return;
+	}
+	if (dn_io_set(s->io, want, NULL) == 0)
+		s->ev = want;
+}
+
+static int
+stream_io_error(dn_stream *s, int e, const char *what, dn_error *err)
+{
+	char a[DN_ADDR_STRLEN];
+
+	dn_addr_format(&s->peer, a, sizeof(a));
+	if (e == ECONNRESET || e == EPIPE)
+		return dn__err(err, DN_EIO, e, "connection reset by %s", a);
+	if (e == ETIMEDOUT)
+		return dn__err(err, DN_EIO, e, "connection to %s timed out "
+		    "(keepalive or retransmissions)", a);
+	return dn__err(err, DN_EIO, e, "%s %s failed: %s", what, a,
+	    strerror(e));
+}
+
+static void
+stream_cancel(dn__handle *h)
+{
+	dn_stream_close((dn_stream *)h);
+}
+
+dn_stream *
+dn__stream_new(dn_reactor *r, int fd, dn_error *err)
+{
+	dn_stream *s;
+	struct sockaddr_storage ss;
+	socklen_t len;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		dn__err(err, DN_ENOMEM, errno, "out of memory for a stream");
+		return NULL;
+	}
+	s->r = r;
+	s->fd = fd;
+	len = sizeof(ss);
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0)
+		(void)dn_addr_from_sockaddr(&s->local, (struct sockaddr *)&ss,
+		    len);
+	len = sizeof(ss);
+	if (getpeername(fd, (struct sockaddr *)&ss, &len) == 0)
+		(void)dn_addr_from_sockaddr(&s->peer, (struct sockaddr *)&ss,
+		    len);
+	dn__handle_add(r, &s->h, stream_cancel);
+	return s;
+}
+
+int
+dn_stream_fd(const dn_stream *s)
+{
+	return s->fd;
+}
+
+const dn_addr *
+dn_stream_local(const dn_stream *s)
+{
+	return &s->local;
+}
+
+const dn_addr *
+dn_stream_peer(const dn_stream *s)
+{
+	return &s->peer;
+}
+
+int
+dn_stream_read_start(dn_stream *s, dn_read_cb cb, void *arg)
+{
+	if (s == NULL || s->closed || cb == NULL || s->external) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (s->rbuf == NULL && (s->rbuf = malloc(READ_BUFSZ)) == NULL)
+		return -1;
+	s->rcb = cb;
+	s->rarg = arg;
+	s->reading = 1;
+	stream_update_io(s);
+	return 0;
+}
+
+void
+dn_stream_read_stop(dn_stream *s)
+{
+	if (s == NULL || s->closed)
+		return;
+	s->reading = 0;
+	stream_update_io(s);
+}
+
+static void
+stream_drop_queue(dn_stream *s)
+{
+	struct wchunk *c, *n;
+
+	for (c = s->wq; c != NULL; c = n) {
+		n = c->next;
+		free(c);
+	}
+	s->wq = s->wqtail = NULL;
+	s->wqlen = 0;
+}
+
+/* 0 when done (queue empty, shutdown done if asked), 1 would block, -1. */
+int
+dn__stream_flush(dn_stream *s, dn_error *err)
+{
+	struct iovec iov[WRITEV_MAX];
+	struct msghdr mh;
+	struct wchunk *c;
+	ssize_t n;
+	int i;
+
+	while (s->wq != NULL) {
+		for (i = 0, c = s->wq; c != NULL && i < WRITEV_MAX;
+		    c = c->next, i++) {
+			iov[i].iov_base = c->data + c->off;
+			iov[i].iov_len = c->len - c->off;
+		}
+		memset(&mh, 0, sizeof(mh));
+		mh.msg_iov = iov;
+		mh.msg_iovlen = i;
+		n = sendmsg(s->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return 1;
+			stream_drop_queue(s);
+			return stream_io_error(s, errno, "writing to", err);
+		}
+		s->wqlen -= (size_t)n;
+		while ((c = s->wq) != NULL && (size_t)n >= c->len - c->off) {
+			n -= (ssize_t)(c->len - c->off);
+			s->wq = c->next;
+			free(c);
+		}
+		if (c != NULL)
+			c->off += (size_t)n;
+		else
+			s->wqtail = NULL;
+	}
+	if (s->shut_pending) {
+		s->shut_pending = 0;
+		if (shutdown(s->fd, SHUT_WR) == -1 && errno != ENOTCONN)
+			return stream_io_error(s, errno, "shutting down", err);
+	}
+	return 0;
+}
+
+void
+dn__stream_release_io(dn_stream *s)
+{
+	s->reading = 0;
+	s->external = 1;
+	dn_io_free(s->io);
+	s->io = NULL;
+	s->ev = 0;
+}
+
+static void
+stream_io_cb(dn_io *io, int fd, unsigned events, void *arg)
+{
+	dn_stream *s = arg;
+	dn_error e;
+	ssize_t n;
+
+	(void)io;
+	(void)fd;
+	s->in_cb++;
+	if ((events & (DN_WRITABLE | DN_ERROR | DN_HANGUP)) && s->wq != NULL) {
+		if (dn__stream_flush(s, &e) == -1) {
+			/* nobody waits on a write: tell the reader, or the
+			 * next write */
+			if (s->reading) {
+				s->reading = 0;
+				s->rcb(s, NULL, 0, &e, s->rarg);
+			} else {
+				s->werr = e;
+				s->werr_set = 1;
+			}
+		}
+	}
+	if (!s->closed && s->reading &&
+	    (events & (DN_READABLE | DN_ERROR | DN_HANGUP))) {
+		do
+			n = recv(s->fd, s->rbuf, READ_BUFSZ, MSG_DONTWAIT);
+		while (n == -1 && errno == EINTR);
+		if (n > 0) {
+			s->rcb(s, s->rbuf, (size_t)n, NULL, s->rarg);
+		} else if (n == 0) {
+			s->reading = 0;
+			s->rcb(s, s->rbuf, 0, NULL, s->rarg);
+		} else if (errno != EAGAIN && errno != EWOULDBLOCK) {
+			stream_io_error(s, errno, "reading from", &e);
+			s->reading = 0;
+			s->rcb(s, NULL, 0, &e, s->rarg);
+		}
+	}
+	s->in_cb--;
+	if (s->closed) {
+		if (s->in_cb == 0)
+			stream_free(s);
+		return;
+	}
+	stream_update_io(s);
+}
+
+int
+dn_stream_write(dn_stream *s, const void *buf, size_t len, dn_error *err)
+{
+	struct wchunk *c;
+	ssize_t n = 0;
+
+	if (s == NULL || s->closed)
+		return dn__err(err, DN_EINVAL, 0, "write on a closed stream");
+	if (s->werr_set) {
+		dn__err_copy(err, &s->werr);
+		return -1;
+	}
+	if (s->shut_pending)
+		return dn__err(err, DN_EINVAL, 0, "write after "
+		    "dn_stream_shutdown");
+	if (len == 0)
+		return 0;
+	if (s->wq == NULL && !s->external) {
+		do
+			n = send(s->fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		while (n == -1 && errno == EINTR);
+		if (n == -1) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				return stream_io_error(s, errno, "writing to",
+				    err);
+			n = 0;
+		}
+		if ((size_t)n == len)
+			return 0;
+	}
+	if ((c = malloc(sizeof(*c) + len - (size_t)n)) == NULL)
+		return dn__err(err, DN_ENOMEM, errno, "out of memory for "
+		    "%zu bytes of write queue", len - (size_t)n);
+	c->next = NULL;
+	c->off = 0;
+	c->len = len - (size_t)n;
+	memcpy(c->data, (const char *)buf + n, c->len);
+	if (s->wqtail != NULL)
+		s->wqtail->next = c;
+	else
+		s->wq = c;
+	s->wqtail = c;
+	s->wqlen += c->len;
+	stream_update_io(s);
+	return 0;
+}
+
+size_t
+dn_stream_write_queued(const dn_stream *s)
+{
+	return s->wqlen;
+}
+
+int
+dn_stream_shutdown(dn_stream *s, dn_error *err)
+{
+	if (s == NULL || s->closed)
+		return dn__err(err, DN_EINVAL, 0, "shutdown on a closed stream");
+	if (s->werr_set) {
+		dn__err_copy(err, &s->werr);
+		return -1;
+	}
+	s->shut_pending = 1;
+	if (s->wq == NULL)
+		return dn__stream_flush(s, err) == -1 ? -1 : 0;
+	return 0;
+}
+
+static void
+stream_close(dn_stream *s, int close_fd)
+{
+	if (s == NULL || s->closed)
+		return;
+	s->closed = 1;
+	dn_io_free(s->io);
+	s->io = NULL;
+	if (close_fd && s->fd != -1)
+		close(s->fd);
+	s->fd = -1;
+	dn__handle_remove(s->r, &s->h);
+	if (s->in_cb == 0)
+		stream_free(s);
+}
+
+void
+dn_stream_close(dn_stream *s)
+{
+	stream_close(s, 1);
+}
+
+/*
+ * The fd leaves blocking: it is going to a child (-e) that expects an
+ * ordinary socket, and O_NONBLOCK lives on the open file, shared with it.
+ */
+int
+dn_stream_detach(dn_stream *s)
+{
+	int fd, fl;
+
+	if (s == NULL || s->closed)
+		return -1;
+	fd = s->fd;
+	if ((fl = fcntl(fd, F_GETFL)) != -1 && (fl & O_NONBLOCK))
+		(void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+	stream_close(s, 0);
+	return fd;
+}
+
+/* ------------------------------------------------------------------ */
+/* Connect requests                                                   */
+/* ------------------------------------------------------------------ */
+
+enum { C_RUNNING, C_PENDING, C_DELIVERED };
+
+struct dn_connect_req {
+	dn__handle h;
+	dn_reactor *r;
+	dn_connect_cb cb;
+	void *arg;
+	dn_trace_cb trace;
+	void *trace_arg;
+	int has_bind;
+	dn_addr bind;
+	uint64_t timeout_ns;
+	char *host;		/* the name, NULL for an address */
+	uint16_t port;
+	int family;		/* the family a name resolves to */
+	uint32_t flowinfo;	/* put on every IPv6 address tried */
+	dn_addr *addrs;
+	size_t naddrs, next;
+	dn_addr cur;
+	int fd;
+	dn_io *io;
+	dn_timer *timer;
+	dn_resolve_req *res;
+	int state;
+	int starting;		/* inside the call that started us */
+	dn__defer deliver;
+	int pfd;		/* pending success */
+	dn_error perr;		/* pending failure */
+	/* failures so far, for the one error that lists them all */
+	size_t nfails;
+	dn_err fcode;
+	char fmsg[sizeof(((dn_error *)0)->msg)];
+};
+
+static void connect_try_next(dn_connect_req *);
+
+static void
+trace(dn_connect_req *q, dn_trace_kind kind, const dn_addr *addr,
+    const dn_addr *local, const dn_error *err)
+{
+	dn_trace_event ev;
+
+	if (q->trace == NULL)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = kind;
+	ev.host = q->host;
+	ev.family = q->family;
+	ev.addrs = q->addrs;
+	ev.naddrs = q->naddrs;
+	ev.addr = addr;
+	ev.local = local;
+	ev.err = err;
+	q->trace(&ev, q->trace_arg);
+}
+
+static void
+connect_free(dn_connect_req *q)
+{
+	free(q->host);
+	free(q->addrs);
+	free(q);
+}
+
+/* The resolution answers after a cancel too: free only when nothing can
+ * still call us back. */
+static void
+connect_maybe_free(dn_connect_req *q)
+{
+	if (q->state == C_DELIVERED && q->res == NULL &&
+	    !dn__defer_queued(&q->deliver))
+		connect_free(q);
+}
+
+static void
+connect_stop_attempt(dn_connect_req *q)
+{
+	dn_io_free(q->io);
+	q->io = NULL;
+	if (q->fd != -1)
+		close(q->fd);
+	q->fd = -1;
+}
+
+/* Stops every activity; the resolution may still answer (ECANCELED). */
+static void
+connect_stop(dn_connect_req *q)
+{
+	connect_stop_attempt(q);
+	dn_timer_cancel(q->timer);
+	q->timer = NULL;
+	if (q->res != NULL)
+		dn_resolve_cancel(q->res);
+}
+
+static void
+connect_deliver(dn_connect_req *q)
+{
+	dn_stream *s = NULL;
+	dn_error e;
+
+	if (q->state == C_DELIVERED)
+		return;
+	dn__defer_cancel(&q->deliver);
+	q->state = C_DELIVERED;
+	dn__handle_remove(q->r, &q->h);
+	if (q->pfd != -1) {
+		if ((s = dn__stream_new(q->r, q->pfd, &e)) == NULL) {
+			close(q->pfd);
+			q->perr = e;
+		}
+		q->pfd = -1;
+	}
+	q->cb(q, s, s != NULL ? NULL : &q->perr, q->arg);
+}
+
+static void
+connect_deliver_run(void *arg)
+{
+	dn_connect_req *q = arg;
+
+	connect_deliver(q);
+	connect_maybe_free(q);
+}
+
+/*
+ * Every completion comes through here: delivered now from a callback of
+ * ours, or on the next turn when we are still inside the starting call
+ * (STYLE.md: no completion from inside the call that started the work).
+ */
+static void
+connect_finish(dn_connect_req *q, int fd, const dn_error *err, int defer)
+{
+	if (q->state != C_RUNNING)
+		return;
+	/* first: a resolver that answers its cancel at once finds us done */
+	q->state = C_PENDING;
+	connect_stop(q);
+	q->pfd = fd;
+	if (err != NULL)
+		q->perr = *err;
+	if (defer || q->starting)
+		dn__defer_queue(q->r, &q->deliver);
+	else
+		connect_deliver(q);
+}
+
+static void
+connect_cancel_handle(dn__handle *h)
+{
+	dn_connect_req *q = (dn_connect_req *)h;
+	dn_error e;
+
+	dn__err(&e, DN_ECANCELED, ECANCELED, "connection attempt cancelled: "
+	    "the reactor was freed");
+	if (q->state == C_RUNNING) {
+		q->state = C_PENDING;
+		connect_stop(q);
+	}
+	if (q->pfd != -1) {
+		close(q->pfd);
+		q->pfd = -1;
+	}
+	q->perr = e;
+	connect_deliver(q);
+	connect_maybe_free(q);
+}
+
+void
+dn_connect_cancel(dn_connect_req *q)
+{
+	dn_error e;
+
+	if (q == NULL || q->state == C_DELIVERED)
+		return;
+	dn__err(&e, DN_ECANCELED, ECANCELED, "connection attempt cancelled");
+	if (q->state == C_PENDING) {
+		/* a result already waits for the next turn: cancelled wins */
+		if (q->pfd != -1) {
+			close(q->pfd);
+			q->pfd = -1;
+		}
+		q->perr = e;
+		return;
+	}
+	connect_finish(q, -1, &e, 1);
+}
+
+/* Remembers one attempt's failure for the final message. */
+static void
+connect_failed(dn_connect_req *q, const dn_error *e)
+{
+	size_t len = strlen(q->fmsg);
+
+	trace(q, DN_TRACE_ATTEMPT_FAILED, &q->cur, NULL, e);
+	if (q->nfails == 0)
+		q->fcode = e->code;
+	else if (q->fcode != e->code)
+		q->fcode = DN_ECONNECT;
+	snprintf(q->fmsg + len, sizeof(q->fmsg) - len, "%s%s",
+	    len > 0 ? "; " : "", e->msg);
+	q->nfails++;
+	q->perr = *e;
+}
+
+static void
+connect_connected(dn_connect_req *q)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	dn_addr local;
+	int fd = q->fd;
+
+	dn_io_free(q->io);
+	q->io = NULL;
+	q->fd = -1;
+	if (q->trace != NULL) {
+		memset(&local, 0, sizeof(local));
+		if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0)
+			(void)dn_addr_from_sockaddr(&local,
+			    (struct sockaddr *)&ss, len);
+		trace(q, DN_TRACE_CONNECTED, &q->cur, &local, NULL);
+	}
+	connect_finish(q, fd, NULL, 0);
+}
+
+static int
+connect_error(dn_connect_req *q, int e, dn_error *err)
+{
+	char a[DN_ADDR_STRLEN];
+
+	dn_addr_format(&q->cur, a, sizeof(a));
+	if (e == ECONNREFUSED)
+		return dn__err(err, DN_EREFUSED, e, "connection to %s refused",
+		    a);
+	return dn__err(err, dn_err_from_errno(e), e, "connecting to %s "
+	    "failed: %s", a, strerror(e));
+}
+
+static void
+connect_io_cb(dn_io *io, int fd, unsigned events, void *arg)
+{
+	dn_connect_req *q = arg;
+	socklen_t len = sizeof(int);
+	int soerr = 0;
+	dn_error e;
+
+	(void)io;
+	(void)events;
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) == -1)
+		soerr = errno;
+	if (soerr == EINPROGRESS || soerr == EINTR)
+		return;
+	if (soerr == 0)
+		connect_connected(q);
+	else {
+		connect_stop_attempt(q);
+		connect_error(q, soerr, &e);
+		connect_failed(q, &e);
+		connect_try_next(q);
+	}
+	connect_maybe_free(q);
+}
+
+/* 0: connecting (or connected), -1: this address failed (err set). */
+static int
+connect_start(dn_connect_req *q, dn_error *err)
+{
+	char a[DN_ADDR_STRLEN];
+	int family = dn_addr_family(&q->cur);
+
+	if (q->has_bind && dn_addr_check_bind(&q->bind, &q->cur, err) == -1)
+		return -1;
+	if (family == AF_INET6 && q->flowinfo != 0 &&
+	    dn_addr_flowinfo(&q->cur) == 0)
+		q->cur.u.sin6.sin6_flowinfo = htonl(q->flowinfo & 0xFFFFF);
+	if ((q->fd = dn__socket(family, SOCK_STREAM, err)) == -1)
+		return -1;
+	if (q->has_bind && bind(q->fd, &q->bind.u.sa, q->bind.len) == -1) {
+		dn__err(err, DN_ELOCAL, errno, "cannot bind %s: %s",
+		    dn_addr_format(&q->bind, a, sizeof(a)), strerror(errno));
+		goto fail;
+	}
+	if (family == AF_INET6 && dn_addr_flowinfo(&q->cur) != 0 &&
+	    dn__flowlabel_lease(q->fd, &q->cur, err) == -1)
+		goto fail;
+	trace(q, DN_TRACE_CONNECTING, &q->cur, q->has_bind ? &q->bind : NULL,
+	    NULL);
+	if (connect(q->fd, &q->cur.u.sa, q->cur.len) == 0) {
+		connect_connected(q);
+		return 0;
+	}
+	if (errno != EINPROGRESS) {
+		connect_error(q, errno, err);
+		goto fail;
+	}
+	if ((q->io = dn_io_new(q->r, q->fd, DN_WRITABLE, connect_io_cb, q,
+	    err)) == NULL)
+		goto fail;
+	return 0;
+fail:
+	close(q->fd);
+	q->fd = -1;
+	return -1;
+}
+
+/* RFC 6724 order is the resolver's; the low level tries them in turn. */
+static void
+connect_try_next(dn_connect_req *q)
+{
+	dn_error e;
+
+	while (q->state == C_RUNNING && q->next < q->naddrs) {
+		q->cur = q->addrs[q->next++];
+		if (connect_start(q, &e) == 0)
+			return;
+		connect_failed(q, &e);
+	}
+	if (q->state != C_RUNNING)
+		return;
+	/* one address: its own error; several: every reason, in order */
+	if (q->nfails > 1) {
+		e = q->perr;
+		e.code = q->fcode;
+		memcpy(e.msg, q->fmsg, sizeof(e.msg));
+		connect_finish(q, -1, &e, 0);
+	} else
+		connect_finish(q, -1, &q->perr, 0);
+}
+
+static void
+connect_timer_cb(dn_timer *t, int cancelled, void *arg)
+{
+	dn_connect_req *q = arg;
+	char a[DN_ADDR_STRLEN + 8];
+	dn_error e;
+
+	(void)t;
+	if (cancelled)
+		return;		/* q may be long gone */
+	q->timer = NULL;
+	if (q->host != NULL)
+		snprintf(a, sizeof(a), "%s port %u", q->host, q->port);
+	else
+		dn_addr_format(&q->cur, a, sizeof(a));
+	dn__err(&e, DN_ETIMEDOUT, ETIMEDOUT, "connecting to %s timed out "
+	    "after %llu.%03llus", a,
+	    (unsigned long long)(q->timeout_ns / 1000000000ull),
+	    (unsigned long long)(q->timeout_ns / 1000000ull % 1000));
+	connect_finish(q, -1, &e, 0);
+	connect_maybe_free(q);
+}
+
+static dn_connect_req *
+connect_new(dn_reactor *r, const dn_connect_opts *opts, dn_connect_cb cb,
+    void *arg)
+{
+	dn_connect_req *q;
+
+	if (r == NULL || cb == NULL || (q = calloc(1, sizeof(*q))) == NULL)
+		return NULL;
+	q->r = r;
+	q->cb = cb;
+	q->arg = arg;
+	q->fd = -1;
+	q->pfd = -1;
+	q->state = C_RUNNING;
+	q->starting = 1;
+	q->family = AF_UNSPEC;
+	dn__defer_init(&q->deliver, connect_deliver_run, q);
+	if (opts != NULL) {
+		if (opts->bind != NULL) {
+			q->has_bind = 1;
+			q->bind = *opts->bind;
+		}
+		q->timeout_ns = opts->timeout_ns;
+		q->trace = opts->trace;
+		q->trace_arg = opts->trace_arg;
+	}
+	dn__handle_add(r, &q->h, connect_cancel_handle);
+	if (q->timeout_ns > 0 && (q->timer = dn_timer_start(r, q->timeout_ns,
+	    connect_timer_cb, q)) == NULL) {
+		dn__handle_remove(r, &q->h);
+		free(q);
+		return NULL;
+	}
+	return q;
+}
+
+static int
+connect_set_addrs(dn_connect_req *q, const dn_addr *addrs, size_t n)
+{
+	if ((q->addrs = calloc(n, sizeof(*addrs))) == NULL)
+		return dn__err(&q->perr, DN_ENOMEM, errno, "out of memory for "
+		    "%zu addresses", n);
+	memcpy(q->addrs, addrs, n * sizeof(*addrs));
+	q->naddrs = n;
+	return 0;
+}
+
+dn_connect_req *
+dn_tcp_connect_addr(dn_reactor *r, const dn_addr *dest,
+    const dn_connect_opts *opts, dn_connect_cb cb, void *arg)
+{
+	dn_connect_req *q;
+
+	if (dest == NULL || (q = connect_new(r, opts, cb, arg)) == NULL)
+		return NULL;
+	if (connect_set_addrs(q, dest, 1) == -1)
+		connect_finish(q, -1, &q->perr, 1);
+	else
+		connect_try_next(q);
+	q->starting = 0;
+	return q;
+}
+
+static void
+connect_resolved(dn_resolve_req *rq, int family, const dn_addr *addrs,
+    size_t naddrs, const dn_error *err, void *arg)
+{
+	dn_connect_req *q = arg;
+	dn_error e;
+
+	(void)rq;
+	q->res = NULL;
+	if (q->state != C_RUNNING) {
+		connect_maybe_free(q);
+		return;
+	}
+	if (err == NULL && naddrs == 0) {
+		dn__err(&e, DN_ENODATA, 0, "%s has no %s address", q->host,
+		    family == AF_INET6 ? "IPv6" : "IPv4");
+		err = &e;
+	}
+	if (err == NULL && connect_set_addrs(q, addrs, naddrs) == -1)
+		err = &q->perr;
+	if (q->trace != NULL) {
+		dn_trace_event ev;
+
+		memset(&ev, 0, sizeof(ev));
+		ev.kind = DN_TRACE_RESOLVED;
+		ev.host = q->host;
+		ev.family = family;
+		ev.addrs = err == NULL ? q->addrs : NULL;
+		ev.naddrs = err == NULL ? q->naddrs : 0;
+		ev.err = err;
+		q->trace(&ev, q->trace_arg);
+	}
+	if (err != NULL)
+		connect_finish(q, -1, err, 0);
+	else
+		connect_try_next(q);
+	connect_maybe_free(q);
+}
+
+dn_connect_req *
+dn__tcp_connect_family(dn_reactor *r, const char *host, uint16_t port,
+    int family, uint32_t flowinfo, const char *default_scope,
+    const dn_connect_opts *opts, dn_connect_cb cb, void *arg)
+{
+	dn_connect_req *q;
+	dn_addr_hints hints;
+	dn_addr a;
+	dn_error e;
+
+	if ((q = connect_new(r, opts, cb, arg)) == NULL)
+		return NULL;
+	q->family = family == AF_INET6 ? AF_INET6 : AF_INET;
+	q->port = port;
+	q->flowinfo = flowinfo & 0xFFFFF;
+	memset(&hints, 0, sizeof(hints));
+	hints.flags = DN_ADDR_PORT_NONE;
+	hints.family = AF_UNSPEC;
+	hints.default_scope = default_scope;
+	hints.what = "destination";
+	if (host == NULL || *host == '\0') {
+		dn__err(&e, DN_EINVAL, 0, "no host to connect to");
+		connect_finish(q, -1, &e, 1);
+	} else if (dn_addr_parse(&a, host, &hints, &e) == 0) {
+		/* a literal never goes to a resolver (DESIGN.md) */
+		dn_addr_set_port(&a, port);
+		if (connect_set_addrs(q, &a, 1) == -1)
+			connect_finish(q, -1, &q->perr, 1);
+		else
+			connect_try_next(q);
+	} else if (e.code != DN_ENOTLITERAL) {
+		connect_finish(q, -1, &e, 1);
+	} else if ((q->host = strdup(host)) == NULL) {
+		dn__err(&e, DN_ENOMEM, errno, "out of memory");
+		connect_finish(q, -1, &e, 1);
+	} else {
+		trace(q, DN_TRACE_RESOLVING, NULL, NULL, NULL);
+		q->res = dn_resolve(r, host, port, q->family, connect_resolved,
+		    q);
+		if (q->res == NULL && q->state == C_RUNNING) {
+			dn__err(&e, DN_ENOMEM, errno, "cannot start resolving "
+			    "%s", host);
+			connect_finish(q, -1, &e, 1);
+		}
+	}
+	q->starting = 0;
+	return q;
+}
+
+dn_connect_req *
+dn_tcp_connect(dn_reactor *r, const char *host, uint16_t port,
+    const char *default_scope, const dn_connect_opts *opts, dn_connect_cb cb,
+    void *arg)
+{
+	/* plan point 5: the low level resolves names to IPv4 only */
+	return dn__tcp_connect_family(r, host, port, AF_INET, 0,
+	    default_scope, opts, cb, arg);
+}
+
+/* ------------------------------------------------------------------ */
+/* Listeners                                                          */
+/* ------------------------------------------------------------------ */
+
+struct dn_listener {
+	dn__handle h;
+	dn_reactor *r;
+	int fd;
+	dn_io *io;
+	dn_timer *backoff;
+	dn_addr addr;
+	int v6only;
+	dn_accept_cb cb;
+	void *arg;
+	int paused;
+	int closed;
+	int in_cb;
+};
+
+static void listener_io_cb(dn_io *, int, unsigned, void *);
+
+static int
+listener_update_io(dn_listener *l, dn_error *err)
+{
+	unsigned want = (!l->paused && l->backoff == NULL) ? DN_READABLE : 0;
+
+	if (l->io == NULL) {
+		l->io = dn_io_new(l->r, l->fd, want, listener_io_cb, l, err);
+		return l->io == NULL ? -1 : 0;
+	}
+	return dn_io_set(l->io, want, err);
+}
+
+static void
+listener_backoff_cb(dn_timer *t, int cancelled, void *arg)
+{
+	dn_listener *l = arg;
+
+	(void)t;
+	if (cancelled)
+		return;
+	l->backoff = NULL;
+	(void)listener_update_io(l, NULL);
+}
+
+static void
+listener_free(dn_listener *l)
+{
+	free(l);
+}
+
+static void
+listener_io_cb(dn_io *io, int fd, unsigned events, void *arg)
+{
+	dn_listener *l = arg;
+	dn_stream *s;
+	int i, cfd;
+
+	(void)io;
+	(void)events;
+	l->in_cb++;
+	for (i = 0; i < ACCEPT_BURST && !l->closed && !l->paused; i++) {
+		cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (cfd == -1) {
+			if (errno == EINTR || errno == ECONNABORTED ||
+			    errno == EPROTO || errno == EPERM)
+				continue;	/* that one connection died */
+			if (errno == EMFILE || errno == ENFILE ||
+			    errno == ENOBUFS || errno == ENOMEM) {
+				/* level-triggered: watching on would spin
+				 * until an fd frees up */
+				l->backoff = dn_timer_start(l->r,
+				    ACCEPT_BACKOFF, listener_backoff_cb, l);
+				(void)listener_update_io(l, NULL);
+			}
+			break;
+		}
+		if ((s = dn__stream_new(l->r, cfd, NULL)) == NULL) {
+			close(cfd);
+			continue;
+		}
+		l->cb(l, s, l->arg);
+	}
+	l->in_cb--;
+	if (l->closed && l->in_cb == 0)
+		listener_free(l);
+}
+
+static void
+listener_cancel(dn__handle *h)
+{
+	dn_listener_close((dn_listener *)h);
+}
+
+dn_listener *
+dn_tcp_listen_addr(dn_reactor *r, const dn_addr *local,
+    const dn_listen_opts *opts, dn_accept_cb cb, void *arg, dn_error *err)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	dn_listener *l = NULL, *rv = NULL;
+	char a[DN_ADDR_STRLEN];
+	int fd = -1, on = 1, v;
+	int backlog = opts != NULL && opts->backlog > 0 ? opts->backlog :
+	    SOMAXCONN;
+	int v6only = opts != NULL ? opts->v6only : -1;
+
+	if (r == NULL || local == NULL || cb == NULL) {
+		dn__err(err, DN_EINVAL, 0, "dn_tcp_listen_addr needs a reactor, "
+		    "an address and a callback");
+		return NULL;
+	}
+	dn_addr_format(local, a, sizeof(a));
+	if ((l = calloc(1, sizeof(*l))) == NULL) {
+		dn__err(err, DN_ENOMEM, errno, "out of memory for a listener");
+		goto done;
+	}
+	if ((fd = dn__socket(dn_addr_family(local), SOCK_STREAM, err)) == -1)
+		goto done;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1) {
+		dn__err(err, DN_ELOCAL, errno, "cannot set SO_REUSEADDR for "
+		    "%s: %s", a, strerror(errno));
+		goto done;
+	}
+	l->v6only = -1;
+	if (dn_addr_family(local) == AF_INET6) {
+		if (v6only >= 0 && (v = !!v6only, setsockopt(fd, IPPROTO_IPV6,
+		    IPV6_V6ONLY, &v, sizeof(v))) == -1) {
+			dn__err(err, DN_ELOCAL, errno, "cannot set IPV6_V6ONLY "
+			    "on %s: %s", a, strerror(errno));
+			goto done;
+		}
+		/* what the kernel does, not what we asked: -1 follows
+		 * net.ipv6.bindv6only */
+		len = sizeof(v);
+		if (getsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v, &len) == 0)
+			l->v6only = !!v;
+	}
+	if (bind(fd, &local->u.sa, local->len) == -1) {
+		dn__err(err, DN_ELOCAL, errno, "cannot listen on %s: %s", a,
+		    strerror(errno));
+		goto done;
+	}
+	if (listen(fd, backlog) == -1) {
+		dn__err(err, DN_ELOCAL, errno, "cannot listen on %s: %s", a,
+		    strerror(errno));
+		goto done;
+	}
+	len = sizeof(ss);
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1 ||
+	    dn_addr_from_sockaddr(&l->addr, (struct sockaddr *)&ss, len) == -1)
+		l->addr = *local;
+	l->r = r;
+	l->fd = fd;
+	l->cb = cb;
+	l->arg = arg;
+	if (listener_update_io(l, err) == -1)
+		goto done;
+	dn__handle_add(r, &l->h, listener_cancel);
+	rv = l;
+	l = NULL;
+	fd = -1;
+done:
+	if (fd != -1)
+		close(fd);
+	free(l);
+	return rv;
+}
+
+dn_listener *
+dn_tcp_listen(dn_reactor *r, uint16_t port, const char *interface,
+    const dn_listen_opts *opts, dn_accept_cb cb, void *arg, dn_error *err)
+{
+	dn_addr_hints hints;
+	dn_addr a;
+	dn_error e;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.flags = DN_ADDR_PORT_NONE;
+	hints.family = AF_UNSPEC;
+	hints.what = "listen address";
+	/* plan point 2: the default stays 0.0.0.0; "::" is asked for */
+	if (interface == NULL)
+		interface = "0.0.0.0";
+	if (dn_addr_parse(&a, interface, &hints, &e) == -1) {
+		if (e.code == DN_ENOTLITERAL)
+			dn__err(err, DN_ENOTLITERAL, 0, "listen address %s must "
+			    "be a literal, not a name", interface);
+		else
+			dn__err_copy(err, &e);
+		return NULL;
+	}
+	dn_addr_set_port(&a, port);
+	return dn_tcp_listen_addr(r, &a, opts, cb, arg, err);
+}
+
+const dn_addr *
+dn_listener_addr(const dn_listener *l)
+{
+	return &l->addr;
+}
+
+int
+dn_listener_v6only(const dn_listener *l)
+{
+	return l->v6only;
+}
+
+int
+dn_listener_fd(const dn_listener *l)
+{
+	return l->fd;
+}
+
+int
+dn_listener_pause(dn_listener *l, int paused, dn_error *err)
+{
+	if (l == NULL || l->closed)
+		return dn__err(err, DN_EINVAL, 0, "pause on a closed listener");
+	l->paused = !!paused;
+	return listener_update_io(l, err);
+}
+
+void
+dn_listener_close(dn_listener *l)
+{
+	if (l == NULL || l->closed)
+		return;
+	l->closed = 1;
+	dn_io_free(l->io);
+	l->io = NULL;
+	dn_timer_cancel(l->backoff);
+	l->backoff = NULL;
+	close(l->fd);
+	l->fd = -1;
+	dn__handle_remove(l->r, &l->h);
+	if (l->in_cb == 0)
+		listener_free(l);
+}
