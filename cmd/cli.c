@@ -295,7 +295,8 @@ cli_connect_trace(const dn_trace_event *ev, void *arg)
 		return;
 	if (c->json) {
 		static const char *names[] = { "resolving", "resolved",
-		    "connecting", "attempt_failed", "connected" };
+		    "connecting", "attempt_failed", "connected",
+		    "attempt_canceled" };
 
 		cli_json_begin(c, &j, names[ev->kind]);
 		switch (ev->kind) {
@@ -322,6 +323,7 @@ cli_connect_trace(const dn_trace_event *ev, void *arg)
 				cli_json_addr(&j, "bind", ev->local);
 			break;
 		case DN_TRACE_ATTEMPT_FAILED:
+		case DN_TRACE_ATTEMPT_CANCELED:
 			cli_json_addr(&j, "address", ev->addr);
 			cli_json_str(&j, "code", dn_err_name(ev->err->code));
 			cli_json_str(&j, "message", ev->err->msg);
@@ -371,6 +373,10 @@ cli_connect_trace(const dn_trace_event *ev, void *arg)
 		cli_trace(c, "connected %s -> %s",
 		    dn_addr_format(ev->local, l, sizeof(l)),
 		    dn_addr_format(ev->addr, a, sizeof(a)));
+		break;
+	case DN_TRACE_ATTEMPT_CANCELED:
+		cli_trace(c, "attempt %s cancelled: %s",
+		    dn_addr_format(ev->addr, a, sizeof(a)), ev->err->msg);
 		break;
 	}
 }

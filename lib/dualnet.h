@@ -290,7 +290,8 @@ typedef enum dn_trace_kind {
 	DN_TRACE_RESOLVED,	 /* host, family, addrs/naddrs, or err */
 	DN_TRACE_CONNECTING,	 /* addr (destination), local (bind or NULL) */
 	DN_TRACE_ATTEMPT_FAILED, /* addr, err */
-	DN_TRACE_CONNECTED	 /* addr (peer), local */
+	DN_TRACE_CONNECTED,	 /* addr (peer), local */
+	DN_TRACE_ATTEMPT_CANCELED /* addr, err: another won, or a timeout */
 } dn_trace_kind;
 
 typedef struct dn_trace_event {
@@ -390,6 +391,90 @@ DN_EXPORT int dn_stream_shutdown(dn_stream *s, dn_error *err);
 DN_EXPORT void dn_stream_close(dn_stream *s);
 
 /* ------------------------------------------------------------------ */
+/* Hostname client endpoint: RFC 8305 Happy Eyeballs v2                */
+/* ------------------------------------------------------------------ */
+
+typedef enum dn_race_mode {
+	DN_RACE_STAGGERED,	/* next attempt after the attempt delay */
+	DN_RACE_CONCURRENT,	/* every attempt at once */
+	DN_RACE_SERIAL		/* one at a time */
+} dn_race_mode;
+
+typedef enum dn_race_order {
+	DN_ORDER_INTERLEAVE,	/* RFC 6724 order, families alternate */
+	DN_ORDER_V6_FIRST,
+	DN_ORDER_V4_FIRST,
+	DN_ORDER_RESOLVER	/* as the answers came */
+} dn_race_order;
+
+typedef enum dn_resolver_kind {
+	DN_RESOLVER_ARES,	/* c-ares inside the reactor */
+	DN_RESOLVER_SYSTEM	/* getaddrinfo in a worker thread (NSS) */
+} dn_resolver_kind;
+
+typedef struct dn_hostname_opts {
+	dn_race_mode race;
+	dn_race_order order;
+	int family;			/* AF_UNSPEC (both), AF_INET, AF_INET6 */
+	uint64_t resolution_delay_ns;	/* default 50 ms */
+	uint64_t attempt_delay_ns;	/* default 250 ms; 10 ms .. 2 s */
+	unsigned first_family_count;	/* default 1 */
+	unsigned max_concurrent;	/* 0: no limit */
+	uint64_t attempt_timeout_ns;	/* 0: none */
+	uint64_t timeout_ns;		/* overall; 0: none */
+	dn_resolver_kind resolver;
+	const dn_addr *bind4;		/* bind for IPv4 attempts, or NULL */
+	const dn_addr *bind6;		/* bind for IPv6 attempts, or NULL */
+	uint32_t flowinfo;		/* flow label for IPv6 attempts */
+	dn_trace_cb trace;
+	void *trace_arg;
+} dn_hostname_opts;
+
+/* Fills in the RFC 8305 defaults. */
+DN_EXPORT void dn_hostname_opts_init(dn_hostname_opts *o);
+/* DN_ERANGE/DN_EINVAL naming the bad knob and its bounds. */
+DN_EXPORT int dn_hostname_opts_check(const dn_hostname_opts *o,
+    dn_error *err);
+/* "staggered" | "concurrent" | "serial"; "interleave" | "v6-first" |
+ * "v4-first" | "resolver"; "any" | "v4" | "v6"; "ares" | "system". */
+DN_EXPORT int dn_race_mode_parse(const char *s, dn_race_mode *out,
+    dn_error *err);
+DN_EXPORT int dn_race_order_parse(const char *s, dn_race_order *out,
+    dn_error *err);
+DN_EXPORT int dn_race_family_parse(const char *s, int *out, dn_error *err);
+DN_EXPORT int dn_resolver_parse(const char *s, dn_resolver_kind *out,
+    dn_error *err);
+
+/*
+ * Resolves host (A and AAAA queries sent together, AAAA first) and races
+ * connections as RFC 8305 says, steered by o. A literal host is one
+ * attempt, no resolver. When every attempt fails, err lists each address
+ * with its own reason and time; its code is DN_EREFUSED/DN_EUNREACH (69)
+ * if any attempt was refused or unreachable, else DN_ETIMEDOUT (75); a
+ * name that gave no address fails with the resolution's code (68).
+ */
+DN_EXPORT dn_connect_req *dn_hostname_connect(dn_reactor *r,
+    const char *host, uint16_t port, const dn_hostname_opts *o,
+    dn_connect_cb cb, void *arg);
+
+/* One planned attempt: start_ns after the start, or UINT64_MAX when it
+ * would never start (serial without attempt timeout, or past the overall
+ * timeout). */
+typedef struct dn_plan_entry {
+	dn_addr addr;
+	uint64_t start_ns;
+} dn_plan_entry;
+typedef void (*dn_plan_cb)(dn_connect_req *req, const dn_plan_entry *plan,
+    size_t n, const dn_error *err, void *arg);
+/*
+ * Resolves host like dn_hostname_connect() (waiting for both answers) and
+ * gives the ordered attempt plan if every address were a black hole;
+ * connects nowhere. Cancel with dn_connect_cancel().
+ */
+DN_EXPORT dn_connect_req *dn_hostname_plan(dn_reactor *r, const char *host,
+    uint16_t port, const dn_hostname_opts *o, dn_plan_cb cb, void *arg);
+
+/* ------------------------------------------------------------------ */
 /* Relay: a stream <-> a pair of fds (stdin/stdout), nc's readwrite()   */
 /* ------------------------------------------------------------------ */
 
@@ -424,7 +509,139 @@ DN_EXPORT void dn_relay_cancel(dn_relay *rl);
 /* UDP and multicast                                                  */
 /* ------------------------------------------------------------------ */
 
-/* (declarations to come with the datagram issue) */
+/*
+ * listenUDP of the plan (point 3) and multicast (point 4). A dn_udp is one
+ * non-blocking UDP socket driven by the reactor: it receives datagrams with
+ * their sender (a full 4-tuple, scope set for link-local), destination
+ * address and arrival interface, and sends to 4-tuples, a flowinfo going on
+ * the wire through the Linux flow label manager.
+ */
+typedef struct dn_udp dn_udp;
+
+typedef struct dn_udp_opts {
+	int v6only;		/* IPv6 sockets: -1 system default, 0 dual stack, 1 v6 only */
+	int reuseaddr;		/* 1: SO_REUSEADDR; always on for a multicast bind address */
+	size_t max_datagram;	/* receive buffer per datagram; 0: 65536 */
+	int batch;		/* datagrams per recvmmsg(); 0: default, 1: recvmsg() */
+} dn_udp_opts;
+
+/* One received datagram; valid during the callback only. */
+typedef struct dn_datagram {
+	const void *data;
+	size_t len;		/* bytes in data */
+	size_t size;		/* its real size: > len when truncated */
+	int truncated;		/* MSG_TRUNC: the tail beyond len is lost */
+	dn_addr from;		/* the sender, scope set for link-local */
+	dn_addr to;		/* destination address (IP_PKTINFO / IPV6_PKTINFO)
+				 * with our port; scope set for link-local */
+	unsigned ifindex;	/* arrival interface, 0 when unknown */
+	uint32_t flowlabel;	/* IPv6: the flow label on the wire (20 bits) */
+} dn_datagram;
+
+/*
+ * A datagram (err NULL), or an error for this socket with dg NULL: an ICMP
+ * error on a connected socket (port unreachable: DN_EREFUSED), or a queued
+ * send that failed. Receiving goes on after an error.
+ */
+typedef void (*dn_udp_recv_cb)(dn_udp *u, const dn_datagram *dg,
+    const dn_error *err, void *arg);
+
+/* listenUDP on an address value (port 0 picks one). Errors return at once:
+ * bind refused is DN_ELOCAL naming the address. */
+DN_EXPORT dn_udp *dn_udp_listen_addr(dn_reactor *r, const dn_addr *local,
+    const dn_udp_opts *opts, dn_error *err);
+/* listenUDP(port, interface) of the plan: interface NULL means "0.0.0.0";
+ * an IPv6 literal ("::", "fe80::1%eth0") listens on IPv6. */
+DN_EXPORT dn_udp *dn_udp_listen(dn_reactor *r, uint16_t port,
+    const char *interface, const dn_udp_opts *opts, dn_error *err);
+/* The bound address with its real port (after a connect, the local address
+ * the kernel chose). */
+DN_EXPORT const dn_addr *dn_udp_addr(const dn_udp *u);
+/* The connected peer, or NULL. */
+DN_EXPORT const dn_addr *dn_udp_peer(const dn_udp *u);
+DN_EXPORT int dn_udp_fd(const dn_udp *u);
+/* IPv6 sockets: 1 v6 only, 0 dual stack (as the kernel reports it); IPv4: -1. */
+DN_EXPORT int dn_udp_v6only(const dn_udp *u);
+
+/*
+ * UDP connect(addr) of the plan: a 4-tuple (its flowinfo goes on the wire
+ * of every send); afterwards only the peer's datagrams arrive, and ICMP
+ * errors come back (DN_EREFUSED through the receive callback or from the
+ * next send). peer NULL disconnects. On a dual-stack socket an IPv4 peer is
+ * reached as ::ffff:a.b.c.d.
+ */
+DN_EXPORT int dn_udp_connect(dn_udp *u, const dn_addr *peer, dn_error *err);
+
+DN_EXPORT int dn_udp_recv_start(dn_udp *u, dn_udp_recv_cb cb, void *arg);
+DN_EXPORT void dn_udp_recv_stop(dn_udp *u);
+
+/*
+ * UDP write(data, addr) of the plan: sends one datagram to dest (a 4-tuple;
+ * NULL on a connected socket). What the socket cannot take now is queued
+ * and sent when it can, in order. Fails at once on bad input and on errors
+ * the kernel reports for this send (a refused earlier datagram on a
+ * connected socket: DN_EREFUSED).
+ */
+DN_EXPORT int dn_udp_send(dn_udp *u, const void *buf, size_t len,
+    const dn_addr *dest, dn_error *err);
+
+typedef struct dn_udp_msg {
+	const void *buf;
+	size_t len;
+	const dn_addr *dest;	/* NULL on a connected socket */
+} dn_udp_msg;
+
+/*
+ * Sends n datagrams with as few system calls as it can (sendmmsg). Every
+ * destination is checked before any is sent; when the kernel fails one,
+ * err names it: those before it were sent, it and those after were not.
+ */
+DN_EXPORT int dn_udp_send_many(dn_udp *u, const dn_udp_msg *msgs, size_t n,
+    dn_error *err);
+/* Bytes queued and not yet sent. */
+DN_EXPORT size_t dn_udp_send_queued(const dn_udp *u);
+
+/* Exactly one call, never from inside dn_udp_drain(): when the queue is
+ * empty (err NULL), when a queued send failed, or with DN_ECANCELED when
+ * the socket is closed or the reactor freed first. */
+typedef void (*dn_udp_drain_cb)(dn_udp *u, const dn_error *err, void *arg);
+/* One drain at a time: a second one while the first waits is DN_EINVAL. */
+DN_EXPORT int dn_udp_drain(dn_udp *u, dn_udp_drain_cb cb, void *arg,
+    dn_error *err);
+
+/* Closes at once: queued datagrams are dropped, groups are left; deferred
+ * free. NULL is fine. */
+DN_EXPORT void dn_udp_close(dn_udp *u);
+
+/*
+ * Multicast (plan point 4), IPv4 and IPv6, any-source and source-specific.
+ * iface: an interface name ("eth0"), index ("2") or, for IPv4, one of the
+ * interface's addresses; NULL or "" for none. A group's zone (ff02::1%eth0)
+ * is its interface; giving both, they must agree. Rules, each failing with
+ * one sentence: the group must be multicast (DN_EINVAL); an IPv6 link- or
+ * interface-local group needs an interface (DN_ENOSCOPE); a group in the
+ * source-specific ranges (232.0.0.0/8, ff3x::/32) needs a source, and a
+ * source is taken only for those (DN_EINVAL); the source has the group's
+ * family (DN_EFAMILY); a join the kernel refuses is DN_ELOCAL naming the
+ * group and the interface. An IPv4 group may be joined on a dual-stack
+ * IPv6 socket. Memberships are left when the socket is closed.
+ */
+DN_EXPORT int dn_mcast_join(dn_udp *u, const dn_addr *group,
+    const dn_addr *source, const char *iface, dn_error *err);
+DN_EXPORT int dn_mcast_leave(dn_udp *u, const dn_addr *group,
+    const dn_addr *source, const char *iface, dn_error *err);
+/* Outgoing interface for multicast sends (IP_MULTICAST_IF with the index,
+ * IPV6_MULTICAST_IF); NULL or "" gives the choice back to the routes. */
+DN_EXPORT int dn_mcast_set_interface(dn_udp *u, const char *iface,
+    dn_error *err);
+/* Hop limit / TTL of multicast sends, 0..255. */
+DN_EXPORT int dn_mcast_set_hops(dn_udp *u, int hops, dn_error *err);
+/* Whether our own multicast sends come back to this host (1) or not (0). */
+DN_EXPORT int dn_mcast_set_loop(dn_udp *u, int on, dn_error *err);
+/* An interface name, decimal index or IPv4 interface address to its index;
+ * DN_EBADSCOPE naming the interfaces that exist when there is none. */
+DN_EXPORT int dn_iface_index(const char *iface, unsigned *index,
+    dn_error *err);
 
 /* ------------------------------------------------------------------ */
 /* Endpoint descriptions                                              */

@@ -2,6 +2,8 @@
  * endpoint.c - endpoint descriptions in Twisted's TYPE:ARG:KEY=VALUE syntax
  * and the tcp:/tcp6: client and server endpoints built from them.
  */
+#include "config.h"
+
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -545,7 +547,7 @@ tcp_client_parse(dn_client_endpoint *ep, const dn_desc *d, int family,
 	dn_addr_hints hints;
 	dn_addr b;
 	uint64_t tmo = 0;
-	uint16_t p;
+	uint16_t p = 0;
 	char ctx[32];
 
 	if (dn_desc_check_keys(d, tcp_client_keys, err) == -1 ||
@@ -721,7 +723,7 @@ tcp_server_parse(dn_server_endpoint *ep, const dn_desc *d, int family,
 	dn_error e;
 	dn_err code;
 	long long n;
-	uint16_t p;
+	uint16_t p = 0;
 	char buf[DN_ADDR_STRLEN], who[16];
 
 	snprintf(who, sizeof(who), "%s:", d->type);

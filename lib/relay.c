@@ -1,5 +1,7 @@
 /* relay.c - stream <-> stdin/stdout relay in the shape of OpenBSD nc's readwrite(): the programs' hot path. */
 
+#include "config.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>

@@ -1,5 +1,7 @@
 /* tcp.c - connectTCP and listenTCP of the plan on non-blocking sockets: connect requests, listeners, streams, flow labels. */
 
+#include "config.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>

@@ -1,5 +1,7 @@
 /* t_addr.c - table-driven tests of address parsing, formatting, classification and errors. */
 
+#include "config.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <net/if.h>

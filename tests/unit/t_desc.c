@@ -3,6 +3,8 @@
  * tcp:/tcp6: client and server validation with every error, and one
  * listen/connect round trip on 127.0.0.1 through endpoints.
  */
+#include "config.h"
+
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>

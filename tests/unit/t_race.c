@@ -1,5 +1,7 @@
 /* t_race.c - the RFC 8305 racing scheduler driven through every case with a fake clock. */
 
+#include "config.h"
+
 #include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdio.h>

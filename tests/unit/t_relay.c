@@ -1,5 +1,7 @@
 /* t_relay.c - TCP connect/listen/streams and the relay, on loopback sockets with port 0. */
 
+#include "config.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>

@@ -1,5 +1,7 @@
 /* t_rfc6724.c - RFC 6724 policy table, scopes and the §6 destination sort, against the §10.2 examples. */
 
+#include "config.h"
+
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>

@@ -1,5 +1,7 @@
 /* t_timer.c - the reactor (timers, deferred calls, fd watchers, signals, free) and c-ares resolution inside it. */
 
+#include "config.h"
+
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <sys/socket.h>
