@@ -93,6 +93,17 @@ int dn__stream_flush(dn_stream *s, dn_error *err);
 /* The stream stops watching its fd for good: the relay watches it. */
 void dn__stream_release_io(dn_stream *s);
 
+/*
+ * A dn_connect_req whose work is done by another file (hostname.c's race),
+ * so that dn_connect_cancel() and dn_reactor_free() reach it: cancel(ext)
+ * must lead to the owner's completion on a later turn, cancel_now(ext) to
+ * its completion before it returns. The owner calls dn__connect_ext_done()
+ * (which frees q) right before it runs its caller's callback.
+ */
+dn_connect_req *dn__connect_ext_new(dn_reactor *r, void (*cancel)(void *ext),
+    void (*cancel_now)(void *ext), void *ext);
+void dn__connect_ext_done(dn_connect_req *q);
+
 /* --- section: endpoint.c --- */
 
 /*
@@ -116,5 +127,27 @@ int dn__udp_sock(dn_udp *u, int *family, int *v6only,
     struct dn__mcast ***mc);
 /* Leaves every group still joined (the socket is closing) and frees. */
 void dn__mcast_release(int fd, struct dn__mcast *mc);
+
+/* --- section: resolve_sys.c --- */
+
+/*
+ * The head both kinds of dn_resolve_req start with (c-ares requests in
+ * resolve.c, system ones in resolve_sys.c), so that one dn_resolve_cancel()
+ * serves both: it calls cancel(), which must deliver DN_ECANCELED on the
+ * next turn and never block.
+ */
+typedef struct dn__resolve_head {
+	dn__handle h;		/* first: the handle is the request */
+	void (*cancel)(dn_resolve_req *req);
+} dn__resolve_head;
+
+/*
+ * resolve_sys.c's per-reactor state (worker threads' mailbox) lives beside
+ * c-ares's in resolve.c, which calls destroy(state) before it destroys its
+ * channel in dn_reactor_free(). Implemented in resolve.c.
+ */
+void *dn__resolver_sys(dn_reactor *r);
+int dn__resolver_set_sys(dn_reactor *r, void *state,
+    void (*destroy)(void *state), dn_error *err);
 
 #endif /* DN_INTERNAL_H */

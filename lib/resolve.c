@@ -42,10 +42,12 @@ struct resolver {
 	int timeout_ms, tries;			/* 0: resolv.conf */
 	size_t ninflight;	/* queries c-ares still holds */
 	size_t nlive;		/* ... whose requester still waits */
+	void *sys;		/* resolve_sys.c's state, destroyed first */
+	void (*sys_destroy)(void *);
 };
 
 struct dn_resolve_req {
-	dn__handle h;		/* first: the handle is the request */
+	dn__resolve_head head;	/* first: the handle is the request */
 	dn_reactor *r;
 	struct resolver *res;
 	char *host;
@@ -111,7 +113,7 @@ req_complete(dn_resolve_req *req)
 {
 	req->done = 1;
 	req_unlive(req);
-	dn__handle_remove(req->r, &req->h);
+	dn__handle_remove(req->r, &req->head.h);
 	if (req->failed)
 		req->cb(req, req->family, NULL, 0, &req->err, req->arg);
 	else
@@ -146,13 +148,21 @@ req_handle_cancel(dn__handle *h)
 	req_complete(req);
 }
 
-void
-dn_resolve_cancel(dn_resolve_req *req)
+static void
+ares_req_cancel(dn_resolve_req *req)
 {
-	if (req == NULL || req->done || req->cancelled)
+	if (req->done || req->cancelled)
 		return;
 	req_set_cancelled(req);
 	dn__defer_queue(req->r, &req->deliver);
+}
+
+/* Either kind: each starts with the head that says how it is cancelled. */
+void
+dn_resolve_cancel(dn_resolve_req *req)
+{
+	if (req != NULL)
+		((dn__resolve_head *)(void *)req)->cancel(req);
 }
 
 static void
@@ -521,6 +531,8 @@ resolver_destroy(void *state)
 	struct resolver *res = state;
 	struct sockw *w;
 
+	if (res->sys_destroy != NULL)
+		res->sys_destroy(res->sys);
 	channel_drop(res);
 	/* ares_destroy() closed them all, through sock_state_cb */
 	while ((w = res->socks) != NULL) {
@@ -554,6 +566,27 @@ resolver_get(dn_reactor *r, dn_error *err)
 	res->r = r;
 	dn__reactor_set_resolver(r, res, resolver_destroy);
 	return res;
+}
+
+void *
+dn__resolver_sys(dn_reactor *r)
+{
+	struct resolver *res = dn__reactor_resolver(r);
+
+	return res != NULL ? res->sys : NULL;
+}
+
+int
+dn__resolver_set_sys(dn_reactor *r, void *state, void (*destroy)(void *),
+    dn_error *err)
+{
+	struct resolver *res;
+
+	if ((res = resolver_get(r, err)) == NULL)
+		return -1;
+	res->sys = state;
+	res->sys_destroy = destroy;
+	return 0;
 }
 
 /* New settings take effect through a new channel; queries in the old one
@@ -723,7 +756,8 @@ dn_resolve(dn_reactor *r, const char *host, uint16_t port, int family,
 	req->cb = cb;
 	req->arg = arg;
 	dn__defer_init(&req->deliver, req_deliver, req);
-	dn__handle_add(r, &req->h, req_handle_cancel);
+	dn__handle_add(r, &req->head.h, req_handle_cancel);
+	req->head.cancel = ares_req_cancel;
 
 	if (*host == '\0') {
 		req->failed = 1;

@@ -518,6 +518,10 @@ struct dn_connect_req {
 	size_t nfails;
 	dn_err fcode;
 	char fmsg[sizeof(((dn_error *)0)->msg)];
+	/* a request whose work is done elsewhere (dn__connect_ext_new) */
+	void (*ext_cancel)(void *ext);
+	void (*ext_cancel_now)(void *ext);
+	void *ext;
 };
 
 static void connect_try_next(dn_connect_req *);
@@ -639,6 +643,10 @@ connect_cancel_handle(dn__handle *h)
 	dn_connect_req *q = (dn_connect_req *)h;
 	dn_error e;
 
+	if (q->ext_cancel_now != NULL) {
+		q->ext_cancel_now(q->ext);
+		return;
+	}
 	dn__err(&e, DN_ECANCELED, ECANCELED, "connection attempt cancelled: "
 	    "the reactor was freed");
 	if (q->state == C_RUNNING) {
@@ -661,6 +669,10 @@ dn_connect_cancel(dn_connect_req *q)
 
 	if (q == NULL || q->state == C_DELIVERED)
 		return;
+	if (q->ext_cancel != NULL) {
+		q->ext_cancel(q->ext);
+		return;
+	}
 	dn__err(&e, DN_ECANCELED, ECANCELED, "connection attempt cancelled");
 	if (q->state == C_PENDING) {
 		/* a result already waits for the next turn: cancelled wins */
@@ -873,6 +885,33 @@ connect_new(dn_reactor *r, const dn_connect_opts *opts, dn_connect_cb cb,
 		return NULL;
 	}
 	return q;
+}
+
+dn_connect_req *
+dn__connect_ext_new(dn_reactor *r, void (*cancel)(void *ext),
+    void (*cancel_now)(void *ext), void *ext)
+{
+	dn_connect_req *q;
+
+	if (r == NULL || (q = calloc(1, sizeof(*q))) == NULL)
+		return NULL;
+	q->r = r;
+	q->fd = -1;
+	q->pfd = -1;
+	q->state = C_RUNNING;
+	q->ext_cancel = cancel;
+	q->ext_cancel_now = cancel_now;
+	q->ext = ext;
+	dn__defer_init(&q->deliver, connect_deliver_run, q);
+	dn__handle_add(r, &q->h, connect_cancel_handle);
+	return q;
+}
+
+void
+dn__connect_ext_done(dn_connect_req *q)
+{
+	dn__handle_remove(q->r, &q->h);
+	connect_free(q);
 }
 
 static int

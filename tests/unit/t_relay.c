@@ -307,6 +307,7 @@ test_connect_name(dn_reactor *r)
 	struct conn c;
 	dn_listener *l, *l6;
 	char buf[DN_ADDR_STRLEN];
+	dn_error e;
 
 	if ((l = listen_on(r, "127.0.0.1", -1, &a)) == NULL)
 		return;
@@ -351,6 +352,10 @@ test_connect_name(dn_reactor *r)
 	    "fe80::1 without scope: DN_ENOSCOPE through the callback (%s)",
 	    c.err.msg);
 	memset(&c, 0, sizeof(c));
+	/* The machine's resolv.conf may name a server off this host: tests
+	 * send DNS only to loopback, here a port where nothing listens. */
+	ok(dn_reactor_set_dns_servers(r, "127.0.0.1:1", &e) == 0,
+	    "DNS pointed at a dead loopback port");
 	dn_tcp_connect(r, "name.invalid", 80, NULL, NULL, connect_cb, &c);
 	run_until(r, &c.calls, 10000);
 	ok(c.calls == 1 && (c.err.code == DN_ENONAME || c.err.code ==

@@ -1,0 +1,774 @@
+/*
+ * hostname.c - the hostname client endpoint: drives the pure RFC 8305
+ * scheduler (race.c) with real resolutions, connects and timers.
+ */
+#include "config.h"
+
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "race.h"
+
+/* ------------------------------------------------------------------ */
+/* Options                                                            */
+/* ------------------------------------------------------------------ */
+
+void
+dn_hostname_opts_init(dn_hostname_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->race = DN_RACE_STAGGERED;
+	o->order = DN_ORDER_INTERLEAVE;
+	o->family = AF_UNSPEC;
+	o->resolution_delay_ns = DN__RACE_RESOLUTION_DELAY;
+	o->attempt_delay_ns = DN__RACE_ATTEMPT_DELAY;
+	o->first_family_count = 1;
+	o->resolver = DN_RESOLVER_ARES;
+}
+
+static void
+policy_from_opts(dn__race_policy *p, const dn_hostname_opts *o)
+{
+	static const dn__race_mode modes[] = {
+		[DN_RACE_STAGGERED] = DN__RACE_STAGGERED,
+		[DN_RACE_CONCURRENT] = DN__RACE_CONCURRENT,
+		[DN_RACE_SERIAL] = DN__RACE_SERIAL,
+	};
+	static const dn__race_order orders[] = {
+		[DN_ORDER_INTERLEAVE] = DN__RACE_INTERLEAVE,
+		[DN_ORDER_V6_FIRST] = DN__RACE_V6_FIRST,
+		[DN_ORDER_V4_FIRST] = DN__RACE_V4_FIRST,
+		[DN_ORDER_RESOLVER] = DN__RACE_RESOLVER,
+	};
+
+	dn__race_policy_init(p);
+	if ((unsigned)o->race < DN__ARRLEN(modes))
+		p->race = modes[o->race];
+	if ((unsigned)o->order < DN__ARRLEN(orders))
+		p->order = orders[o->order];
+	p->family = o->family;
+	p->resolution_delay = o->resolution_delay_ns;
+	p->attempt_delay = o->attempt_delay_ns;
+	p->first_family_count = o->first_family_count;
+	p->max_concurrent = o->max_concurrent;
+	p->attempt_timeout = o->attempt_timeout_ns;
+	p->timeout = o->timeout_ns;
+}
+
+int
+dn_hostname_opts_check(const dn_hostname_opts *o, dn_error *err)
+{
+	dn__race_policy p;
+
+	if ((unsigned)o->race > DN_RACE_SERIAL ||
+	    (unsigned)o->order > DN_ORDER_RESOLVER ||
+	    (unsigned)o->resolver > DN_RESOLVER_SYSTEM)
+		return dn__err(err, DN_EINVAL, 0, "unknown race, order or "
+		    "resolver value");
+	if (o->bind4 != NULL && dn_addr_family(o->bind4) != AF_INET)
+		return dn__err(err, DN_EFAMILY, 0, "the IPv4 bind address is not "
+		    "IPv4");
+	if (o->bind6 != NULL && dn_addr_family(o->bind6) != AF_INET6)
+		return dn__err(err, DN_EFAMILY, 0, "the IPv6 bind address is not "
+		    "IPv6");
+	if (o->flowinfo > 0xfffff)
+		return dn__err(err, DN_ERANGE, 0, "flow label 0x%x is over 20 "
+		    "bits: give 0 to 0xfffff", o->flowinfo);
+	policy_from_opts(&p, o);
+	return dn__race_policy_check(&p, err);
+}
+
+int
+dn_race_mode_parse(const char *s, dn_race_mode *out, dn_error *err)
+{
+	dn__race_mode m;
+
+	if (dn__race_mode_parse(s, &m, err) == -1)
+		return -1;
+	*out = m == DN__RACE_SERIAL ? DN_RACE_SERIAL :
+	    m == DN__RACE_CONCURRENT ? DN_RACE_CONCURRENT : DN_RACE_STAGGERED;
+	return 0;
+}
+
+int
+dn_race_order_parse(const char *s, dn_race_order *out, dn_error *err)
+{
+	dn__race_order o;
+
+	if (dn__race_order_parse(s, &o, err) == -1)
+		return -1;
+	*out = o == DN__RACE_V6_FIRST ? DN_ORDER_V6_FIRST :
+	    o == DN__RACE_V4_FIRST ? DN_ORDER_V4_FIRST :
+	    o == DN__RACE_RESOLVER ? DN_ORDER_RESOLVER : DN_ORDER_INTERLEAVE;
+	return 0;
+}
+
+int
+dn_race_family_parse(const char *s, int *out, dn_error *err)
+{
+	return dn__race_family_parse(s, out, err);
+}
+
+int
+dn_resolver_parse(const char *s, dn_resolver_kind *out, dn_error *err)
+{
+	if (strcmp(s, "ares") == 0 || strcmp(s, "c-ares") == 0)
+		*out = DN_RESOLVER_ARES;
+	else if (strcmp(s, "system") == 0)
+		*out = DN_RESOLVER_SYSTEM;
+	else
+		return dn__err(err, DN_EINVAL, 0, "unknown resolver '%s': use ares "
+		    "or system", s);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* RFC 6724 source lookup                                             */
+/* ------------------------------------------------------------------ */
+
+/*
+ * RFC 6724 §6 rule 1 and 2 need the source the kernel would pick: a UDP
+ * socket connect()ed to the destination sends nothing and lets
+ * getsockname() tell (the trick glibc's getaddrinfo uses too).
+ */
+static int
+source_lookup(const dn_addr *dst, dn_addr *src, int *prefixlen, void *arg)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	dn_addr d = *dst;
+	int fd, rv = -1;
+
+	if ((fd = socket(dn_addr_family(dst), SOCK_DGRAM | SOCK_CLOEXEC,
+	    0)) == -1)
+		return -1;
+	if (dn_addr_port(&d) == 0)
+		dn_addr_set_port(&d, 9);
+	if (connect(fd, &d.u.sa, d.len) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&ss, &len) == 0 &&
+	    dn_addr_from_sockaddr(src, (struct sockaddr *)&ss, len) == 0)
+		rv = 0;
+	close(fd);
+	return rv;
+}
+
+/* ------------------------------------------------------------------ */
+/* The race driver                                                    */
+/* ------------------------------------------------------------------ */
+
+typedef struct hattempt {
+	struct hrace *h;
+	unsigned id;
+	dn_addr addr;
+	dn_connect_req *cq;	/* in flight */
+	dn_stream *won;		/* connected, waiting for the WON action */
+	int canceling;		/* we asked for the cancel */
+} hattempt;
+
+typedef struct hrace {
+	dn_reactor *r;
+	dn_connect_req *q;	/* the caller's handle */
+	dn_connect_cb cb;	/* connect mode */
+	dn_plan_cb plan_cb;	/* plan mode */
+	void *arg;
+	dn_hostname_opts o;
+	dn_addr bind4, bind6;
+	char *host;
+	uint16_t port;
+	dn__race *race;
+	dn__rfc6724_hook hook;
+	uint64_t t0;
+	dn_resolve_req *query[2];	/* [0] IPv6, [1] IPv4 */
+	int query_canceling[2];
+	/* plan mode: the answers */
+	dn_addr *ans[2];
+	size_t nans[2];
+	int answered[2];
+	dn_error ans_err[2];
+	hattempt **att;
+	size_t natt;
+	dn_timer *timer;
+	uint64_t timer_at;
+	dn__defer kick;
+	int cancel_requested;	/* dn_connect_cancel() */
+	int refs;		/* the request itself + each callback owed */
+	int finished;		/* the caller has had its completion */
+} hrace;
+
+static int
+fam_slot(int family)
+{
+	return family == AF_INET6 ? 0 : 1;
+}
+
+static void
+hrace_unref(hrace *h)
+{
+	size_t i;
+
+	if (--h->refs > 0)
+		return;
+	dn__race_free(h->race);
+	for (i = 0; i < h->natt; i++) {
+		dn_stream_close(h->att[i]->won);
+		free(h->att[i]);
+	}
+	free(h->att);
+	free(h->ans[0]);
+	free(h->ans[1]);
+	free(h->host);
+	free(h);
+}
+
+static void
+trace(hrace *h, dn_trace_kind kind, int family, const dn_addr *addrs,
+    size_t n, const dn_addr *addr, const dn_addr *local, const dn_error *err)
+{
+	dn_trace_event ev;
+
+	if (h->o.trace == NULL)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = kind;
+	ev.host = h->host;
+	ev.family = family;
+	ev.addrs = addrs;
+	ev.naddrs = n;
+	ev.addr = addr;
+	ev.local = local;
+	ev.err = err;
+	h->o.trace(&ev, h->o.trace_arg);
+}
+
+/* The caller's one completion; then the request is gone for it. */
+static void
+finish(hrace *h, dn_stream *s, const dn_error *err)
+{
+	dn_connect_req *q = h->q;
+
+	if (h->finished) {
+		dn_stream_close(s);
+		return;
+	}
+	h->finished = 1;
+	h->q = NULL;
+	dn__connect_ext_done(q);
+	if (h->plan_cb != NULL)
+		h->plan_cb(q, NULL, 0, err, h->arg);
+	else
+		h->cb(q, s, err, h->arg);
+	if (h->timer != NULL) {
+		dn_timer_cancel(h->timer);
+		h->timer = NULL;
+	}
+	if (dn__defer_queued(&h->kick)) {
+		dn__defer_cancel(&h->kick);
+		h->refs--;
+	}
+	hrace_unref(h);
+}
+
+static void answered(dn_resolve_req *, int, const dn_addr *, size_t,
+    const dn_error *, void *);
+static void cancel_now(void *);
+static void attempt_done(dn_connect_req *, dn_stream *, const dn_error *,
+    void *);
+static void timer_fired(dn_timer *, int, void *);
+
+static void
+start_query(hrace *h, int family)
+{
+	int i = fam_slot(family);
+
+	trace(h, DN_TRACE_RESOLVING, family, NULL, 0, NULL, NULL, NULL);
+	h->refs++;
+	h->query_canceling[i] = 0;
+	if (h->o.resolver == DN_RESOLVER_SYSTEM)
+		h->query[i] = dn_resolve_system(h->r, h->host, h->port, family,
+		    answered, h);
+	else
+		h->query[i] = dn_resolve(h->r, h->host, h->port, family,
+		    answered, h);
+	if (h->query[i] == NULL) {
+		h->refs--;
+		if (h->race != NULL)
+			dn__race_on_answer_error(h->race,
+			    dn_reactor_update_time(h->r), family, DN_ENOMEM,
+			    "out of memory starting a resolution");
+	}
+}
+
+static void
+start_attempt(hrace *h, unsigned id, const dn_addr *addr)
+{
+	dn_connect_opts co;
+	hattempt *a, **na;
+	dn_addr dst = *addr;
+
+	if ((a = calloc(1, sizeof(*a))) == NULL ||
+	    (na = realloc(h->att, (h->natt + 1) * sizeof(*na))) == NULL) {
+		dn_error e;
+
+		free(a);
+		dn__err(&e, DN_ENOMEM, 0, "out of memory starting an attempt");
+		dn__race_on_attempt_failed(h->race,
+		    dn_reactor_update_time(h->r), id, &e);
+		return;
+	}
+	h->att = na;
+	h->att[h->natt++] = a;
+	a->h = h;
+	a->id = id;
+	a->addr = *addr;
+	memset(&co, 0, sizeof(co));
+	if (dn_addr_family(&dst) == AF_INET6) {
+		co.bind = h->o.bind6 != NULL ? &h->bind6 : NULL;
+		if (h->o.flowinfo != 0)
+			dst.u.sin6.sin6_flowinfo = htonl(h->o.flowinfo);
+	} else
+		co.bind = h->o.bind4 != NULL ? &h->bind4 : NULL;
+	trace(h, DN_TRACE_CONNECTING, dn_addr_family(&dst), NULL, 0, &dst,
+	    co.bind, NULL);
+	h->refs++;
+	a->cq = dn_tcp_connect_addr(h->r, &dst, &co, attempt_done, a);
+	if (a->cq == NULL) {
+		dn_error e;
+
+		h->refs--;
+		dn__err(&e, DN_ENOMEM, 0, "out of memory starting an attempt");
+		dn__race_on_attempt_failed(h->race,
+		    dn_reactor_update_time(h->r), id, &e);
+	}
+}
+
+static hattempt *
+find_attempt(hrace *h, unsigned id)
+{
+	size_t i;
+
+	for (i = 0; i < h->natt; i++)
+		if (h->att[i]->id == id)
+			return h->att[i];
+	return NULL;
+}
+
+/* Carries out what the scheduler decided, until it has nothing to do. */
+static void
+drain(hrace *h)
+{
+	dn__race_action act;
+	dn_addr local;
+	hattempt *a;
+	dn_stream *s;
+	uint64_t now;
+
+	for (;;) {
+		now = dn_reactor_update_time(h->r);
+		switch (dn__race_next_action(h->race, now, &act)) {
+		case DN__RACE_QUERY:
+			start_query(h, act.family);
+			break;
+		case DN__RACE_CANCEL_QUERY:
+			if (h->query[fam_slot(act.family)] != NULL) {
+				h->query_canceling[fam_slot(act.family)] = 1;
+				dn_resolve_cancel(h->query[fam_slot(act.family)]);
+			}
+			break;
+		case DN__RACE_START:
+			start_attempt(h, act.id, act.addr);
+			break;
+		case DN__RACE_CANCEL_ATTEMPT:
+			a = find_attempt(h, act.id);
+			if (a == NULL)
+				break;
+			trace(h, DN_TRACE_ATTEMPT_CANCELED,
+			    dn_addr_family(act.addr), NULL, 0, act.addr, NULL,
+			    act.err);
+			if (a->cq != NULL) {
+				a->canceling = 1;
+				dn_connect_cancel(a->cq);
+			}
+			dn_stream_close(a->won);
+			a->won = NULL;
+			break;
+		case DN__RACE_WON:
+			a = find_attempt(h, act.id);
+			s = a != NULL ? a->won : NULL;
+			if (a != NULL)
+				a->won = NULL;
+			if (s != NULL) {
+				local = *dn_stream_local(s);
+				trace(h, DN_TRACE_CONNECTED,
+				    dn_addr_family(act.addr), NULL, 0,
+				    dn_stream_peer(s), &local, NULL);
+			}
+			finish(h, s, NULL);
+			return;
+		case DN__RACE_FAILED:
+			finish(h, NULL, act.err);
+			return;
+		case DN__RACE_NONE:
+			if (act.wakeup_at == DN__RACE_NEVER ||
+			    (h->timer != NULL && h->timer_at == act.wakeup_at))
+				return;
+			if (h->timer != NULL)
+				dn_timer_cancel(h->timer);
+			h->timer_at = act.wakeup_at;
+			h->refs++;
+			h->timer = dn_timer_start(h->r, act.wakeup_at > now ?
+			    act.wakeup_at - now : 0, timer_fired, h);
+			if (h->timer == NULL)
+				h->refs--;
+			return;
+		}
+	}
+}
+
+static void
+timer_fired(dn_timer *t, int cancelled, void *arg)
+{
+	hrace *h = arg;
+
+	/* A timer we replaced or stopped is no longer h->timer. */
+	if (t == h->timer) {
+		h->timer = NULL;
+		if (cancelled)	/* not by us: the reactor is going away */
+			dn__race_on_cancel(h->race,
+			    dn_reactor_update_time(h->r));
+		drain(h);
+	}
+	hrace_unref(h);
+}
+
+static void
+attempt_done(dn_connect_req *cq, dn_stream *s, const dn_error *err, void *arg)
+{
+	hattempt *a = arg;
+	hrace *h = a->h;
+	uint64_t now = dn_reactor_update_time(h->r);
+
+	a->cq = NULL;
+	if (h->finished || a->canceling) {
+		dn_stream_close(s);
+		hrace_unref(h);
+		return;
+	}
+	if (s != NULL) {
+		a->won = s;
+		if (dn__race_on_attempt_connected(h->race, now, a->id) == -1) {
+			dn_stream_close(s);
+			a->won = NULL;
+		}
+	} else if (err->code == DN_ECANCELED) {
+		/* Not ours: the reactor is being freed. */
+		dn__race_on_cancel(h->race, now);
+	} else {
+		trace(h, DN_TRACE_ATTEMPT_FAILED, dn_addr_family(&a->addr),
+		    NULL, 0, &a->addr, NULL, err);
+		dn__race_on_attempt_failed(h->race, now, a->id, err);
+	}
+	drain(h);
+	hrace_unref(h);
+}
+
+static void plan_maybe_done(hrace *h);
+
+static void
+answered(dn_resolve_req *rq, int family, const dn_addr *addrs, size_t n,
+    const dn_error *err, void *arg)
+{
+	hrace *h = arg;
+	int i = fam_slot(family);
+	uint64_t now = dn_reactor_update_time(h->r);
+
+	h->query[i] = NULL;
+	if (h->finished || h->query_canceling[i]) {
+		hrace_unref(h);
+		return;
+	}
+	trace(h, DN_TRACE_RESOLVED, family, addrs, n, NULL, NULL, err);
+	if (h->plan_cb != NULL) {
+		h->answered[i] = 1;
+		if (err != NULL)
+			dn__err_copy(&h->ans_err[i], err);
+		else if (n > 0 && (h->ans[i] = malloc(n * sizeof(*addrs))) != NULL) {
+			memcpy(h->ans[i], addrs, n * sizeof(*addrs));
+			h->nans[i] = n;
+		}
+		plan_maybe_done(h);
+		hrace_unref(h);
+		return;
+	}
+	if (err != NULL && err->code == DN_ECANCELED)
+		dn__race_on_cancel(h->race, now);
+	else if (err != NULL)
+		dn__race_on_answer_error(h->race, now, family, err->code,
+		    err->msg);
+	else
+		dn__race_on_answer(h->race, now, family, addrs, n);
+	drain(h);
+	hrace_unref(h);
+}
+
+static void
+kick(void *arg)
+{
+	hrace *h = arg;
+
+	h->refs--;
+	if (h->cancel_requested) {
+		cancel_now(h);
+		return;
+	}
+	if (h->plan_cb != NULL) {
+		if (h->o.family != AF_INET)
+			start_query(h, AF_INET6);
+		if (h->o.family != AF_INET6)
+			start_query(h, AF_INET);
+		return;
+	}
+	drain(h);
+}
+
+/* Ends the race now with DN_ECANCELED: every query and attempt in flight
+ * is cancelled (their late callbacks only drop references). */
+static void
+cancel_now(void *impl)
+{
+	hrace *h = impl;
+	dn_error e;
+	int i;
+
+	if (h->finished)
+		return;
+	if (h->plan_cb == NULL) {
+		dn__race_on_cancel(h->race, dn_reactor_update_time(h->r));
+		drain(h);
+		return;
+	}
+	for (i = 0; i < 2; i++)
+		if (h->query[i] != NULL) {
+			h->query_canceling[i] = 1;
+			dn_resolve_cancel(h->query[i]);
+		}
+	dn__err(&e, DN_ECANCELED, 0, "planning the connection to %s was "
+	    "cancelled", h->host);
+	finish(h, NULL, &e);
+}
+
+/* dn_connect_cancel(): the completion comes on a later turn. */
+static void
+cancel_later(void *impl)
+{
+	hrace *h = impl;
+
+	if (h->finished || h->cancel_requested)
+		return;
+	h->cancel_requested = 1;
+	if (!dn__defer_queued(&h->kick)) {
+		h->refs++;
+		dn__defer_queue(h->r, &h->kick);
+	}
+}
+
+static hrace *
+hrace_new(dn_reactor *r, const char *host, uint16_t port,
+    const dn_hostname_opts *o, dn_error *err)
+{
+	dn__race_policy p;
+	hrace *h;
+
+	if ((h = calloc(1, sizeof(*h))) == NULL ||
+	    (h->host = strdup(host)) == NULL) {
+		free(h);
+		dn__err(err, DN_ENOMEM, 0, "out of memory");
+		return NULL;
+	}
+	h->r = r;
+	h->port = port;
+	h->o = *o;
+	if (o->bind4 != NULL)
+		h->bind4 = *o->bind4;
+	if (o->bind6 != NULL)
+		h->bind6 = *o->bind6;
+	h->refs = 1;
+	h->hook.source = source_lookup;
+	h->hook.arg = NULL;
+	dn__defer_init(&h->kick, kick, h);
+	h->t0 = dn_reactor_update_time(r);
+	policy_from_opts(&p, o);
+	if (o->order != DN_ORDER_RESOLVER) {
+		p.sort = dn__rfc6724_race_sort;
+		p.sort_arg = &h->hook;
+	}
+	if (dn_hostname_opts_check(o, err) == -1 ||
+	    (h->race = dn__race_new(&p, host, h->t0, err)) == NULL) {
+		free(h->host);
+		free(h);
+		return NULL;
+	}
+	return h;
+}
+
+/* Errors found before anything started still come on a later turn. */
+typedef struct early_fail {
+	dn_connect_req *q;
+	dn_connect_cb cb;
+	dn_plan_cb plan_cb;
+	void *arg;
+	dn_error err;
+	dn__defer d;
+} early_fail;
+
+static void
+early_fail_run(void *arg)
+{
+	early_fail *ef = arg;
+	dn_connect_req *q = ef->q;
+
+	dn__connect_ext_done(q);
+	if (ef->plan_cb != NULL)
+		ef->plan_cb(q, NULL, 0, &ef->err, ef->arg);
+	else
+		ef->cb(q, NULL, &ef->err, ef->arg);
+	free(ef);
+}
+
+static void
+early_fail_cancel(void *impl)
+{
+	/* The failure is already on its way on the next turn: it stands as
+	 * the one completion. */
+}
+
+static void
+early_fail_cancel_now(void *impl)
+{
+	early_fail *ef = impl;
+
+	dn__defer_cancel(&ef->d);
+	early_fail_run(ef);
+}
+
+static dn_connect_req *
+start(dn_reactor *r, const char *host, uint16_t port,
+    const dn_hostname_opts *o, dn_connect_cb cb, dn_plan_cb plan_cb,
+    void *arg)
+{
+	early_fail *ef;
+	dn_error e;
+	hrace *h;
+
+	if ((h = hrace_new(r, host, port, o, &e)) == NULL) {
+		if ((ef = calloc(1, sizeof(*ef))) == NULL)
+			return NULL;
+		if ((ef->q = dn__connect_ext_new(r, early_fail_cancel,
+		    early_fail_cancel_now, ef)) == NULL) {
+			free(ef);
+			return NULL;
+		}
+		ef->cb = cb;
+		ef->plan_cb = plan_cb;
+		ef->arg = arg;
+		ef->err = e;
+		dn__defer_init(&ef->d, early_fail_run, ef);
+		dn__defer_queue(r, &ef->d);
+		return ef->q;
+	}
+	if ((h->q = dn__connect_ext_new(r, cancel_later, cancel_now,
+	    h)) == NULL) {
+		hrace_unref(h);
+		return NULL;
+	}
+	h->cb = cb;
+	h->plan_cb = plan_cb;
+	h->arg = arg;
+	h->refs++;
+	dn__defer_queue(r, &h->kick);
+	return h->q;
+}
+
+dn_connect_req *
+dn_hostname_connect(dn_reactor *r, const char *host, uint16_t port,
+    const dn_hostname_opts *o, dn_connect_cb cb, void *arg)
+{
+	dn_hostname_opts def;
+
+	if (o == NULL) {
+		dn_hostname_opts_init(&def);
+		o = &def;
+	}
+	return start(r, host, port, o, cb, NULL, arg);
+}
+
+static void
+plan_maybe_done(hrace *h)
+{
+	dn__race_plan_entry *pe = NULL;
+	dn_plan_entry *out = NULL;
+	dn__race_policy p;
+	dn_connect_req *q;
+	size_t n = 0, i;
+	dn_error e;
+
+	if ((h->o.family != AF_INET && !h->answered[0]) ||
+	    (h->o.family != AF_INET6 && !h->answered[1]))
+		return;
+	if (h->nans[0] + h->nans[1] == 0) {
+		/* Neither family gave an address: the resolution's error. */
+		e = h->answered[0] && h->ans_err[0].code != DN_OK &&
+		    h->ans_err[0].code != DN_ENODATA ? h->ans_err[0] :
+		    h->ans_err[1].code != DN_OK ? h->ans_err[1] : h->ans_err[0];
+		if (e.code == DN_OK)
+			dn__err(&e, DN_ENODATA, 0, "%s has no address", h->host);
+		finish(h, NULL, &e);
+		return;
+	}
+	policy_from_opts(&p, &h->o);
+	if (h->o.order != DN_ORDER_RESOLVER) {
+		p.sort = dn__rfc6724_race_sort;
+		p.sort_arg = &h->hook;
+	}
+	if (dn__race_plan(&p, h->ans[0], h->nans[0], h->ans[1], h->nans[1],
+	    &pe, &n, &e) == -1) {
+		finish(h, NULL, &e);
+		return;
+	}
+	if (n > 0 && (out = calloc(n, sizeof(*out))) == NULL) {
+		free(pe);
+		dn__err(&e, DN_ENOMEM, 0, "out of memory");
+		finish(h, NULL, &e);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		out[i].addr = pe[i].addr;
+		out[i].start_ns = pe[i].start == DN__RACE_NEVER ? UINT64_MAX :
+		    pe[i].start;
+	}
+	free(pe);
+	h->finished = 1;
+	q = h->q;
+	h->q = NULL;
+	dn__connect_ext_done(q);
+	h->plan_cb(q, out, n, NULL, h->arg);
+	free(out);
+	hrace_unref(h);
+}
+
+dn_connect_req *
+dn_hostname_plan(dn_reactor *r, const char *host, uint16_t port,
+    const dn_hostname_opts *o, dn_plan_cb cb, void *arg)
+{
+	dn_hostname_opts def;
+
+	if (o == NULL) {
+		dn_hostname_opts_init(&def);
+		o = &def;
+	}
+	return start(r, host, port, o, NULL, cb, arg);
+}
