@@ -681,6 +681,10 @@ typedef struct dn_endpoint_defaults {
 	int backlog;
 	dn_trace_cb trace;		/* clients: see dn_connect_opts */
 	void *trace_arg;
+	/* hostname: descriptions start from these (NULL: the defaults of
+	 * dn_hostname_opts_init(), with family, bind, timeout and trace
+	 * above); keys in the description override them. */
+	const struct dn_hostname_opts *hostname;
 } dn_endpoint_defaults;
 
 /*
@@ -692,7 +696,9 @@ DN_EXPORT dn_client_endpoint *dn_client_endpoint_new_tcp(const char *host,
     uint16_t port, uint32_t flowinfo, int family,
     const dn_endpoint_defaults *defs, dn_error *err);
 
-/* tcp:host=H:port=P[:timeout=S][:bindAddress=A], tcp6:... */
+/* tcp:host=H:port=P[:timeout=S][:bindAddress=A], tcp6:...,
+ * hostname:host=H:port=P[:race=..][:order=..][:delay=MS]... (every knob of
+ * dn_hostname_opts; see dualnet-addresses(7)). */
 DN_EXPORT dn_client_endpoint *dn_client_endpoint_parse(const char *text,
     const dn_endpoint_defaults *defs, dn_error *err);
 DN_EXPORT void dn_client_endpoint_free(dn_client_endpoint *ep);

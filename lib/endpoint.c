@@ -222,6 +222,10 @@ struct dn_client_endpoint {
 	char *scope;
 	dn_trace_cb trace;
 	void *trace_arg;
+	/* hostname: the racing endpoint */
+	int racing;
+	dn_hostname_opts hopts;	/* bind pointers aim at hbind[] */
+	dn_addr hbind[2];	/* [0] IPv6, [1] IPv4 */
 };
 
 struct dn_server_endpoint {
@@ -238,6 +242,8 @@ static int tcp_client_parse(dn_client_endpoint *, const dn_desc *, int,
     const dn_endpoint_defaults *, dn_error *);
 static int tcp_server_parse(dn_server_endpoint *, const dn_desc *, int,
     const dn_endpoint_defaults *, dn_error *);
+static int hostname_client_parse(dn_client_endpoint *, const dn_desc *, int,
+    const dn_endpoint_defaults *, dn_error *);
 
 /*
  * Every type DESIGN.md names, so that dn_desc_is_description() knows them
@@ -253,7 +259,7 @@ static const struct desc_type {
 } desc_types[] = {
 	{ "tcp",	AF_UNSPEC,	tcp_client_parse, tcp_server_parse },
 	{ "tcp6",	AF_INET6,	tcp_client_parse, tcp_server_parse },
-	{ "hostname",	AF_UNSPEC,	NULL,		NULL },
+	{ "hostname",	AF_UNSPEC,	hostname_client_parse, NULL },
 	{ "all",	AF_UNSPEC,	NULL,		NULL },
 	{ "udp",	AF_UNSPEC,	NULL,		NULL },
 	{ "udp6",	AF_INET6,	NULL,		NULL },
@@ -599,6 +605,191 @@ tcp_client_parse(dn_client_endpoint *ep, const dn_desc *d, int family,
 	return 0;
 }
 
+static const char *const hostname_client_keys[] = {
+	"host", "port", "race", "order", "delay", "resolution-delay",
+	"family", "timeout", "attempt-timeout", "max-concurrent",
+	"first-family-count", "resolver", "bindAddress", "bind4", "bind6",
+	NULL
+};
+
+static void
+hostname_set_bind(dn_client_endpoint *ep, const dn_addr *b)
+{
+	if (dn_addr_family(b) == AF_INET6) {
+		ep->hbind[0] = *b;
+		ep->hopts.bind6 = &ep->hbind[0];
+	} else {
+		ep->hbind[1] = *b;
+		ep->hopts.bind4 = &ep->hbind[1];
+	}
+}
+
+/* A bind address for one family's attempts; bindAddress= goes by its own
+ * family, bind4=/bind6= insist on theirs. */
+static int
+hostname_bind(dn_client_endpoint *ep, const dn_desc *d, const char *key,
+    int want, const dn_endpoint_defaults *defs, dn_error *err)
+{
+	const char *text = dn_desc_get(d, key);
+	dn_addr_hints hints;
+	dn_addr b;
+
+	if (text == NULL)
+		return 0;
+	memset(&hints, 0, sizeof(hints));
+	hints.flags = DN_ADDR_PORT_OPTIONAL;
+	hints.family = want;
+	hints.default_scope = defs != NULL ? defs->default_scope : NULL;
+	hints.what = "bind address";
+	if (dn_addr_parse(&b, text, &hints, err) == -1)
+		return -1;
+	hostname_set_bind(ep, &b);
+	return 0;
+}
+
+/* Milliseconds: delay=250, resolution-delay=50. */
+static int
+desc_ms(const dn_desc *d, const char *key, long long max, uint64_t *ns,
+    dn_error *err)
+{
+	const char *s = dn_desc_get(d, key);
+	long long v;
+	dn_err code;
+
+	if (s == NULL)
+		return 0;
+	if (desc_number(s, 0, max, &v, &code) == -1)
+		return dn__err(err, code, 0, "%s '%s' in %s: description is not "
+		    "a number of milliseconds from 0 to %lld", key, s, d->type,
+		    max);
+	*ns = (uint64_t)v * 1000000ull;
+	return 0;
+}
+
+static int
+desc_count(const dn_desc *d, const char *key, long long min, long long max,
+    unsigned *out, dn_error *err)
+{
+	const char *s = dn_desc_get(d, key);
+	long long v;
+	dn_err code;
+
+	if (s == NULL)
+		return 0;
+	if (desc_number(s, min, max, &v, &code) == -1)
+		return dn__err(err, code, 0, "%s '%s' in %s: description is not "
+		    "a number from %lld to %lld", key, s, d->type, min, max);
+	*out = (unsigned)v;
+	return 0;
+}
+
+/*
+ * hostname:host=H:port=P[:KEY=VALUE...]: the RFC 8305 racing endpoint
+ * (plan points 6 and 8); "hostname:H:P" works as for tcp:.
+ */
+static int
+hostname_client_parse(dn_client_endpoint *ep, const dn_desc *d, int family,
+    const dn_endpoint_defaults *defs, dn_error *err)
+{
+	const char *host = dn_desc_get(d, "host");
+	const char *port = dn_desc_get(d, "port");
+	const char *v;
+	dn_addr_hints hints;
+	dn_addr a;
+	dn_error e;
+	uint16_t p = 0;
+	size_t next = 0;
+
+	if (dn_desc_check_keys(d, hostname_client_keys, err) == -1 ||
+	    desc_no_empty_args(d, err) == -1)
+		return -1;
+	if (host == NULL && next < d->nargs)
+		host = d->args[next++];
+	if (port == NULL && next < d->nargs)
+		port = d->args[next++];
+	if (next < d->nargs)
+		return dn__err(err, DN_ESYNTAX, 0, "hostname: description has "
+		    "too many positional fields: give host=H:port=P");
+	if (host == NULL)
+		return dn__err(err, DN_ESYNTAX, 0, "hostname: description has "
+		    "no host: add host=NAME");
+	if (port == NULL)
+		return dn__err(err, DN_ESYNTAX, 0, "hostname: description has "
+		    "no port: add port=N");
+	if (desc_port(d, port, 0, &p, err) == -1)
+		return -1;
+	memset(&hints, 0, sizeof(hints));
+	hints.default_scope = defs != NULL ? defs->default_scope : NULL;
+	hints.what = "destination";
+	if (dn_addr_parse(&a, host, &hints, &e) == -1) {
+		if (e.code != DN_ENOTLITERAL) {
+			dn__err_copy(err, &e);
+			return -1;
+		}
+		if (!is_hostname(host))
+			return dn__err(err, DN_ESYNTAX, 0, "host '%s' in "
+			    "hostname: description is neither an address "
+			    "literal nor a host name", host);
+	}
+
+	if (defs != NULL && defs->hostname != NULL)
+		ep->hopts = *defs->hostname;
+	else {
+		dn_hostname_opts_init(&ep->hopts);
+		if (defs != NULL) {
+			ep->hopts.family = defs->family;
+			ep->hopts.timeout_ns = defs->timeout_ns;
+			ep->hopts.trace = defs->trace;
+			ep->hopts.trace_arg = defs->trace_arg;
+			if (defs->bind != NULL)
+				hostname_set_bind(ep, defs->bind);
+		}
+	}
+	/* The defaults' bind addresses live in the caller: keep copies. */
+	if (ep->hopts.bind6 != NULL && ep->hopts.bind6 != &ep->hbind[0])
+		hostname_set_bind(ep, ep->hopts.bind6);
+	if (ep->hopts.bind4 != NULL && ep->hopts.bind4 != &ep->hbind[1])
+		hostname_set_bind(ep, ep->hopts.bind4);
+	if ((v = dn_desc_get(d, "race")) != NULL &&
+	    dn_race_mode_parse(v, &ep->hopts.race, err) == -1)
+		return -1;
+	if ((v = dn_desc_get(d, "order")) != NULL &&
+	    dn_race_order_parse(v, &ep->hopts.order, err) == -1)
+		return -1;
+	if ((v = dn_desc_get(d, "family")) != NULL &&
+	    dn_race_family_parse(v, &ep->hopts.family, err) == -1)
+		return -1;
+	if ((v = dn_desc_get(d, "resolver")) != NULL &&
+	    dn_resolver_parse(v, &ep->hopts.resolver, err) == -1)
+		return -1;
+	if (desc_ms(d, "delay", 2000, &ep->hopts.attempt_delay_ns, err) == -1 ||
+	    desc_ms(d, "resolution-delay", 10000,
+	    &ep->hopts.resolution_delay_ns, err) == -1 ||
+	    desc_count(d, "max-concurrent", 1, 1000,
+	    &ep->hopts.max_concurrent, err) == -1 ||
+	    desc_count(d, "first-family-count", 1, 1000,
+	    &ep->hopts.first_family_count, err) == -1)
+		return -1;
+	if ((v = dn_desc_get(d, "timeout")) != NULL &&
+	    desc_seconds(d, "timeout", v, &ep->hopts.timeout_ns, err) == -1)
+		return -1;
+	if ((v = dn_desc_get(d, "attempt-timeout")) != NULL &&
+	    desc_seconds(d, "attempt-timeout", v,
+	    &ep->hopts.attempt_timeout_ns, err) == -1)
+		return -1;
+	if (hostname_bind(ep, d, "bindAddress", AF_UNSPEC, defs, err) == -1 ||
+	    hostname_bind(ep, d, "bind4", AF_INET, defs, err) == -1 ||
+	    hostname_bind(ep, d, "bind6", AF_INET6, defs, err) == -1)
+		return -1;
+	if (dn_hostname_opts_check(&ep->hopts, err) == -1)
+		return -1;
+	ep->racing = 1;
+	ep->port = p;
+	if ((ep->host = strdup(host)) == NULL)
+		return dn__err(err, DN_ENOMEM, ENOMEM, "out of memory");
+	return 0;
+}
+
 dn_client_endpoint *
 dn_client_endpoint_parse(const char *text, const dn_endpoint_defaults *defs,
     dn_error *err)
@@ -613,7 +804,8 @@ dn_client_endpoint_parse(const char *text, const dn_endpoint_defaults *defs,
 	if (t->client == NULL) {
 		dn__err(err, DN_EINVAL, 0,
 		    "'%s:' is not a client endpoint type "
-		    "this version supports; use tcp: or tcp6:", t->name);
+		    "this version supports; use tcp:, tcp6: or hostname:",
+		    t->name);
 		goto done;
 	}
 	if ((ep = calloc(1, sizeof(*ep))) == NULL) {
@@ -664,6 +856,9 @@ dn_client_endpoint_connect(dn_reactor *r, const dn_client_endpoint *ep,
 {
 	dn_connect_opts opts;
 
+	if (ep->racing)
+		return dn_hostname_connect(r, ep->host, ep->port, &ep->hopts,
+		    cb, arg);
 	memset(&opts, 0, sizeof(opts));
 	opts.bind = ep->has_bind ? &ep->bind : NULL;
 	opts.timeout_ns = ep->timeout_ns;

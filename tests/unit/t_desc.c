@@ -258,9 +258,32 @@ test_client(void)
 	client_err("foo:host=a:port=1", &none, DN_ESYNTAX,
 	    "unknown type 'foo', use tcp: or tcp6:");
 	client_err("localhost", &none, DN_ESYNTAX, "unknown type");
-	client_err("hostname:host=a:port=1", &none, DN_EINVAL,
-	    "'hostname:' is not a client endpoint type this version supports; "
-	    "use tcp: or tcp6:");
+	client_ok("hostname:host=example.test:port=80", &none);
+	client_ok("hostname:example.test:443", &none);
+	client_ok("hostname:host=example.test:port=443:race=serial:"
+	    "order=v4-first:delay=100:resolution-delay=0:family=v6:timeout=5:"
+	    "attempt-timeout=1.5:max-concurrent=2:first-family-count=2:"
+	    "resolver=system:bindAddress=\\:\\:1:bind4=127.0.0.1", &none);
+	client_ok("hostname:host=\\:\\:1:port=80", &none);
+	client_err("hostname:host=a:port=1:delay=5", &none, DN_ERANGE,
+	    "attempt delay");
+	client_err("hostname:host=a:port=1:delay=2001", &none, DN_ERANGE,
+	    "2001");
+	client_err("hostname:host=a:port=1:race=fast", &none, DN_EINVAL,
+	    "fast");
+	client_err("hostname:host=a:port=1:order=random", &none, DN_EINVAL,
+	    "random");
+	client_err("hostname:host=a:port=1:resolver=dns", &none, DN_EINVAL,
+	    "unknown resolver 'dns'");
+	client_err("hostname:host=a:port=1:bind4=\\:\\:1", &none,
+	    DN_EFAMILY, "bind address");
+	client_err("hostname:host=a:port=1:max-concurrent=0", &none,
+	    DN_ERANGE, "max-concurrent");
+	client_err("hostname:host=a", &none, DN_ESYNTAX, "no port");
+	client_err("hostname:host=a:port=1:speed=9", &none, DN_ESYNTAX,
+	    "unknown key 'speed'");
+	client_err("hostname:host=a!b:port=1", &none, DN_ESYNTAX,
+	    "'a!b'");
 	client_err("udp:host=a:port=1", &none, DN_EINVAL,
 	    "'udp:' is not a client endpoint type");
 	client_err("tcp:host=127.0.0.1", &none, DN_ESYNTAX, "no port");
