@@ -82,6 +82,10 @@ void dn__reactor_set_resolver(dn_reactor *r, void *state,
 int dn__resolver_set_timeout(dn_reactor *r, int timeout_ms, int tries,
     dn_error *err);
 
+/* RFC 6761 names answered without DNS: localhost, *.localhost (the
+ * loopback address), invalid, *.invalid (NXDOMAIN). */
+int dn__resolve_is_special(const char *host);
+
 /* --- section: tcp.c / relay.c --- */
 
 /* Wraps a connected socket (takes the fd) into a stream, with its local

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "internal.h"
 
@@ -367,6 +368,62 @@ req_literal(dn_resolve_req *req)
 		req->addrs->u.sin6.sin6_addr = a6;
 		req->addrs->u.sin6.sin6_port = htons(req->port);
 		req->addrs->u.sin6.sin6_scope_id = scope;
+		req->addrs->len = sizeof(struct sockaddr_in6);
+	}
+	req->naddrs = 1;
+	return 1;
+}
+
+/* True when name is label or ends in ".label" (a trailing dot allowed). */
+static int
+in_special_domain(const char *name, const char *label)
+{
+	size_t n = strlen(name), l = strlen(label);
+
+	if (n > 0 && name[n - 1] == '.')
+		n--;
+	if (n < l || strncasecmp(name + n - l, label, l) != 0)
+		return 0;
+	return n == l || name[n - l - 1] == '.';
+}
+
+int
+dn__resolve_is_special(const char *host)
+{
+	return in_special_domain(host, "localhost") ||
+	    in_special_domain(host, "invalid");
+}
+
+/*
+ * RFC 6761 §6.3 and §6.4: localhost names are the loopback address and
+ * invalid names fail at once, without asking DNS. Besides being right,
+ * this keeps "localhost" AAAA queries (no ::1 line in many hosts files)
+ * and test names under .invalid from leaving the machine. Returns 1 when
+ * host was such a name (the answer or the error is in req).
+ */
+static int
+req_special(dn_resolve_req *req)
+{
+	if (in_special_domain(req->host, "invalid")) {
+		req_fail(req, DN_ENONAME, "NXDOMAIN: .invalid names never "
+		    "resolve, RFC 6761");
+		return 1;
+	}
+	if (!in_special_domain(req->host, "localhost"))
+		return 0;
+	if ((req->addrs = calloc(1, sizeof(*req->addrs))) == NULL) {
+		req_fail(req, DN_ENOMEM, "out of memory");
+		return 1;
+	}
+	if (req->family == AF_INET) {
+		req->addrs->u.sin.sin_family = AF_INET;
+		req->addrs->u.sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		req->addrs->u.sin.sin_port = htons(req->port);
+		req->addrs->len = sizeof(struct sockaddr_in);
+	} else {
+		req->addrs->u.sin6.sin6_family = AF_INET6;
+		req->addrs->u.sin6.sin6_addr = in6addr_loopback;
+		req->addrs->u.sin6.sin6_port = htons(req->port);
 		req->addrs->len = sizeof(struct sockaddr_in6);
 	}
 	req->naddrs = 1;
@@ -765,7 +822,7 @@ dn_resolve(dn_reactor *r, const char *host, uint16_t port, int family,
 		    "host name", fam_name(family));
 		goto answer;
 	}
-	if (req_literal(req))
+	if (req_literal(req) || req_special(req))
 		goto answer;
 	if ((res = resolver_get(r, &req->err)) == NULL ||
 	    channel_ensure(res, &req->err) == -1) {

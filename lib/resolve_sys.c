@@ -542,7 +542,8 @@ not_for_getaddrinfo(const char *host)
 	char buf[INET6_ADDRSTRLEN];
 	unsigned char a[sizeof(struct in6_addr)];
 
-	if (*host == '\0' || strchr(host, '%') != NULL)
+	if (*host == '\0' || strchr(host, '%') != NULL ||
+	    dn__resolve_is_special(host))
 		return 1;
 	if (strlcpy(buf, host, sizeof(buf)) >= sizeof(buf))
 		return 0;

@@ -561,6 +561,45 @@ fakedns_stop(struct fakedns *f)
 	close(f->fd);
 }
 
+/* RFC 6761 names: answered at once, and no query leaves (the DNS server
+ * here counts what reaches it). */
+static void
+test_resolve_special(void)
+{
+	dn_reactor *r = dn_reactor_new(NULL);
+	struct rstate a, b, c, d;
+	struct fakedns f;
+	char servers[64], buf[INET6_ADDRSTRLEN];
+
+	memset(&a, 0, sizeof(a)); memset(&b, 0, sizeof(b));
+	memset(&c, 0, sizeof(c)); memset(&d, 0, sizeof(d));
+	ok(fakedns_start(r, &f, 0) == 0, "counting DNS server on loopback");
+	snprintf(servers, sizeof(servers), "127.0.0.1:%u", f.port);
+	ok(dn_reactor_set_dns_servers(r, servers, NULL) == 0, "DNS server set");
+	dn_resolve(r, "localhost", 80, AF_INET6, res_cb, &a);
+	dn_resolve(r, "Printer.LOCALHOST.", 80, AF_INET, res_cb, &b);
+	dn_resolve(r, "nosuch.invalid", 80, AF_INET, res_cb, &c);
+	ok(a.calls + b.calls + c.calls == 0, "special names are not inline");
+	run_until(r, &a.calls, 2000);
+	run_until(r, &b.calls, 2000);
+	run_until(r, &c.calls, 2000);
+	ok(a.calls == 1 && a.naddrs == 1 &&
+	    strcmp(host_of(&a.addrs[0], buf), "::1") == 0,
+	    "localhost/IPv6 is ::1");
+	ok(b.calls == 1 && b.naddrs == 1 &&
+	    strcmp(host_of(&b.addrs[0], buf), "127.0.0.1") == 0,
+	    "Printer.LOCALHOST. is 127.0.0.1");
+	ok(c.calls == 1 && c.code == DN_ENONAME, "nosuch.invalid: DN_ENONAME "
+	    "(%s)", c.msg);
+	is_int(f.queries, 0, "no query for localhost or .invalid names");
+	dn_resolve(r, "notlocalhost.test", 80, AF_INET, res_cb, &d);
+	run_until(r, &d.calls, 5000);
+	ok(d.calls == 1 && f.queries >= 1, "notlocalhost.test is an ordinary "
+	    "name: it was asked (%d queries)", f.queries);
+	fakedns_stop(&f);
+	dn_reactor_free(r);
+}
+
 static void
 test_resolve_timeout(void)
 {
@@ -579,7 +618,7 @@ test_resolve_timeout(void)
 	    servers);
 	ok(dn__resolver_set_timeout(r, 200, 1, &e) == 0, "timeout 200 ms, 1 try");
 	t0 = dn_reactor_update_time(r);
-	dn_resolve(r, "dualnet-timeout.invalid", 80, AF_INET, res_cb, &a);
+	dn_resolve(r, "dualnet-timeout.test", 80, AF_INET, res_cb, &a);
 	run_until(r, &a.calls, 10000);
 	el = (dn_reactor_now(r) - t0) / MS;
 	ok(a.calls == 1 && a.code == DN_EDNSTIMEOUT,
@@ -587,12 +626,12 @@ test_resolve_timeout(void)
 	ok(f.queries >= 1, "the query reached our server (%d)", f.queries);
 	ok(el >= 150 && el < 5000, "bounded in time (%llu ms)",
 	    (unsigned long long)el);
-	ok(strstr(a.msg, "dualnet-timeout.invalid") != NULL &&
+	ok(strstr(a.msg, "dualnet-timeout.test") != NULL &&
 	    strstr(a.msg, "IPv4") != NULL, "message names host and family");
 
 	/* a cancelled query that c-ares still holds; then free under it */
 	memset(&a, 0, sizeof(a));
-	dn_resolve_cancel(dn_resolve(r, "dualnet-cancel.invalid", 80, AF_INET6,
+	dn_resolve_cancel(dn_resolve(r, "dualnet-cancel.test", 80, AF_INET6,
 	    res_cb, &a));
 	run_until(r, &a.calls, 2000);
 	ok(a.calls == 1 && a.code == DN_ECANCELED, "cancel of an in-flight "
@@ -601,7 +640,7 @@ test_resolve_timeout(void)
 		struct rstate b;
 
 		memset(&b, 0, sizeof(b));
-		dn_resolve(r, "dualnet-pending.invalid", 80, AF_INET, res_cb, &b);
+		dn_resolve(r, "dualnet-pending.test", 80, AF_INET, res_cb, &b);
 		dn_reactor_run_once(r, 0, NULL);
 		fakedns_stop(&f);
 		dn_reactor_free(r);
@@ -638,7 +677,7 @@ test_resolve_rcodes(void)
 		dn_reactor_set_dns_servers(r, servers, NULL);
 		/* c-ares goes on to the next server after SERVFAIL */
 		dn__resolver_set_timeout(r, 500, 1, NULL);
-		dn_resolve(r, "dualnet-rcode.invalid", 80, AF_INET6, res_cb, &a);
+		dn_resolve(r, "dualnet-rcode.test", 80, AF_INET6, res_cb, &a);
 		run_until(r, &a.calls, 5000);
 		/* c-ares 1.18 reports SERVFAIL from every server as
 		 * ARES_ECONNREFUSED: DN_EDNSTIMEOUT; later ones as SERVFAIL */
@@ -674,7 +713,7 @@ test_resolve_refused(void)
 	snprintf(servers, sizeof(servers), "127.0.0.1:%u", ntohs(sin.sin_port));
 	dn_reactor_set_dns_servers(r, servers, NULL);
 	dn__resolver_set_timeout(r, 300, 1, NULL);
-	dn_resolve(r, "dualnet-refused.invalid", 80, AF_INET, res_cb, &a);
+	dn_resolve(r, "dualnet-refused.test", 80, AF_INET, res_cb, &a);
 	run_until(r, &a.calls, 5000);
 	ok(a.calls == 1 && a.code == DN_EDNSTIMEOUT, "closed server port: "
 	    "DN_EDNSTIMEOUT (%s)", a.msg);
@@ -718,6 +757,7 @@ main(void)
 	test_run_and_free();
 	test_resolve_literal();
 	test_resolve_localhost();
+	test_resolve_special();
 	test_resolve_timeout();
 	test_resolve_rcodes();
 	test_resolve_refused();
