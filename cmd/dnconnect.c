@@ -12,7 +12,19 @@
 
 #include "cli.h"
 
-enum { OPT_FLOW_LABEL = CLI_OPT_FIRST_PRIVATE };
+enum {
+	OPT_FLOW_LABEL = CLI_OPT_FIRST_PRIVATE,
+	OPT_RACE,
+	OPT_ORDER,
+	OPT_DELAY,
+	OPT_RESOLUTION_DELAY,
+	OPT_ATTEMPT_TIMEOUT,
+	OPT_MAX_CONCURRENT,
+	OPT_FIRST_FAMILY_COUNT,
+	OPT_RESOLVER,
+	OPT_DNS_SERVER,
+	OPT_PLAN
+};
 
 typedef struct conn {
 	cli c;
@@ -27,22 +39,38 @@ usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: dnconnect [-46hqvz] [-b ADDR] [-I IFACE] [-w SEC] "
-	    "[--flow-label LABEL] [--json] HOST PORT\n"
+	    "[--flow-label LABEL] [--json]\n"
+	    "                 [--race MODE] [--order ORDER] [--delay MS] "
+	    "[--resolution-delay MS]\n"
+	    "                 [--attempt-timeout SEC] [--max-concurrent N] "
+	    "[--first-family-count N]\n"
+	    "                 [--resolver ares|system] [--dns-server LIST] "
+	    "[--plan] HOST PORT\n"
 	    "       dnconnect [options] ADDR:PORT\n"
 	    "       dnconnect [options] DESCRIPTION\n"
 	    "       dnconnect --version\n"
 	    "\n"
-	    "  -4, -6             IPv4 or IPv6 only\n"
-	    "  -b ADDR            bind the local end to ADDR (address, ADDR:PORT or 4-tuple)\n"
-	    "  -I IFACE           scope for link-local addresses given without one\n"
-	    "  -q                 quiet: no error messages, only the exit status\n"
-	    "  -v                 trace each step on stderr with times since start\n"
-	    "  -w SEC             connect timeout in seconds\n"
-	    "  -z                 connect, close, exit 0 (port check)\n"
-	    "  --flow-label LABEL IPv6 flow label to put on the wire (0..0xfffff)\n"
-	    "  --json             events as JSON lines on stderr\n"
-	    "  -h, --help         this help\n"
-	    "  --version          print the version\n");
+	    "  -4, -6                 IPv4 or IPv6 only\n"
+	    "  -b ADDR                bind to ADDR (address, ADDR:PORT or 4-tuple); once per family\n"
+	    "  -I IFACE               scope for link-local addresses given without one\n"
+	    "  -q                     quiet: no error messages, only the exit status\n"
+	    "  -v                     trace each step on stderr with times since start\n"
+	    "  -w SEC                 give up connecting after SEC seconds\n"
+	    "  -z                     connect, close, exit 0 (port check)\n"
+	    "  --flow-label LABEL     IPv6 flow label to put on the wire (0..0xfffff)\n"
+	    "  --json                 events as JSON lines on stderr\n"
+	    "  --race MODE            staggered (default), concurrent or serial\n"
+	    "  --order ORDER          interleave (default), v6-first, v4-first or resolver\n"
+	    "  --delay MS             connection attempt delay, 10..2000 (default 250)\n"
+	    "  --resolution-delay MS  wait for AAAA after A, 0..10000 (default 50)\n"
+	    "  --attempt-timeout SEC  give up on one address after SEC seconds\n"
+	    "  --max-concurrent N     attempts in flight at most\n"
+	    "  --first-family-count N addresses of the first family before alternating (default 1)\n"
+	    "  --resolver NAME        ares (default: c-ares in the event loop) or system (getaddrinfo)\n"
+	    "  --dns-server LIST      ADDR[:PORT],... name servers instead of resolv.conf\n"
+	    "  --plan                 print the ordered attempt plan and exit\n"
+	    "  -h, --help             this help\n"
+	    "  --version              print the version\n");
 }
 
 static void
@@ -63,6 +91,41 @@ relay_done(dn_relay *rl, const dn_relay_stats *st, const dn_error *err,
 		    (unsigned long long)st->bytes_out,
 		    (unsigned long long)st->bytes_in);
 	cn->rv = err != NULL ? cli_fail(&cn->c, err) : 0;
+	dn_reactor_stop(cn->r);
+}
+
+static void
+planned(dn_connect_req *req, const dn_plan_entry *plan, size_t n,
+    const dn_error *err, void *arg)
+{
+	conn *cn = arg;
+	char a[DN_ADDR_STRLEN];
+	size_t i;
+
+	if (err != NULL) {
+		cn->rv = cli_fail(&cn->c, err);
+		dn_reactor_stop(cn->r);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		dn_addr_format(&plan[i].addr, a, sizeof(a));
+		if (cn->c.json) {
+			printf("{\"attempt\":%zu,\"start\":", i + 1);
+			if (plan[i].start_ns == UINT64_MAX)
+				printf("null");
+			else
+				printf("%.3f", (double)plan[i].start_ns / 1e9);
+			printf(",\"family\":\"%s\",\"address\":\"%s\"}\n",
+			    dn_addr_family(&plan[i].addr) == AF_INET6 ? "ipv6" :
+			    "ipv4", a);
+		} else if (plan[i].start_ns == UINT64_MAX)
+			printf("%zu never %s\n", i + 1, a);
+		else
+			printf("%zu +%.3fs %s\n", i + 1,
+			    (double)plan[i].start_ns / 1e9, a);
+	}
+	fflush(stdout);
+	cn->rv = 0;
 	dn_reactor_stop(cn->r);
 }
 
@@ -96,13 +159,32 @@ main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
 		{ "flow-label", required_argument, NULL, OPT_FLOW_LABEL },
+		{ "race", required_argument, NULL, OPT_RACE },
+		{ "order", required_argument, NULL, OPT_ORDER },
+		{ "delay", required_argument, NULL, OPT_DELAY },
+		{ "resolution-delay", required_argument, NULL,
+		    OPT_RESOLUTION_DELAY },
+		{ "attempt-timeout", required_argument, NULL,
+		    OPT_ATTEMPT_TIMEOUT },
+		{ "max-concurrent", required_argument, NULL,
+		    OPT_MAX_CONCURRENT },
+		{ "first-family-count", required_argument, NULL,
+		    OPT_FIRST_FAMILY_COUNT },
+		{ "resolver", required_argument, NULL, OPT_RESOLVER },
+		{ "dns-server", required_argument, NULL, OPT_DNS_SERVER },
+		{ "plan", no_argument, NULL, OPT_PLAN },
 		{ "json", no_argument, NULL, CLI_OPT_JSON },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, CLI_OPT_VERSION },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *bind_text = NULL, *flow_text = NULL;
-	dn_addr bind, dest;
+	const char *bind_text[2] = { NULL, NULL }, *flow_text = NULL;
+	const char *dns_servers = NULL;
+	dn_hostname_opts hopts;
+	dn_addr bind[2], dest;
+	const dn_addr *dest_bind = NULL;
+	int nbind = 0, plan = 0, ok;
+	long long v;
 	dn_addr_hints hints;
 	dn_endpoint_defaults defs;
 	dn_connect_opts opts;
@@ -111,12 +193,13 @@ main(int argc, char *argv[])
 	uint32_t label = 0;
 	char host[256];
 	uint16_t port;
-	int ch, rc, have_port, literal = 0;
+	int ch, rc, have_port, i, literal = 0;
 	dn_error e;
 	conn cn;
 
 	memset(&cn, 0, sizeof(cn));
 	cli_init(&cn.c, "dnconnect");
+	dn_hostname_opts_init(&hopts);
 	cli_signals_default();
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":46b:hI:qvw:z", longopts,
@@ -127,7 +210,10 @@ main(int argc, char *argv[])
 			continue;
 		switch (ch) {
 		case 'b':
-			bind_text = optarg;
+			if (nbind == 2)
+				return cli_usage_fail(&cn.c, "-b given more than "
+				    "twice: give at most one per family");
+			bind_text[nbind++] = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -137,6 +223,56 @@ main(int argc, char *argv[])
 			break;
 		case OPT_FLOW_LABEL:
 			flow_text = optarg;
+			break;
+		case OPT_RACE:
+			if (dn_race_mode_parse(optarg, &hopts.race, &e) == -1)
+				return cli_fail(&cn.c, &e);
+			break;
+		case OPT_ORDER:
+			if (dn_race_order_parse(optarg, &hopts.order, &e) == -1)
+				return cli_fail(&cn.c, &e);
+			break;
+		case OPT_DELAY:
+			v = cli_parse_num(optarg, "--delay", 10, 2000, &e, &ok);
+			if (!ok)
+				return cli_fail(&cn.c, &e);
+			hopts.attempt_delay_ns = (uint64_t)v * 1000000ull;
+			break;
+		case OPT_RESOLUTION_DELAY:
+			v = cli_parse_num(optarg, "--resolution-delay", 0,
+			    10000, &e, &ok);
+			if (!ok)
+				return cli_fail(&cn.c, &e);
+			hopts.resolution_delay_ns = (uint64_t)v * 1000000ull;
+			break;
+		case OPT_ATTEMPT_TIMEOUT:
+			if (cli_parse_seconds(optarg, "--attempt-timeout",
+			    &hopts.attempt_timeout_ns, &e) == -1)
+				return cli_fail(&cn.c, &e);
+			break;
+		case OPT_MAX_CONCURRENT:
+			v = cli_parse_num(optarg, "--max-concurrent", 1, 1000,
+			    &e, &ok);
+			if (!ok)
+				return cli_fail(&cn.c, &e);
+			hopts.max_concurrent = (unsigned)v;
+			break;
+		case OPT_FIRST_FAMILY_COUNT:
+			v = cli_parse_num(optarg, "--first-family-count", 1,
+			    1000, &e, &ok);
+			if (!ok)
+				return cli_fail(&cn.c, &e);
+			hopts.first_family_count = (unsigned)v;
+			break;
+		case OPT_RESOLVER:
+			if (dn_resolver_parse(optarg, &hopts.resolver, &e) == -1)
+				return cli_fail(&cn.c, &e);
+			break;
+		case OPT_DNS_SERVER:
+			dns_servers = optarg;
+			break;
+		case OPT_PLAN:
+			plan = 1;
 			break;
 		case CLI_OPT_VERSION:
 			cli_version(&cn.c);
@@ -162,24 +298,52 @@ main(int argc, char *argv[])
 	memset(&hints, 0, sizeof(hints));
 	hints.family = cn.c.family;
 	hints.default_scope = cn.c.scope;
-	if (bind_text != NULL) {
-		hints.flags = DN_ADDR_PORT_OPTIONAL;
-		hints.what = "bind address";
-		if (dn_addr_parse(&bind, bind_text, &hints, &e) == -1)
+	hints.flags = DN_ADDR_PORT_OPTIONAL;
+	hints.what = "bind address";
+	for (i = 0; i < nbind; i++) {
+		if (dn_addr_parse(&bind[i], bind_text[i], &hints, &e) == -1)
 			return cli_fail(&cn.c, &e);
+		/* One bind address per family: an attempt uses its own. */
+		if (dn_addr_family(&bind[i]) == AF_INET6) {
+			if (hopts.bind6 != NULL)
+				return cli_usage_fail(&cn.c, "-b %s: a second "
+				    "IPv6 bind address; give one per family",
+				    bind_text[i]);
+			hopts.bind6 = &bind[i];
+		} else {
+			if (hopts.bind4 != NULL)
+				return cli_usage_fail(&cn.c, "-b %s: a second "
+				    "IPv4 bind address; give one per family",
+				    bind_text[i]);
+			hopts.bind4 = &bind[i];
+		}
 	}
+	hopts.family = cn.c.family;
+	hopts.timeout_ns = cn.c.timeout_ns;
+	hopts.trace = cli_connect_trace;
+	hopts.trace_arg = &cn.c;
+	if (dn_hostname_opts_check(&hopts, &e) == -1)
+		return cli_fail(&cn.c, &e);
 
 	memset(&defs, 0, sizeof(defs));
 	defs.default_scope = cn.c.scope;
 	defs.timeout_ns = cn.c.timeout_ns;
-	defs.bind = bind_text != NULL ? &bind : NULL;
+	defs.bind = nbind == 1 ? &bind[0] : NULL;
 	defs.family = cn.c.family;
 	defs.v6only = -1;
 	defs.trace = cli_connect_trace;
 	defs.trace_arg = &cn.c;
+	defs.hostname = &hopts;
 
 	hints.what = "destination";
 	if (argc == 1 && dn_desc_is_description(argv[0])) {
+		if (plan)
+			return cli_usage_fail(&cn.c, "--plan takes HOST PORT or "
+			    "ADDR:PORT, not a description");
+		if (nbind == 2)
+			return cli_usage_fail(&cn.c, "two -b addresses go with "
+			    "HOST PORT or hostname: descriptions; use "
+			    "bind4=/bind6= keys");
 		if (flow_text != NULL)
 			return cli_usage_fail(&cn.c, "--flow-label does not go "
 			    "with a description: give HOST PORT or a 4-tuple");
@@ -220,14 +384,11 @@ main(int argc, char *argv[])
 				return cli_usage_fail(&cn.c, "the port is given "
 				    "twice (%d in %s, and %u): give it once",
 				    p, argv[0], port);
-			if (flow_text != NULL && cn.c.family != AF_INET6)
-				return cli_usage_fail(&cn.c, "--flow-label needs "
-				    "IPv6, but the name %s resolves to IPv4 "
-				    "here: add -6", host);
-			ep = dn_client_endpoint_new_tcp(host, port, label,
-			    cn.c.family, &defs, &e);
-			if (ep == NULL)
-				return cli_fail(&cn.c, &e);
+			if (cn.c.scope != NULL)
+				return cli_usage_fail(&cn.c, "-I %s: a scope "
+				    "goes with an address literal, and %s is "
+				    "a name", cn.c.scope, host);
+			hopts.flowinfo = label;
 		} else {
 			if (have_port)
 				dn_addr_set_port(&dest, port);
@@ -247,23 +408,43 @@ main(int argc, char *argv[])
 					    dn_addr_flowinfo(&dest), argv[0]);
 				dest.u.sin6.sin6_flowinfo = htonl(label);
 			}
-			if (bind_text != NULL &&
-			    dn_addr_check_bind(&bind, &dest, &e) == -1)
+			dest_bind = dn_addr_family(&dest) == AF_INET6 ?
+			    hopts.bind6 : hopts.bind4;
+			if (dest_bind == NULL && nbind > 0)
+				dest_bind = &bind[0];
+			if (dest_bind != NULL &&
+			    dn_addr_check_bind(dest_bind, &dest, &e) == -1)
 				return cli_fail(&cn.c, &e);
 		}
 	}
 
 	if ((cn.r = dn_reactor_new(&e)) == NULL)
 		return cli_fail(&cn.c, &e);
-	if (literal) {
+	if (dns_servers != NULL &&
+	    dn_reactor_set_dns_servers(cn.r, dns_servers, &e) == -1) {
+		cn.rv = cli_fail(&cn.c, &e);
+		dn_reactor_free(cn.r);
+		dn_client_endpoint_free(ep);
+		return cn.rv;
+	}
+	if (plan) {
+		char hb[DN_ADDR_STRLEN];
+
+		req = dn_hostname_plan(cn.r, literal ? dn_addr_format_host(&dest,
+		    hb, sizeof(hb)) : host, literal ? dn_addr_port(&dest) : port,
+		    &hopts, planned, &cn);
+	} else if (literal) {
 		memset(&opts, 0, sizeof(opts));
-		opts.bind = defs.bind;
+		opts.bind = dest_bind;
 		opts.timeout_ns = defs.timeout_ns;
 		opts.trace = defs.trace;
 		opts.trace_arg = defs.trace_arg;
 		req = dn_tcp_connect_addr(cn.r, &dest, &opts, connected, &cn);
-	} else
+	} else if (ep != NULL)
 		req = dn_client_endpoint_connect(cn.r, ep, connected, &cn);
+	else
+		req = dn_hostname_connect(cn.r, host, port, &hopts, connected,
+		    &cn);
 	if (req == NULL) {
 		e.code = DN_ENOMEM;
 		snprintf(e.msg, sizeof(e.msg), "out of memory");

@@ -51,7 +51,8 @@ struct dn__race {
 	unsigned seq;
 
 	int started;		/* §3 wait over: attempts may begin */
-	uint64_t res_deadline;	/* A came first: wait for AAAA until then */
+	uint64_t res_deadline;	/* A came first: wait for AAAA until then
+				 * (the other way round with v4-first) */
 	int first_fam;		/* §4: family of the first address, -1 unset */
 	int last_fam;
 	unsigned ntaken;
@@ -700,6 +701,16 @@ tick(dn__race *r, uint64_t now)
 	return r->now;
 }
 
+/*
+ * The family whose answer starts the race at once (§3 names AAAA); with
+ * v4-first the user asked IPv4 to lead, so an AAAA answer waits for A.
+ */
+static int
+pref_fam(const dn__race *r)
+{
+	return r->p.order == DN__RACE_V4_FIRST ? F4 : F6;
+}
+
 static int
 query_takes(dn__race *r, int family)
 {
@@ -758,8 +769,9 @@ dn__race_on_answer(dn__race *r, uint64_t now, int family,
 		fail_nomem(r);
 		return 0;
 	}
-	/* RFC 8305 §3: an A answer first waits Resolution Delay for AAAA */
-	if (f == F4 && r->q[F6].state == Q_PENDING)
+	/* RFC 8305 §3: an A answer first waits Resolution Delay for AAAA;
+	 * with v4-first the roles of the families swap */
+	if (f != pref_fam(r) && r->q[pref_fam(r)].state == Q_PENDING)
 		r->res_deadline = add_sat(r->now, r->p.resolution_delay);
 	return 0;
 }
@@ -919,10 +931,12 @@ advance(dn__race *r)
 		/* §3: AAAA first starts at once; A first waits Resolution
 		 * Delay for AAAA, or less if AAAA fails (a negative answer
 		 * means go on with IPv4) */
-		if (r->q[F6].state == Q_OK)
+		int pf = pref_fam(r), of = pf == F6 ? F4 : F6;
+
+		if (r->q[pf].state == Q_OK)
 			r->started = 1;
-		else if (r->q[F4].state == Q_OK &&
-		    (r->q[F6].state != Q_PENDING || now >= r->res_deadline))
+		else if (r->q[of].state == Q_OK &&
+		    (r->q[pf].state != Q_PENDING || now >= r->res_deadline))
 			r->started = 1;
 		else if (!query_pending(r)) {
 			fail_unresolved(r);
@@ -955,8 +969,8 @@ wakeup(const dn__race *r)
 			if (d < w)
 				w = d;
 		}
-	if (!r->started && r->q[F4].state == Q_OK &&
-	    r->q[F6].state == Q_PENDING && r->res_deadline < w)
+	if (!r->started && r->q[pref_fam(r) == F6 ? F4 : F6].state == Q_OK &&
+	    r->q[pref_fam(r)].state == Q_PENDING && r->res_deadline < w)
 		w = r->res_deadline;
 	if (r->started && r->p.race == DN__RACE_STAGGERED && slot_free(r) &&
 	    r->next_start < w) {

@@ -801,6 +801,25 @@ t_orders(void)
 	    "800:S4=192.0.2.2 1050:S5=192.0.2.3",
 	    "v6-first: late IPv6 before the IPv4 left");
 	sim_end(&s);
+
+	/* v4-first: the roles of §3 swap, so an AAAA answer waits for A */
+	p = policy();
+	p.order = DN__RACE_V4_FIRST;
+	sim_start(&s, &p, "example.com");
+	s.log[0] = '\0';
+	ans6(&s, "2001:db8::1");
+	at(&s, 20);
+	ans4(&s, "192.0.2.1");
+	at(&s, 21);
+	expect(&s, "20:S1=192.0.2.1", "v4-first: AAAA first waits for A");
+	sim_end(&s);
+	sim_start(&s, &p, "example.com");
+	s.log[0] = '\0';
+	ans6(&s, "2001:db8::1");
+	at(&s, 100);
+	expect(&s, "50:S1=2001:db8::1", "v4-first: A late, IPv6 goes after "
+	    "the resolution delay");
+	sim_end(&s);
 }
 
 /* A sort hook that puts IPv4 first (say IPv6 has no source address). */
