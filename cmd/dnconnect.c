@@ -287,10 +287,12 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc < 1 || argc > 2)
-		return cli_usage_fail(&cn.c, "%s: give HOST PORT, ADDR:PORT or "
-		    "a description (see dnconnect -h)",
-		    argc < 1 ? "missing destination" : "too many arguments");
+	if (argc < 1)
+		return cli_usage_fail(&cn.c, "missing destination: give HOST "
+		    "PORT, ADDR:PORT or a description (see dnconnect -h)");
+	if (argc > 2)
+		return cli_usage_fail(&cn.c, "too many arguments, from '%s' on: "
+		    "give HOST PORT, ADDR:PORT or a description", argv[2]);
 
 	if (flow_text != NULL && cli_parse_flowlabel(flow_text, &label, &e) == -1)
 		return cli_fail(&cn.c, &e);

@@ -113,8 +113,12 @@ relay_done(dn_relay *rl, const dn_relay_stats *st, const dn_error *err,
 
 	report_closed(sv, rc->peer, st);
 	free(rc);
-	if (err != NULL)
+	/* A signal closed everything on purpose: that is exit 0, not an
+	 * error of this connection. */
+	if (err != NULL && !(sv->done && err->code == DN_ECANCELED))
 		rv = cli_fail(&sv->c, err);
+	if (sv->done)
+		return;
 	if (sv->keep && !sv->once) {
 		if (dn_listener_pause(sv->l, 0, &e) == -1)
 			finish(sv, cli_fail(&sv->c, &e));
@@ -422,10 +426,12 @@ main(int argc, char *argv[])
 	if (sv.once && sv.keep)
 		return cli_usage_fail(&sv.c, "--once and -k contradict each "
 		    "other: give one");
-	if (argc < 1 || argc > 2)
-		return cli_usage_fail(&sv.c, "%s: give [ADDR] PORT, ADDR:PORT "
-		    "or a description (see dnlisten -h)",
-		    argc < 1 ? "missing port" : "too many arguments");
+	if (argc < 1)
+		return cli_usage_fail(&sv.c, "missing port: give [ADDR] PORT, "
+		    "ADDR:PORT or a description (see dnlisten -h)");
+	if (argc > 2)
+		return cli_usage_fail(&sv.c, "too many arguments, from '%s' on: "
+		    "give [ADDR] PORT, ADDR:PORT or a description", argv[2]);
 
 	memset(&defs, 0, sizeof(defs));
 	defs.default_scope = sv.c.scope;

@@ -1,0 +1,339 @@
+# helpers.bash - what the dualnet bats suites share: where the programs are,
+# background listeners scraped for their port, and network namespaces.
+# shellcheck shell=bash
+
+bats_require_minimum_version 1.5.0
+
+repo="${DN_SRCDIR:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)}"
+DN_BIN="${DN_BIN:-${DN_BUILDDIR:-$repo}/cmd}"
+export DN_BIN
+
+for _l in bats-support bats-assert bats-file; do
+	if [ -f "/usr/lib/bats/$_l/load.bash" ]; then
+		load "/usr/lib/bats/$_l/load.bash"
+	fi
+done
+unset _l
+
+# Every client run is bounded: a hang is a failure, not a stuck CI job.
+DN_TIMEOUT="${DN_TIMEOUT:-30}"
+
+# The prefix (array) that runs a program in the suite's namespace, or nothing.
+DN_X=()
+
+# Runs PROG (dnconnect, dnlisten) bounded in time, in DN_X.
+dnc() { timeout -k 2 "$DN_TIMEOUT" "${DN_X[@]}" "$DN_BIN/dnconnect" "$@"; }
+dnl() { timeout -k 2 "$DN_TIMEOUT" "${DN_X[@]}" "$DN_BIN/dnlisten" "$@"; }
+# In a given namespace.
+dnc_in() { local ns=$1; shift; timeout -k 2 "$DN_TIMEOUT" ip netns exec "$ns" "$DN_BIN/dnconnect" "$@"; }
+
+# Under make check (DN_BUILDDIR set) missing programs are a failure; run by
+# hand against an unbuilt tree, the suite skips.
+dn_require_programs() {
+	[ -x "$DN_BIN/dnconnect" ] && [ -x "$DN_BIN/dnlisten" ] && return 0
+	if [ -n "${DN_BUILDDIR:-}" ]; then
+		echo "no dnconnect/dnlisten in $DN_BIN" >&2
+		return 1
+	fi
+	skip "programs not built in $DN_BIN"
+}
+
+# Remembers a background PID so teardown kills it.
+dn_track() { echo "$1" >> "$BATS_TEST_TMPDIR/pids"; }
+
+dn_kill_all() {
+	local pid i
+	[ -f "$BATS_TEST_TMPDIR/pids" ] || return 0
+	while read -r pid; do
+		kill -TERM "$pid" 2>/dev/null || continue
+		for ((i = 0; i < 40; i++)); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.05
+		done
+		kill -KILL "$pid" 2>/dev/null || true
+	done < "$BATS_TEST_TMPDIR/pids"
+	rm -f "$BATS_TEST_TMPDIR/pids"
+}
+
+# dn_wait_exit PID [SECONDS]: waits (bounded) for a background child and sets
+# DN_STATUS to its exit status; returns 1 (DN_STATUS=timeout) if it lives on.
+dn_wait_exit() {
+	local pid=$1 secs=${2:-10} i n
+	n=$(awk -v s="$secs" 'BEGIN { printf "%d", s * 20 }')
+	for ((i = 0; i < n; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		DN_STATUS=timeout
+		return 1
+	fi
+	DN_STATUS=0
+	wait "$pid" || DN_STATUS=$?
+	return 0
+}
+
+# The port at the end of an address as the programs print it.
+dn_port_of() { printf '%s\n' "${1##*:}"; }
+
+# dn_listen [dnlisten args...]: starts dnlisten in the background (in DN_X, or
+# in the namespace DN_LNS when set), stdin from DN_LISTEN_IN (default
+# /dev/null), and waits for its "listening on" line (or --json "listening"
+# event). Sets LPID, LADDR (as printed), LPORT, LERR, LOUT. Each call uses
+# fresh files: LERR=$BATS_TEST_TMPDIR/l.N.err.
+dn_listen() {
+	local n i line pfx=("${DN_X[@]}")
+	[ -n "${DN_LNS:-}" ] && pfx=(ip netns exec "$DN_LNS")
+	DN_NLISTEN=$(( ${DN_NLISTEN:-0} + 1 ))
+	LERR="$BATS_TEST_TMPDIR/l.$DN_NLISTEN.err"
+	LOUT="$BATS_TEST_TMPDIR/l.$DN_NLISTEN.out"
+	: > "$LERR"
+	# SIGINT back to default: bash makes background jobs ignore it, and a
+	# program rightly leaves an ignored SIGINT ignored.
+	env --default-signal=INT "${pfx[@]}" "$DN_BIN/dnlisten" "$@" \
+	    < "${DN_LISTEN_IN:-/dev/null}" > "$LOUT" 2> "$LERR" 3>&- &
+	LPID=$!
+	dn_track "$LPID"
+	LADDR= LPORT=
+	for ((i = 0; i < 200; i++)); do
+		line=$(grep -m1 -e 'listening on ' -e '"event":"listening"' "$LERR" 2>/dev/null) || line=
+		if [ -n "$line" ]; then
+			case $line in
+			*'"event":"listening"'*)
+				LADDR=$(printf '%s\n' "$line" |
+				    sed -n 's/.*"address":"\([^"]*\)".*/\1/p') ;;
+			*)
+				LADDR=${line#*listening on }
+				LADDR=${LADDR%% (*} ;;
+			esac
+			LPORT=$(dn_port_of "$LADDR")
+			return 0
+		fi
+		kill -0 "$LPID" 2>/dev/null || break
+		sleep 0.05
+	done
+	echo "# dnlisten $* did not report listening; stderr:" >&2
+	sed 's/^/#   /' "$LERR" >&2
+	return 1
+}
+
+# dn_wait_for FILE PATTERN [SECONDS]: bounded wait until FILE has a line
+# matching the extended regex PATTERN.
+dn_wait_for() {
+	local f=$1 pat=$2 secs=${3:-10} i n
+	n=$(awk -v s="$secs" 'BEGIN { printf "%d", s * 20 }')
+	for ((i = 0; i < n; i++)); do
+		grep -Eq -- "$pat" "$f" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	echo "# no line matching '$pat' in $f:" >&2
+	sed 's/^/#   /' "$f" >&2 2>/dev/null
+	return 1
+}
+
+# A closed port without picking a fixed one: a listener that was stopped.
+dn_closed_port() {
+	dn_listen "$@" || return 1
+	kill -TERM "$LPID"
+	dn_wait_exit "$LPID" 5 || { kill -KILL "$LPID"; return 1; }
+	CLOSED_PORT=$LPORT
+}
+
+# A port for a local bind, chosen at random below the ephemeral range; the
+# caller retries with another when the program says 71 (in use).
+dn_random_port() { echo $(( 20000 + RANDOM % 12000 )); }
+
+# Asserts the usage-error shape: exit 64 already checked by `run -64`;
+# exactly one stderr line, prefixed PROG:, holding every FRAGMENT.
+assert_one_line_error() {
+	local prog=$1 frag
+	shift
+	if [ "${#stderr_lines[@]}" -ne 1 ]; then
+		echo "expected exactly one stderr line, got ${#stderr_lines[@]}:" >&2
+		printf '  %s\n' "${stderr_lines[@]}" >&2
+		return 1
+	fi
+	case ${stderr_lines[0]} in
+	"$prog: "*) ;;
+	*) echo "stderr line not prefixed '$prog: ': ${stderr_lines[0]}" >&2; return 1 ;;
+	esac
+	for frag in "$@"; do
+		case ${stderr_lines[0]} in
+		*"$frag"*) ;;
+		*) echo "stderr line does not name '$frag': ${stderr_lines[0]}" >&2; return 1 ;;
+		esac
+	done
+}
+
+# --- network namespaces ------------------------------------------------------
+
+ns_available() {
+	local probe="dnt-$$-probe$RANDOM"
+	if [ "$(id -u)" -ne 0 ]; then
+		NS_WHY="not root (network namespaces need CAP_SYS_ADMIN)"
+		return 1
+	fi
+	if ! command -v ip >/dev/null; then
+		NS_WHY="ip (iproute2) is not installed"
+		return 1
+	fi
+	if ! ip netns add "$probe" 2>/dev/null; then
+		NS_WHY="'ip netns add' failed here (container without namespace rights?)"
+		return 1
+	fi
+	if ! ip netns exec "$probe" true 2>/dev/null; then
+		ip netns del "$probe" 2>/dev/null
+		NS_WHY="'ip netns exec' failed here (cannot mount /sys in the namespace?)"
+		return 1
+	fi
+	ip netns del "$probe" 2>/dev/null
+	return 0
+}
+
+# ns_make NAME: a namespace with lo up, its own hosts and a resolv.conf that
+# points at a port nothing listens on inside it, so no query leaves.
+ns_make() {
+	local ns=$1
+	ip netns add "$ns" || return 1
+	echo "$ns" >> "$BATS_FILE_TMPDIR/namespaces"
+	mkdir -p "/etc/netns/$ns"
+	printf '::1 localhost\n127.0.0.1 localhost\n' > "/etc/netns/$ns/hosts"
+	printf 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n' \
+	    > "/etc/netns/$ns/resolv.conf"
+	ip -n "$ns" link set lo up
+}
+
+# ns_setup: namespaces NS_A and NS_B joined by vethA <-> vethB.
+#   A: 10.77.0.1/24 2001:db8:77::a/64 fe80::a/64     B: .2, ::b, fe80::b
+#   BH4=10.77.0.99 and BH6=2001:db8:77::99 are black holes seen from A: A's
+#   permanent neighbour entry sends them to B's MAC; B does not own them and
+#   does not forward, so it drops them without a word (no reply, no ICMP).
+ns_setup() {
+	local tag="dnt-$$-$RANDOM" i
+	NS_A="$tag-a" NS_B="$tag-b"
+	export NS_A NS_B
+	if ! ns_make "$NS_A" || ! ns_make "$NS_B"; then
+		NS_WHY="ip netns add $NS_A/$NS_B failed"
+		return 1
+	fi
+	if ! ip link add vethA netns "$NS_A" type veth peer name vethB netns "$NS_B"; then
+		NS_WHY="ip link add ... type veth failed (no veth support?)"
+		return 1
+	fi
+	# No EUI-64 link-local: fe80::a/fe80::b are the only ones, so source
+	# selection is predictable.
+	ip -n "$NS_A" link set vethA addrgenmode none 2>/dev/null
+	ip -n "$NS_B" link set vethB addrgenmode none 2>/dev/null
+	ip netns exec "$NS_B" sysctl -qw net.ipv4.ip_forward=0 \
+	    net.ipv6.conf.all.forwarding=0 >/dev/null
+	ip -n "$NS_A" addr add 10.77.0.1/24 dev vethA
+	ip -n "$NS_B" addr add 10.77.0.2/24 dev vethB
+	ip -n "$NS_A" -6 addr add fe80::a/64 dev vethA nodad
+	ip -n "$NS_B" -6 addr add fe80::b/64 dev vethB nodad
+	ip -n "$NS_A" -6 addr add 2001:db8:77::a/64 dev vethA nodad
+	ip -n "$NS_B" -6 addr add 2001:db8:77::b/64 dev vethB nodad
+	ip -n "$NS_A" link set vethA up
+	ip -n "$NS_B" link set vethB up
+	for ((i = 0; i < 100; i++)); do
+		[ -z "$(ip -n "$NS_A" -6 addr show dev vethA tentative)" ] &&
+		[ -z "$(ip -n "$NS_B" -6 addr show dev vethB tentative)" ] &&
+		ip -n "$NS_A" link show vethA | grep -q 'state UP' &&
+		ip -n "$NS_B" link show vethB | grep -q 'state UP' && break
+		sleep 0.05
+	done
+	MAC_B=$(ip -n "$NS_B" -o link show vethB | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')
+	IDX_A=$(ip -n "$NS_A" -o link show vethA | cut -d: -f1)
+	IDX_B=$(ip -n "$NS_B" -o link show vethB | cut -d: -f1)
+	BH4=10.77.0.99 BH6=2001:db8:77::99
+	ip -n "$NS_A" neigh replace "$BH4" lladdr "$MAC_B" dev vethA nud permanent
+	ip -n "$NS_A" -6 neigh replace "$BH6" lladdr "$MAC_B" dev vethA nud permanent
+	# A name with both families, and one for each.
+	cat >> "/etc/netns/$NS_A/hosts" <<-EOF
+	10.77.0.2 both.dnt.test
+	2001:db8:77::b both.dnt.test
+	10.77.0.2 four.dnt.test
+	2001:db8:77::b six.dnt.test
+	EOF
+	export MAC_B IDX_A IDX_B BH4 BH6
+}
+
+# Deletes every namespace this file made, and its /etc/netns directory.
+ns_teardown() {
+	local ns
+	[ -f "$BATS_FILE_TMPDIR/namespaces" ] || return 0
+	while read -r ns; do
+		[ -n "$ns" ] || continue
+		ip netns pids "$ns" 2>/dev/null | while read -r pid; do
+			kill -KILL "$pid" 2>/dev/null
+		done
+		ip netns del "$ns" 2>/dev/null
+		rm -rf "/etc/netns/${ns:?}"
+	done < "$BATS_FILE_TMPDIR/namespaces"
+	rm -f "$BATS_FILE_TMPDIR/namespaces"
+}
+
+# dn_json_events FILE: every line of FILE must be one JSON object whose first
+# keys are "event" then "time" (a number); prints the events, one a line.
+dn_json_events() {
+	python3 - "$1" <<-'PY'
+	import json, sys
+	ok = True
+	for n, line in enumerate(open(sys.argv[1], encoding="utf-8"), 1):
+	    line = line.rstrip("\n")
+	    try:
+	        o = json.loads(line)
+	    except ValueError as e:
+	        print("line %d is not JSON (%s): %r" % (n, e, line), file=sys.stderr)
+	        ok = False
+	        continue
+	    keys = list(o.keys()) if isinstance(o, dict) else []
+	    if keys[:2] != ["event", "time"] or not isinstance(o["time"], (int, float)):
+	        print("line %d does not start with event, time: %r" % (n, line), file=sys.stderr)
+	        ok = False
+	        continue
+	    print(o["event"])
+	sys.exit(0 if ok else 1)
+	PY
+}
+
+# dn_json_get FILE EVENT KEY: the value of KEY in the first EVENT object
+# (JSON null prints as "null", strings bare).
+dn_json_get() {
+	python3 - "$@" <<-'PY'
+	import json, sys
+	f, ev, key = sys.argv[1:4]
+	for line in open(f, encoding="utf-8"):
+	    try:
+	        o = json.loads(line)
+	    except ValueError:
+	        continue
+	    if isinstance(o, dict) and o.get("event") == ev:
+	        v = o.get(key, "<absent>")
+	        print("null" if v is None else (json.dumps(v) if isinstance(v, (list, dict, bool)) else v))
+	        sys.exit(0)
+	print("<no %s event>" % ev)
+	sys.exit(1)
+	PY
+}
+
+# The "connected LOCAL -> PEER" pair from a dnconnect -v trace in FILE/string.
+dn_connected_local() { sed -n 's/.* connected \(.*\) -> \(.*\)$/\1/p' <<< "$1" | head -n1; }
+dn_connected_peer() { sed -n 's/.* connected \(.*\) -> \(.*\)$/\2/p' <<< "$1" | head -n1; }
+
+# After a failed test: what the background listeners said.
+dn_dump_logs() {
+	local f
+	[ -z "${BATS_TEST_COMPLETED:-}" ] || return 0
+	for f in "$BATS_TEST_TMPDIR"/l.*.err; do
+		[ -s "$f" ] || continue
+		echo "# ${f##*/}:"
+		tail -n 20 "$f" | sed 's/^/#   /'
+	done
+}
+
+# After dn_wait_exit: the status was WANT (says what it was otherwise).
+dn_status_is() {
+	[ "$DN_STATUS" = "$1" ] && return 0
+	echo "exit status $DN_STATUS, want $1" >&2
+	return 1
+}
