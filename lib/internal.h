@@ -68,6 +68,14 @@ int dn__defer_queued(const dn__defer *d);
 void dn__io_unref(dn_io *io);
 void dn__timer_unref(dn_timer *t);
 
+/*
+ * Watches fd for want through *iop, creating the watcher on first need;
+ * nothing happens when the interest is already that. What a transport
+ * calls whenever its reading or queued-writing state changes.
+ */
+int dn__io_want(dn_reactor *r, dn_io **iop, int fd, unsigned want,
+    dn_io_cb cb, void *arg, dn_error *err);
+
 /* resolve.c's per-reactor state; dn_reactor_free() calls destroy(state)
  * after it has cancelled every handle and run the deferred calls. */
 void *dn__reactor_resolver(dn_reactor *r);

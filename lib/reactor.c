@@ -568,6 +568,21 @@ dn_io_set(dn_io *io, unsigned events, dn_error *err)
 	return io_apply(io, events, err);
 }
 
+int
+dn__io_want(dn_reactor *r, dn_io **iop, int fd, unsigned want, dn_io_cb cb,
+    void *arg, dn_error *err)
+{
+	if (*iop == NULL) {
+		if (want == 0)
+			return 0;
+		*iop = dn_io_new(r, fd, want, cb, arg, err);
+		return *iop != NULL ? 0 : -1;
+	}
+	if ((*iop)->events == (want & (DN_READABLE | DN_WRITABLE)))
+		return 0;
+	return dn_io_set(*iop, want, err);
+}
+
 /*
  * Free the watcher before closing its fd: epoll keys on the open file, so
  * a closed fd whose file lives on (dup, fork) would keep reporting events

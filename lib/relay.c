@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -21,6 +22,7 @@
  */
 #define RELAY_BUFSZ	(256 * 1024)
 #define PUMP_ROUNDS	64	/* syscalls per wakeup before others run */
+#define RELAY_SENDFILE_MAX (4 * 1024 * 1024)	/* bytes per sendfile(2) */
 
 enum { R_RUNNING, R_PENDING, R_DELIVERED };
 
@@ -28,11 +30,11 @@ struct slot {
 	dn_relay *rl;
 	int fd;
 	dn_io *io;
-	unsigned ev;		/* interest now set */
 	int pollable;		/* regular files and the like are not */
 	int rready, wready;	/* cleared by EAGAIN, set by an event */
 	int saved_fl;		/* flags to restore, -1 when untouched */
 	int is_sock;
+	int is_reg;		/* a regular file: sendfile(2) can read it */
 };
 
 struct dir {
@@ -98,6 +100,7 @@ slot_get(dn_relay *rl, int fd)
 		    S_ISBLK(st.st_mode))
 			sl->pollable = 0;
 		sl->is_sock = S_ISSOCK(st.st_mode);
+		sl->is_reg = S_ISREG(st.st_mode);
 	}
 	if (sl->pollable && (fl = fcntl(fd, F_GETFL)) != -1 &&
 	    !(fl & O_NONBLOCK) && fcntl(fd, F_SETFL, fl | O_NONBLOCK) == 0)
@@ -129,23 +132,15 @@ slot_set(struct slot *sl, unsigned want)
 {
 	dn_relay *rl = sl->rl;
 	dn_error e;
-	int rv;
 
-	if (!sl->pollable || want == sl->ev)
+	if (!sl->pollable)
 		return;
-	if (sl->io == NULL) {
-		sl->io = dn_io_new(rl->r, sl->fd, want, slot_io_cb, sl, &e);
-		rv = sl->io == NULL ? -1 : 0;
-	} else
-		rv = dn_io_set(sl->io, want, &e);
-	if (rv == 0) {
-		sl->ev = want;
+	if (dn__io_want(rl->r, &sl->io, sl->fd, want, slot_io_cb, sl,
+	    &e) == 0)
 		return;
-	}
 	/* /dev/null and friends: a character device epoll refuses */
 	dn_io_free(sl->io);
 	sl->io = NULL;
-	sl->ev = 0;
 	sl->pollable = 0;
 	sl->rready = sl->wready = 1;
 	if (sl->saved_fl != -1) {
@@ -287,6 +282,38 @@ dir_step(dn_relay *rl, struct dir *d, int blocked)
 	ssize_t n;
 	int did = 0;
 
+	/*
+	 * A regular file going to the socket: sendfile(2) moves it in the
+	 * kernel without the copy through our buffer (dnconnect < file).
+	 * Only with the buffer empty, so bytes keep their order; it advances
+	 * the file offset as read(2) would. Files it cannot take (EINVAL:
+	 * some file systems) fall back to read/write for good.
+	 */
+	if (d->rfd != -1 && d->rs->is_reg && d->wfd != -1 && d->ws->is_sock &&
+	    d->len == 0 && d->ws->wready && !blocked) {
+		n = sendfile(d->wfd, d->rfd, NULL, RELAY_SENDFILE_MAX);
+		if (n > 0) {
+			*d->count += (uint64_t)n;
+			return 1;
+		}
+		if (n == 0) {
+			d->rfd = -1;		/* EOF */
+			return 1;
+		}
+		if (errno == EAGAIN || errno == EWOULDBLOCK) {
+			d->ws->wready = 0;
+			return 1;
+		}
+		if (errno != EINVAL && errno != ENOSYS && errno != EINTR) {
+			relay_fail(rl, errno == EPIPE || errno == ECONNRESET ?
+			    d->ws : d->rs, errno, errno == EPIPE ||
+			    errno == ECONNRESET);
+			return -1;
+		}
+		if (errno != EINTR)
+			d->rs->is_reg = 0;
+		return 1;
+	}
 	if (d->rfd != -1 && d->len < RELAY_BUFSZ && d->rs->rready) {
 		if (d->off > 0 && RELAY_BUFSZ - d->len < RELAY_BUFSZ / 4) {
 			memmove(d->buf, d->buf + d->off, d->len - d->off);

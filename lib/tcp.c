@@ -111,7 +111,6 @@ struct dn_stream {
 	dn_reactor *r;
 	int fd;
 	dn_io *io;
-	unsigned ev;		/* interest now set on io */
 	int external;		/* the relay watches the fd itself */
 	dn_addr local, peer;
 	dn_read_cb rcb;
@@ -153,18 +152,9 @@ stream_update_io(dn_stream *s)
 		want |= DN_READABLE;
 	if (s->wq != NULL)
 		want |= DN_WRITABLE;
-	if (want == s->ev)
-		return;
-	if (s->io == NULL) {
-		/* cannot fail on a socket short of ENOMEM; then we stay idle
-		 * and the next write or read_start tries again */
-		s->io = dn_io_new(s->r, s->fd, want, stream_io_cb, s, NULL);
-		if (s->io != NULL)
-			s->ev = want;
-		return;
-	}
-	if (dn_io_set(s->io, want, NULL) == 0)
-		s->ev = want;
+	/* cannot fail on a socket short of ENOMEM; then we stay idle and the
+	 * next write or read_start tries again */
+	(void)dn__io_want(s->r, &s->io, s->fd, want, stream_io_cb, s, NULL);
 }
 
 static int
@@ -323,7 +313,6 @@ dn__stream_release_io(dn_stream *s)
 	s->external = 1;
 	dn_io_free(s->io);
 	s->io = NULL;
-	s->ev = 0;
 }
 
 static void

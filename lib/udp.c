@@ -63,7 +63,6 @@ struct dn_udp {
 	int family;		/* the socket's */
 	int v6only;		/* -1 for IPv4 */
 	dn_io *io;
-	unsigned ev;		/* interest now set on io */
 	dn_addr local, peer;
 	int connected;
 
@@ -515,18 +514,9 @@ udp_update_io(dn_udp *u)
 		want |= DN_READABLE;
 	if (u->wq != NULL)
 		want |= DN_WRITABLE;
-	if (want == u->ev)
-		return;
-	if (u->io == NULL) {
-		/* fails only short of memory: we stay idle and the next send
-		 * or recv_start tries again */
-		u->io = dn_io_new(u->r, u->fd, want, udp_io_cb, u, NULL);
-		if (u->io != NULL)
-			u->ev = want;
-		return;
-	}
-	if (dn_io_set(u->io, want, NULL) == 0)
-		u->ev = want;
+	/* fails only short of memory: we stay idle and the next send or
+	 * recv_start tries again */
+	(void)dn__io_want(u->r, &u->io, u->fd, want, udp_io_cb, u, NULL);
 }
 
 static void
