@@ -10,8 +10,7 @@
 
 #include "dualnet.h"
 #include "tap.h"
-
-#define ARRLEN(a) (sizeof(a) / sizeof((a)[0]))
+#include "util.h"
 
 /*
  * Tokens in the tables, replaced before use so that the tests run on any

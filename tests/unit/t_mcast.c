@@ -5,68 +5,20 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <net/if.h>
-#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
 #include "tap.h"
+#include "util.h"
 
 static int in_netns;	/* 1: we own the network namespace we run in */
 static int have_veth;	/* a second interface, dnv0, in it */
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static int
-run_until(dn_reactor *r, const int *flag, int want, int ms)
-{
-	uint64_t end = now_ms() + (uint64_t)ms;
-
-	while (*flag < want && now_ms() < end)
-		if (dn_reactor_run_once(r, 20, NULL) == -1)
-			break;
-	return *flag >= want;
-}
-
-static dn_addr
-parse(const char *text)
-{
-	dn_addr_hints h = { DN_ADDR_PORT_OPTIONAL, AF_UNSPEC, NULL, "test" };
-	dn_addr a;
-	dn_error e;
-
-	memset(&a, 0, sizeof(a));
-	if (dn_addr_parse(&a, text, &h, &e) == -1)
-		diag("parse %s: %s", text, e.msg);
-	return a;
-}
-
-/* As with -I IFACE: the scope for a link-local group written without. */
-static dn_addr
-parse_scoped(const char *text, const char *scope)
-{
-	dn_addr_hints h = { DN_ADDR_PORT_OPTIONAL, AF_UNSPEC, scope, "test" };
-	dn_addr a;
-	dn_error e;
-
-	memset(&a, 0, sizeof(a));
-	if (dn_addr_parse(&a, text, &h, &e) == -1)
-		diag("parse %s: %s", text, e.msg);
-	return a;
-}
 
 /* The same address without its zone, as a value a program might build. */
 static dn_addr
@@ -77,30 +29,6 @@ unscoped(const char *text)
 	if (dn_addr_family(&a) == AF_INET6)
 		a.u.sin6.sin6_scope_id = 0;
 	return a;
-}
-
-/*
- * A private network namespace (root only): lo and a veth pair of our own,
- * no route anywhere; nothing joined or sent here reaches a real interface.
- */
-static void
-netns_setup(void)
-{
-	struct ifreq ifr;
-	int fd;
-
-	if (geteuid() != 0 || unshare(CLONE_NEWNET) == -1)
-		return;
-	if ((fd = socket(AF_INET, SOCK_DGRAM, 0)) == -1)
-		return;
-	memset(&ifr, 0, sizeof(ifr));
-	strlcpy(ifr.ifr_name, "lo", sizeof(ifr.ifr_name));
-	if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0) {
-		ifr.ifr_flags |= IFF_UP;
-		if (ioctl(fd, SIOCSIFFLAGS, &ifr) == 0)
-			in_netns = 1;
-	}
-	close(fd);
 }
 
 /*
@@ -742,15 +670,9 @@ int
 main(void)
 {
 	dn_reactor *r;
-	dn_error e;
 
-	netns_setup();
-	diag("%s", in_netns ? "running in a private network namespace" :
-	    "not root or no namespaces: memberships on lo only, no traffic");
-	if ((r = dn_reactor_new(&e)) == NULL) {
-		printf("Bail out! %s\n", e.msg);
-		return 1;
-	}
+	in_netns = netns_private("memberships on lo only, no traffic");
+	r = reactor_or_bail();
 	test_refusal(r);
 	netns_more();
 	test_rules(r);

@@ -10,9 +10,10 @@
 #include "dualnet.h"
 #include "race.h"
 #include "tap.h"
+#include "util.h"
 
-#define ARRLEN(a)	(sizeof(a) / sizeof((a)[0]))
 #define MS		DN__RACE_MS
+#define mk(text)	mk_addr((text), 443)
 /* A clock that does not start at 0, so that absolute and relative times
  * cannot be confused. */
 #define T0		(1000u * MS(1000))
@@ -31,36 +32,6 @@ struct sim {
 	const dn_error *final;
 	int finals;
 };
-
-static dn_addr
-mk(const char *text)
-{
-	dn_addr a;
-
-	memset(&a, 0, sizeof(a));
-	if (strchr(text, ':') != NULL) {
-		a.u.sin6.sin6_family = AF_INET6;
-		if (inet_pton(AF_INET6, text, &a.u.sin6.sin6_addr) != 1)
-			abort();
-		a.u.sin6.sin6_port = htons(443);
-		a.len = sizeof(a.u.sin6);
-	} else {
-		a.u.sin.sin_family = AF_INET;
-		if (inet_pton(AF_INET, text, &a.u.sin.sin_addr) != 1)
-			abort();
-		a.u.sin.sin_port = htons(443);
-		a.len = sizeof(a.u.sin);
-	}
-	return a;
-}
-
-static const char *
-host(const dn_addr *a, char *buf, size_t len)
-{
-	if (a->u.sa.sa_family == AF_INET6)
-		return inet_ntop(AF_INET6, &a->u.sin6.sin6_addr, buf, len);
-	return inet_ntop(AF_INET, &a->u.sin.sin_addr, buf, len);
-}
 
 __attribute__((format(printf, 2, 3)))
 static void

@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <netinet/in.h>
@@ -20,36 +19,9 @@
 
 #include "internal.h"
 #include "tap.h"
+#include "util.h"
 
 #define MiB (1024 * 1024)
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-/* Runs the loop until *flag or ms pass; returns *flag. */
-static int
-run_until(dn_reactor *r, const int *flag, int ms)
-{
-	uint64_t end = now_ms() + (uint64_t)ms;
-
-	while (!*flag && now_ms() < end)
-		if (dn_reactor_run_once(r, 20, NULL) == -1)
-			break;
-	return *flag;
-}
-
-static void
-turns(dn_reactor *r, int n)
-{
-	while (n-- > 0)
-		dn_reactor_run_once(r, 0, NULL);
-}
 
 /* --- a generic accept sink and connect recorder ---------------------- */
 
@@ -128,19 +100,6 @@ connect_addr(dn_reactor *r, const dn_addr *a, const dn_connect_opts *o,
 	q = dn_tcp_connect_addr(r, a, o, connect_cb, c);
 	c->starting = 0;
 	return q;
-}
-
-static dn_addr
-parse(const char *text)
-{
-	dn_addr_hints h = { DN_ADDR_PORT_OPTIONAL, AF_UNSPEC, NULL, "test" };
-	dn_addr a;
-	dn_error e;
-
-	memset(&a, 0, sizeof(a));
-	if (dn_addr_parse(&a, text, &h, &e) == -1)
-		diag("parse %s: %s", text, e.msg);
-	return a;
 }
 
 static int
@@ -236,7 +195,7 @@ test_connect(dn_reactor *r)
 
 	connect_addr(r, &dst, NULL, &c);
 	ok(c.calls == 0, "connect: nothing delivered inside the call");
-	run_until(r, &c.calls, 2000);
+	run_until(r, &c.calls, 1, 2000);
 	ok(c.calls == 1 && c.err.code == DN_OK && c.s != NULL,
 	    "connect to 127.0.0.1:%u succeeds", port);
 	ok(!c.inline_call, "... delivered on a later turn");
@@ -246,7 +205,7 @@ test_connect(dn_reactor *r)
 		ok(dn_addr_port(dn_stream_local(c.s)) != 0,
 		    "stream local has a port");
 	}
-	run_until(r, &a.n, 2000);
+	run_until(r, &a.n, 1, 2000);
 	is_int(a.n, 1, "listener accepted one connection");
 	if (c.s != NULL && a.n == 1)
 		is_int(dn_addr_port(dn_stream_peer(a.s[0])),
@@ -260,7 +219,7 @@ test_connect(dn_reactor *r)
 	b = dst;
 	o.bind = &b;
 	connect_addr(r, &dst, &o, &c);
-	run_until(r, &c.calls, 2000);
+	run_until(r, &c.calls, 1, 2000);
 	snprintf(want, sizeof(want), "cannot bind 127.0.0.1:%u: Address "
 	    "already in use", port);
 	ok(c.calls == 1 && c.err.code == DN_ELOCAL && !c.inline_call,
@@ -271,18 +230,18 @@ test_connect(dn_reactor *r)
 	b = parse("::1");
 	connect_addr(r, &dst, &o, &c);
 	ok(c.calls == 0, "family mismatch: nothing inline");
-	run_until(r, &c.calls, 2000);
+	run_until(r, &c.calls, 1, 2000);
 	ok(c.calls == 1 && c.err.code == DN_EFAMILY,
 	    "bind [::1] to 127.0.0.1: DN_EFAMILY (%s)", c.err.msg);
 
 	/* a bind that works */
 	b = parse("127.0.0.1");
 	connect_addr(r, &dst, &o, &c);
-	run_until(r, &c.calls, 2000);
+	run_until(r, &c.calls, 1, 2000);
 	ok(c.calls == 1 && c.s != NULL && dn_addr_family(dn_stream_local(c.s))
 	    == AF_INET, "bind 127.0.0.1 then connect succeeds");
 	dn_stream_close(c.s);
-	run_until(r, &a.n, 2000);
+	run_until(r, &a.n, 1, 2000);
 	acc_close(&a);
 
 	/* refused: a port we held and closed */
@@ -290,7 +249,7 @@ test_connect(dn_reactor *r)
 	turns(r, 1);
 	connect_addr(r, &dst, NULL, &c);
 	ok(c.calls == 0, "refused: nothing inline");
-	run_until(r, &c.calls, 2000);
+	run_until(r, &c.calls, 1, 2000);
 	snprintf(want, sizeof(want), "connection to 127.0.0.1:%u refused",
 	    port);
 	ok(c.calls == 1 && c.err.code == DN_EREFUSED && !c.inline_call,
@@ -316,14 +275,14 @@ test_connect_name(dn_reactor *r)
 	dn_tcp_connect(r, "localhost", dn_addr_port(dn_listener_addr(l)),
 	    NULL, NULL, connect_cb, &c);
 	c.starting = 0;
-	run_until(r, &c.calls, 5000);
+	run_until(r, &c.calls, 1, 5000);
 	ok(c.calls == 1 && c.s != NULL, "dn_tcp_connect(\"localhost\") "
 	    "connects (%s)", c.err.msg);
 	if (c.s != NULL)
 		is_str(dn_addr_format_host(dn_stream_peer(c.s), buf,
 		    sizeof(buf)), "127.0.0.1", "... to 127.0.0.1 (IPv4 only)");
 	dn_stream_close(c.s);
-	run_until(r, &a.n, 2000);
+	run_until(r, &a.n, 1, 2000);
 	acc_close(&a);
 	dn_listener_close(l);
 
@@ -334,7 +293,7 @@ test_connect_name(dn_reactor *r)
 		dn_tcp_connect(r, "localhost",
 		    dn_addr_port(dn_listener_addr(l6)), NULL, NULL,
 		    connect_cb, &c);
-		run_until(r, &c.calls, 5000);
+		run_until(r, &c.calls, 1, 5000);
 		ok(c.calls == 1 && c.s == NULL && c.err.code == DN_EREFUSED,
 		    "localhost with only [::1] listening: refused on "
 		    "127.0.0.1 (%s)", c.err.msg);
@@ -347,7 +306,7 @@ test_connect_name(dn_reactor *r)
 	c.starting = 1;
 	dn_tcp_connect(r, "fe80::1", 80, NULL, NULL, connect_cb, &c);
 	c.starting = 0;
-	run_until(r, &c.calls, 2000);
+	run_until(r, &c.calls, 1, 2000);
 	ok(c.calls == 1 && c.err.code == DN_ENOSCOPE && !c.inline_call,
 	    "fe80::1 without scope: DN_ENOSCOPE through the callback (%s)",
 	    c.err.msg);
@@ -357,7 +316,7 @@ test_connect_name(dn_reactor *r)
 	ok(dn_reactor_set_dns_servers(r, "127.0.0.1:1", &e) == 0,
 	    "DNS pointed at a dead loopback port");
 	dn_tcp_connect(r, "name.invalid", 80, NULL, NULL, connect_cb, &c);
-	run_until(r, &c.calls, 10000);
+	run_until(r, &c.calls, 1, 10000);
 	ok(c.calls == 1 && (c.err.code == DN_ENONAME || c.err.code ==
 	    DN_EDNSTIMEOUT || c.err.code == DN_ESERVFAIL),
 	    "name.invalid: a resolution error (%s: %s)",
@@ -403,7 +362,7 @@ test_timeout(dn_reactor *r)
 		memset(&o, 0, sizeof(o));
 		o.timeout_ns = 200 * 1000000ull;
 		connect_addr(r, &dst, &o, &c);
-		run_until(r, &c.calls, 3000);
+		run_until(r, &c.calls, 1, 3000);
 		ok(c.calls == 1 && c.err.code == DN_ETIMEDOUT,
 		    "connect into a full accept queue times out: %s",
 		    c.err.msg);
@@ -464,7 +423,7 @@ test_cancel(dn_reactor *r)
 	memset(&c, 0, sizeof(c));
 	q = dn_tcp_connect(r, "localhost", 9, NULL, NULL, connect_cb, &c);
 	dn_connect_cancel(q);
-	run_until(r, &c.calls, 2000);
+	run_until(r, &c.calls, 1, 2000);
 	turns(r, 5);
 	ok(c.calls == 1 && c.err.code == DN_ECANCELED,
 	    "cancel while resolving: one DN_ECANCELED");
@@ -490,7 +449,7 @@ test_cancel(dn_reactor *r)
 	if (c.s != NULL)
 		diag("(connected before the free; the stream was closed by it)");
 
-	run_until(r, &a.n, 500);
+	run_until(r, &a.n, 1, 500);
 	acc_close(&a);
 	dn_listener_close(l);
 	turns(r, 2);
@@ -514,7 +473,7 @@ test_flowlabel(dn_reactor *r)
 		dst = *dn_listener_addr(l);
 		dst.u.sin6.sin6_flowinfo = htonl(0x12345);
 		connect_addr(r, &dst, NULL, &c);
-		run_until(r, &c.calls, 2000);
+		run_until(r, &c.calls, 1, 2000);
 		if (c.s != NULL && getsockopt(dn_stream_fd(c.s), IPPROTO_IPV6,
 		    IPV6_FLOWINFO_SEND, &v, &len) == 0 && v == 1)
 			good++;
@@ -524,7 +483,7 @@ test_flowlabel(dn_reactor *r)
 	}
 	is_int(good, 2, "two connects with flow label 0x12345 to [::1] "
 	    "lease it and send flowinfo");
-	run_until(r, &a.n, 500);
+	run_until(r, &a.n, 1, 500);
 	acc_close(&a);
 	dn_listener_close(l);
 	turns(r, 2);
@@ -568,8 +527,8 @@ test_stream(dn_reactor *r)
 	if ((l = listen_on(r, "127.0.0.1", -1, &a)) == NULL)
 		return;
 	connect_addr(r, dn_listener_addr(l), NULL, &c);
-	run_until(r, &c.calls, 2000);
-	run_until(r, &a.n, 2000);
+	run_until(r, &c.calls, 1, 2000);
+	run_until(r, &a.n, 1, 2000);
 	if (c.s == NULL || a.n != 1) {
 		ok(0, "stream pair");
 		return;
@@ -579,7 +538,7 @@ test_stream(dn_reactor *r)
 	ok(dn_stream_write(c.s, "hello ", 6, &e) == 0 &&
 	    dn_stream_write(c.s, "world", 5, &e) == 0 &&
 	    dn_stream_shutdown(c.s, &e) == 0, "write and shutdown");
-	run_until(r, &d.eof, 2000);
+	run_until(r, &d.eof, 1, 2000);
 	ok(d.eof && d.n == 11 && memcmp(d.buf, "hello world", 11) == 0,
 	    "reader gets the bytes, then EOF (len 0)");
 	dn_stream_close(c.s);
@@ -704,8 +663,8 @@ stream_pair(dn_reactor *r, dn_stream **cs, dn_stream **ss)
 	if ((l = listen_on(r, "127.0.0.1", -1, &a)) == NULL)
 		return -1;
 	connect_addr(r, dn_listener_addr(l), NULL, &c);
-	run_until(r, &c.calls, 2000);
-	run_until(r, &a.n, 2000);
+	run_until(r, &c.calls, 1, 2000);
+	run_until(r, &a.n, 1, 2000);
 	dn_listener_close(l);
 	if (c.s == NULL || a.n != 1) {
 		dn_stream_close(c.s);
@@ -812,7 +771,7 @@ test_relay_reset(dn_reactor *r)
 	/* SO_LINGER 0: close sends RST */
 	setsockopt(dn_stream_fd(ss), SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
 	dn_stream_close(ss);
-	run_until(r, &d.calls, 5000);
+	run_until(r, &d.calls, 1, 5000);
 	pthread_join(f1.t, NULL);
 	ok(d.calls == 1 && d.err.code == DN_EIO,
 	    "reset mid-transfer: DN_EIO (%s)", d.err.msg);

@@ -22,63 +22,17 @@
 
 #include "internal.h"
 #include "tap.h"
+#include "util.h"
 
 static const char *argv0;
-
-struct rstate {
-	int calls;
-	dn_err code;
-	int family;
-	char msg[384];
-	dn_addr addrs[8];
-	size_t naddrs;
-};
 
 static void
 res_cb(dn_resolve_req *req, int family, const dn_addr *addrs, size_t n,
     const dn_error *err, void *arg)
 {
-	struct rstate *s = arg;
-	size_t i;
-
 	(void)req;
-	s->calls++;
-	s->family = family;
-	s->code = err != NULL ? err->code : DN_OK;
-	snprintf(s->msg, sizeof(s->msg), "%s", err != NULL ? err->msg : "");
-	for (i = 0; i < n && i < 8; i++)
-		s->addrs[i] = addrs[i];
-	s->naddrs = n;
-	if (!(err == NULL ? n > 0 && addrs != NULL : n == 0 && addrs == NULL))
+	if (!rstate_record(arg, family, addrs, n, err))
 		ok(0, "callback has addresses xor an error");
-}
-
-static const char *
-host_of(const dn_addr *a, char *buf)
-{
-	const void *p = a->u.sa.sa_family == AF_INET6 ?
-	    (const void *)&a->u.sin6.sin6_addr : (const void *)&a->u.sin.sin_addr;
-
-	return inet_ntop(a->u.sa.sa_family, p, buf, INET6_ADDRSTRLEN);
-}
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-/* Turns the loop until *flag reaches want or ms pass. */
-static void
-run_until(dn_reactor *r, const int *flag, int want, int ms)
-{
-	uint64_t end = now_ms() + (uint64_t)ms;
-
-	while (*flag < want && now_ms() < end)
-		dn_reactor_run_once(r, 20, NULL);
 }
 
 /* Worker threads alive (named "dn-resolve"): they are detached, this is
@@ -146,7 +100,7 @@ test_literal(void)
 	is_int(nthreads(), t0, "literals start no thread");
 	dn_reactor_run(r, NULL);
 	ok(a.calls == 1 && a.naddrs == 1 &&
-	    strcmp(host_of(&a.addrs[0], buf), "192.0.2.7") == 0 &&
+	    strcmp(host(&a.addrs[0], buf, sizeof(buf)), "192.0.2.7") == 0 &&
 	    ntohs(a.addrs[0].u.sin.sin_port) == 80,
 	    "IPv4 literal answered with its port");
 	ok(b.calls == 1 && b.naddrs == 1 &&
@@ -174,7 +128,7 @@ test_localhost(void)
 	ok(a.calls == 0, "no answer inline");
 	run_until(r, &a.calls, 1, 5000);
 	if (a.naddrs > 0)
-		host_of(&a.addrs[0], buf);
+		host(&a.addrs[0], buf, sizeof(buf));
 	ok(a.calls == 1 && a.code == DN_OK && a.family == AF_INET &&
 	    strcmp(buf, "127.0.0.1") == 0 &&
 	    ntohs(a.addrs[0].u.sin.sin_port) == 8080 &&
@@ -440,12 +394,13 @@ test_dnsd_cares(void)
 	run_until(r, &a4.calls, 1, 3000);
 	ok(a4.calls == 1 && a6.calls == 0, "A answered while the delayed "
 	    "AAAA is still pending");
-	ok(a4.naddrs == 2 && strcmp(host_of(&a4.addrs[0], b1), "10.0.1.2") == 0
-	    && strcmp(host_of(&a4.addrs[1], b2), "10.0.1.3") == 0,
+	ok(a4.naddrs == 2 &&
+	    strcmp(host(&a4.addrs[0], b1, sizeof(b1)), "10.0.1.2") == 0 &&
+	    strcmp(host(&a4.addrs[1], b2, sizeof(b2)), "10.0.1.3") == 0,
 	    "A name.test: 10.0.1.2 10.0.1.3");
 	run_until(r, &a6.calls, 1, 3000);
 	ok(a6.calls == 1 && a6.naddrs == 1 &&
-	    strcmp(host_of(&a6.addrs[0], b1), "fd00::2") == 0,
+	    strcmp(host(&a6.addrs[0], b1, sizeof(b1)), "fd00::2") == 0,
 	    "AAAA name.test after its delay: fd00::2 (%s)", a6.msg);
 	dn_resolve(r, "NoData.TEST", 80, AF_INET6, res_cb, &nd);
 	dn_resolve(r, "gone.test", 80, AF_INET, res_cb, &gone);
@@ -592,7 +547,7 @@ netns_checks(const char *dir)
 	dn_resolve_system(r, "localhost", 80, AF_INET6, res_cb, &b);
 	run_until(r, &b.calls, 1, 10000);
 	if (b.naddrs > 0)
-		host_of(&b.addrs[0], buf);
+		host(&b.addrs[0], buf, sizeof(buf));
 	/* RFC 6761 §6.3: answered without asking anyone, hosts file or not */
 	ok(b.calls == 1 && b.code == DN_OK && strcmp(buf, "::1") == 0 &&
 	    b.family == AF_INET6, "localhost/IPv6 is ::1 (%s)",
@@ -705,7 +660,7 @@ netns_checks(const char *dir)
 		for (i = 0; i < DN__ARRLEN(cases); i++) {
 			buf[0] = '\0';
 			if (s[i].naddrs > 0)
-				host_of(&s[i].addrs[0], buf);
+				host(&s[i].addrs[0], buf, sizeof(buf));
 			calls += s[i].calls;
 			ok(s[i].calls == 1 && (s[i].code == cases[i].want ||
 			    s[i].code == cases[i].alt) &&

@@ -9,38 +9,9 @@
 #include "dualnet.h"
 #include "race.h"
 #include "tap.h"
+#include "util.h"
 
-#define ARRLEN(a) (sizeof(a) / sizeof((a)[0]))
-
-static dn_addr
-mk(const char *text)
-{
-	dn_addr a;
-
-	memset(&a, 0, sizeof(a));
-	if (strchr(text, ':') != NULL) {
-		a.u.sin6.sin6_family = AF_INET6;
-		if (inet_pton(AF_INET6, text, &a.u.sin6.sin6_addr) != 1)
-			abort();
-		a.u.sin6.sin6_port = htons(80);
-		a.len = sizeof(a.u.sin6);
-	} else {
-		a.u.sin.sin_family = AF_INET;
-		if (inet_pton(AF_INET, text, &a.u.sin.sin_addr) != 1)
-			abort();
-		a.u.sin.sin_port = htons(80);
-		a.len = sizeof(a.u.sin);
-	}
-	return a;
-}
-
-static const char *
-host(const dn_addr *a, char *buf, size_t len)
-{
-	if (a->u.sa.sa_family == AF_INET6)
-		return inet_ntop(AF_INET6, &a->u.sin6.sin6_addr, buf, len);
-	return inet_ntop(AF_INET, &a->u.sin.sin_addr, buf, len);
-}
+#define mk(text)	mk_addr((text), 80)
 
 /* The sources RFC 6724 §10.2 says each destination gets (§5 is the
  * system's job; the sort only needs its result). */

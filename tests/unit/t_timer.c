@@ -15,19 +15,9 @@
 
 #include "internal.h"
 #include "tap.h"
+#include "util.h"
 
 #define MS 1000000ull
-
-/* Runs turns until *flag or max_ms pass; every wait is bounded. */
-static void
-run_until(dn_reactor *r, const int *flag, int max_ms)
-{
-	uint64_t end = dn_reactor_update_time(r) + (uint64_t)max_ms * MS;
-
-	while (!*flag && dn_reactor_now(r) < end)
-		if (dn_reactor_run_once(r, 20, NULL) == -1)
-			break;
-}
 
 /* ------------------------------------------------------------------ */
 
@@ -343,7 +333,7 @@ test_signal(void)
 	st.s = dn_signal_new(r, SIGUSR1, sig_cb, &st, NULL);
 	ok(st.s != NULL && usr1_blocked(), "a dn_signal blocks SIGUSR1");
 	raise(SIGUSR1);
-	run_until(r, &st.calls, 2000);
+	run_until(r, &st.calls, 1, 2000);
 	ok(st.calls == 1 && st.signo == SIGUSR1, "SIGUSR1 came through "
 	    "signalfd");
 	ok(!usr1_blocked(), "freeing it restores the mask");
@@ -402,41 +392,13 @@ test_run_and_free(void)
 /* Resolution                                                         */
 /* ------------------------------------------------------------------ */
 
-struct rstate {
-	int calls;
-	int family;
-	dn_err code;
-	char msg[384];
-	dn_addr addrs[8];
-	size_t naddrs;
-};
-
 static void
 res_cb(dn_resolve_req *req, int family, const dn_addr *addrs, size_t n,
     const dn_error *err, void *arg)
 {
-	struct rstate *s = arg;
-	size_t i;
-
 	(void)req;
-	s->calls++;
-	s->family = family;
-	s->code = err != NULL ? err->code : DN_OK;
-	snprintf(s->msg, sizeof(s->msg), "%s", err != NULL ? err->msg : "");
-	for (i = 0; i < n && i < 8; i++)
-		s->addrs[i] = addrs[i];
-	s->naddrs = n;
-	ok(err == NULL ? n > 0 && addrs != NULL : n == 0 && addrs == NULL,
+	ok(rstate_record(arg, family, addrs, n, err),
 	    "callback has addresses xor an error");
-}
-
-static const char *
-host_of(const dn_addr *a, char *buf)
-{
-	const void *p = a->u.sa.sa_family == AF_INET6 ?
-	    (const void *)&a->u.sin6.sin6_addr : (const void *)&a->u.sin.sin_addr;
-
-	return inet_ntop(a->u.sa.sa_family, p, buf, INET6_ADDRSTRLEN);
 }
 
 static void
@@ -458,7 +420,7 @@ test_resolve_literal(void)
 	    "literal answers are not inline");
 	dn_reactor_run(r, NULL);
 	ok(a.calls == 1 && a.naddrs == 1 && a.family == AF_INET &&
-	    strcmp(host_of(&a.addrs[0], buf), "192.0.2.7") == 0 &&
+	    strcmp(host(&a.addrs[0], buf, sizeof(buf)), "192.0.2.7") == 0 &&
 	    ntohs(a.addrs[0].u.sin.sin_port) == 80 &&
 	    a.addrs[0].len == sizeof(struct sockaddr_in),
 	    "IPv4 literal answered with its port");
@@ -487,10 +449,10 @@ test_resolve_localhost(void)
 	dn_resolve(r, "localhost", 8080, AF_INET, res_cb, &a);
 	ok(a.calls == 0, "hosts-file answer is not inline");
 	dn_resolve_cancel(dn_resolve(r, "localhost", 1, AF_INET, res_cb, &b));
-	run_until(r, &a.calls, 3000);
-	run_until(r, &b.calls, 3000);
+	run_until(r, &a.calls, 1, 3000);
+	run_until(r, &b.calls, 1, 3000);
 	ok(a.calls == 1 && a.code == DN_OK && a.naddrs >= 1 &&
-	    strcmp(host_of(&a.addrs[0], buf), "127.0.0.1") == 0 &&
+	    strcmp(host(&a.addrs[0], buf, sizeof(buf)), "127.0.0.1") == 0 &&
 	    ntohs(a.addrs[0].u.sin.sin_port) == 8080,
 	    "localhost/IPv4 from /etc/hosts: 127.0.0.1 (%s)",
 	    a.naddrs ? buf : a.msg);
@@ -580,20 +542,20 @@ test_resolve_special(void)
 	dn_resolve(r, "Printer.LOCALHOST.", 80, AF_INET, res_cb, &b);
 	dn_resolve(r, "nosuch.invalid", 80, AF_INET, res_cb, &c);
 	ok(a.calls + b.calls + c.calls == 0, "special names are not inline");
-	run_until(r, &a.calls, 2000);
-	run_until(r, &b.calls, 2000);
-	run_until(r, &c.calls, 2000);
+	run_until(r, &a.calls, 1, 2000);
+	run_until(r, &b.calls, 1, 2000);
+	run_until(r, &c.calls, 1, 2000);
 	ok(a.calls == 1 && a.naddrs == 1 &&
-	    strcmp(host_of(&a.addrs[0], buf), "::1") == 0,
+	    strcmp(host(&a.addrs[0], buf, sizeof(buf)), "::1") == 0,
 	    "localhost/IPv6 is ::1");
 	ok(b.calls == 1 && b.naddrs == 1 &&
-	    strcmp(host_of(&b.addrs[0], buf), "127.0.0.1") == 0,
+	    strcmp(host(&b.addrs[0], buf, sizeof(buf)), "127.0.0.1") == 0,
 	    "Printer.LOCALHOST. is 127.0.0.1");
 	ok(c.calls == 1 && c.code == DN_ENONAME, "nosuch.invalid: DN_ENONAME "
 	    "(%s)", c.msg);
 	is_int(f.queries, 0, "no query for localhost or .invalid names");
 	dn_resolve(r, "notlocalhost.test", 80, AF_INET, res_cb, &d);
-	run_until(r, &d.calls, 5000);
+	run_until(r, &d.calls, 1, 5000);
 	ok(d.calls == 1 && f.queries >= 1, "notlocalhost.test is an ordinary "
 	    "name: it was asked (%d queries)", f.queries);
 	fakedns_stop(&f);
@@ -619,7 +581,7 @@ test_resolve_timeout(void)
 	ok(dn__resolver_set_timeout(r, 200, 1, &e) == 0, "timeout 200 ms, 1 try");
 	t0 = dn_reactor_update_time(r);
 	dn_resolve(r, "dualnet-timeout.test", 80, AF_INET, res_cb, &a);
-	run_until(r, &a.calls, 10000);
+	run_until(r, &a.calls, 1, 10000);
 	el = (dn_reactor_now(r) - t0) / MS;
 	ok(a.calls == 1 && a.code == DN_EDNSTIMEOUT,
 	    "silent server: DN_EDNSTIMEOUT (%s)", a.msg);
@@ -633,7 +595,7 @@ test_resolve_timeout(void)
 	memset(&a, 0, sizeof(a));
 	dn_resolve_cancel(dn_resolve(r, "dualnet-cancel.test", 80, AF_INET6,
 	    res_cb, &a));
-	run_until(r, &a.calls, 2000);
+	run_until(r, &a.calls, 1, 2000);
 	ok(a.calls == 1 && a.code == DN_ECANCELED, "cancel of an in-flight "
 	    "query: DN_ECANCELED on the next turn");
 	{
@@ -678,7 +640,7 @@ test_resolve_rcodes(void)
 		/* c-ares goes on to the next server after SERVFAIL */
 		dn__resolver_set_timeout(r, 500, 1, NULL);
 		dn_resolve(r, "dualnet-rcode.test", 80, AF_INET6, res_cb, &a);
-		run_until(r, &a.calls, 5000);
+		run_until(r, &a.calls, 1, 5000);
 		/* c-ares 1.18 reports SERVFAIL from every server as
 		 * ARES_ECONNREFUSED: DN_EDNSTIMEOUT; later ones as SERVFAIL */
 		ok(a.calls == 1 && (a.code == cases[i].want ||
@@ -714,7 +676,7 @@ test_resolve_refused(void)
 	dn_reactor_set_dns_servers(r, servers, NULL);
 	dn__resolver_set_timeout(r, 300, 1, NULL);
 	dn_resolve(r, "dualnet-refused.test", 80, AF_INET, res_cb, &a);
-	run_until(r, &a.calls, 5000);
+	run_until(r, &a.calls, 1, 5000);
 	ok(a.calls == 1 && a.code == DN_EDNSTIMEOUT, "closed server port: "
 	    "DN_EDNSTIMEOUT (%s)", a.msg);
 	dn_reactor_free(r);

@@ -5,61 +5,18 @@
 #include <errno.h>
 #include <net/if.h>
 #include <poll.h>
-#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
 #include "tap.h"
+#include "util.h"
 
 static int in_netns;	/* 1: we own the network namespace we run in */
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-/* Runs the loop until *flag reaches want or ms pass. */
-static int
-run_until(dn_reactor *r, const int *flag, int want, int ms)
-{
-	uint64_t end = now_ms() + (uint64_t)ms;
-
-	while (*flag < want && now_ms() < end)
-		if (dn_reactor_run_once(r, 20, NULL) == -1)
-			break;
-	return *flag >= want;
-}
-
-static void
-turns(dn_reactor *r, int n)
-{
-	while (n-- > 0)
-		dn_reactor_run_once(r, 0, NULL);
-}
-
-static dn_addr
-parse(const char *text)
-{
-	dn_addr_hints h = { DN_ADDR_PORT_OPTIONAL, AF_UNSPEC, NULL, "test" };
-	dn_addr a;
-	dn_error e;
-
-	memset(&a, 0, sizeof(a));
-	if (dn_addr_parse(&a, text, &h, &e) == -1)
-		diag("parse %s: %s", text, e.msg);
-	return a;
-}
 
 static dn_addr
 with_port(const char *text, uint16_t port)
@@ -68,30 +25,6 @@ with_port(const char *text, uint16_t port)
 
 	dn_addr_set_port(&a, port);
 	return a;
-}
-
-/*
- * A private network namespace (root only): nothing we send can leave the
- * machine, and lo can get a link-local address and a qdisc.
- */
-static void
-netns_setup(void)
-{
-	struct ifreq ifr;
-	int fd;
-
-	if (geteuid() != 0 || unshare(CLONE_NEWNET) == -1)
-		return;
-	if ((fd = socket(AF_INET, SOCK_DGRAM, 0)) == -1)
-		return;
-	memset(&ifr, 0, sizeof(ifr));
-	strlcpy(ifr.ifr_name, "lo", sizeof(ifr.ifr_name));
-	if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0) {
-		ifr.ifr_flags |= IFF_UP;
-		if (ioctl(fd, SIOCSIFFLAGS, &ifr) == 0)
-			in_netns = 1;
-	}
-	close(fd);
 }
 
 /* --- a receiver that records what it gets ------------------------------ */
@@ -772,15 +705,9 @@ int
 main(void)
 {
 	dn_reactor *r;
-	dn_error e;
 
-	netns_setup();
-	diag("%s", in_netns ? "running in a private network namespace" :
-	    "not root or no namespaces: host loopback only");
-	if ((r = dn_reactor_new(&e)) == NULL) {
-		printf("Bail out! %s\n", e.msg);
-		return 1;
-	}
+	in_netns = netns_private("host loopback only");
+	r = reactor_or_bail();
 	test_listen(r);
 	test_sendrecv(r, "127.0.0.1", 1);
 	test_sendrecv(r, "127.0.0.1", 8);

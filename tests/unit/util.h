@@ -1,0 +1,191 @@
+/*
+ * util.h - helpers more than one unit test needs: bounded loop turns,
+ * address literals, a private network namespace, resolution recording.
+ * Header-only like tap.h, and included after it; every function is
+ * marked unused because no test needs all of them.
+ */
+#ifndef DN_TEST_UTIL_H
+#define DN_TEST_UTIL_H
+
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dualnet.h"
+
+#define UTIL_FN	__attribute__((unused)) static
+
+#define ARRLEN(a)	(sizeof(a) / sizeof((a)[0]))
+
+UTIL_FN uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Turns the loop until *counter reaches want or ms pass; returns whether
+ * it got there. */
+UTIL_FN int
+run_until(dn_reactor *r, const int *counter, int want, int ms)
+{
+	uint64_t end = now_ms() + (uint64_t)ms;
+
+	while (*counter < want && now_ms() < end)
+		if (dn_reactor_run_once(r, 20, NULL) == -1)
+			break;
+	return *counter >= want;
+}
+
+/* Turns that wait for nothing: what is already due runs, no more. */
+UTIL_FN void
+turns(dn_reactor *r, int n)
+{
+	while (n-- > 0)
+		dn_reactor_run_once(r, 0, NULL);
+}
+
+/* As with -I IFACE: scope is the zone for a link-local address written
+ * without one (NULL: none). A bad literal is said and gives a zero value,
+ * which the test's own check then fails on. */
+UTIL_FN dn_addr
+parse_scoped(const char *text, const char *scope)
+{
+	dn_addr_hints h = { DN_ADDR_PORT_OPTIONAL, AF_UNSPEC, scope, "test" };
+	dn_addr a;
+	dn_error e;
+
+	memset(&a, 0, sizeof(a));
+	if (dn_addr_parse(&a, text, &h, &e) == -1)
+		diag("parse %s: %s", text, e.msg);
+	return a;
+}
+
+UTIL_FN dn_addr
+parse(const char *text)
+{
+	return parse_scoped(text, NULL);
+}
+
+/* A numeric literal without the library's parser, for tests of the pure
+ * logic (race, RFC 6724 sort); a bad one is the test's own bug. */
+UTIL_FN dn_addr
+mk_addr(const char *text, uint16_t port)
+{
+	dn_addr a;
+
+	memset(&a, 0, sizeof(a));
+	if (strchr(text, ':') != NULL) {
+		a.u.sin6.sin6_family = AF_INET6;
+		if (inet_pton(AF_INET6, text, &a.u.sin6.sin6_addr) != 1)
+			abort();
+		a.u.sin6.sin6_port = htons(port);
+		a.len = sizeof(a.u.sin6);
+	} else {
+		a.u.sin.sin_family = AF_INET;
+		if (inet_pton(AF_INET, text, &a.u.sin.sin_addr) != 1)
+			abort();
+		a.u.sin.sin_port = htons(port);
+		a.len = sizeof(a.u.sin);
+	}
+	return a;
+}
+
+/* The bare address, without port or zone; NULL for a family other than
+ * IPv4 and IPv6. */
+UTIL_FN const char *
+host(const dn_addr *a, char *buf, size_t len)
+{
+	const void *p = a->u.sa.sa_family == AF_INET6 ?
+	    (const void *)&a->u.sin6.sin6_addr : (const void *)&a->u.sin.sin_addr;
+
+	return inet_ntop(a->u.sa.sa_family, p, buf, len);
+}
+
+/*
+ * A private network namespace (root only) with lo up: nothing the test
+ * sends can leave the machine. Says where the test runs, or what it is
+ * limited to without one (without); returns 1 when in one.
+ */
+UTIL_FN int
+netns_private(const char *without)
+{
+	struct ifreq ifr;
+	int fd = -1, rv = 0;
+
+	if (geteuid() != 0 || unshare(CLONE_NEWNET) == -1)
+		goto done;
+	if ((fd = socket(AF_INET, SOCK_DGRAM, 0)) == -1)
+		goto done;
+	memset(&ifr, 0, sizeof(ifr));
+	strlcpy(ifr.ifr_name, "lo", sizeof(ifr.ifr_name));
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0) {
+		ifr.ifr_flags |= IFF_UP;
+		if (ioctl(fd, SIOCSIFFLAGS, &ifr) == 0)
+			rv = 1;
+	}
+done:
+	if (fd != -1)
+		close(fd);
+	if (rv)
+		diag("running in a private network namespace");
+	else
+		diag("not root or no namespaces: %s", without);
+	return rv;
+}
+
+/* The reactor a whole test file shares: without one nothing can run, and
+ * TAP's "Bail out!" says so. */
+UTIL_FN dn_reactor *
+reactor_or_bail(void)
+{
+	dn_reactor *r;
+	dn_error e;
+
+	if ((r = dn_reactor_new(&e)) == NULL) {
+		printf("Bail out! %s\n", e.msg);
+		exit(1);
+	}
+	return r;
+}
+
+/* What one dn_resolve_* callback delivered. */
+struct rstate {
+	int calls;
+	int family;
+	dn_err code;
+	char msg[384];
+	dn_addr addrs[8];
+	size_t naddrs;
+};
+
+/* Records a resolution callback into s; returns whether it kept the
+ * contract of addresses xor an error (each test reports that its way). */
+UTIL_FN int
+rstate_record(struct rstate *s, int family, const dn_addr *addrs, size_t n,
+    const dn_error *err)
+{
+	size_t i;
+
+	s->calls++;
+	s->family = family;
+	s->code = err != NULL ? err->code : DN_OK;
+	snprintf(s->msg, sizeof(s->msg), "%s", err != NULL ? err->msg : "");
+	for (i = 0; i < n && i < 8; i++)
+		s->addrs[i] = addrs[i];
+	s->naddrs = n;
+	return err == NULL ? n > 0 && addrs != NULL : n == 0 && addrs == NULL;
+}
+
+#endif /* DN_TEST_UTIL_H */
