@@ -32,8 +32,10 @@ TMO=${DN_BENCH_TIMEOUT:-120}
 TOOLS=${DN_BENCH_TOOLS:-nc.openbsd ncat socat}
 ADDRS=${DN_BENCH_ADDRS:-127.0.0.1 ::1}
 STRICT=${DN_BENCH_STRICT:-0}
-DNCONNECT=$DN_BIN/dnconnect
-DNLISTEN=$DN_BIN/dnlisten
+. "$here/common.sh"
+dn_bench_programs "$DN_BIN" dnconnect dnlisten
+DNCONNECT=$DN_BENCH_dnconnect
+DNLISTEN=$DN_BENCH_dnlisten
 
 die() { echo "relay.sh: $*" >&2; exit 2; }
 
