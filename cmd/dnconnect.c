@@ -320,6 +320,9 @@ main(int argc, char *argv[])
 			hopts.bind4 = &bind[i];
 		}
 	}
+	if (dns_servers != NULL && hopts.resolver == DN_RESOLVER_SYSTEM)
+		return cli_usage_fail(&cn.c, "--dns-server goes with the ares "
+		    "resolver: the system resolver reads resolv.conf itself");
 	hopts.family = cn.c.family;
 	hopts.timeout_ns = cn.c.timeout_ns;
 	hopts.trace = cli_connect_trace;
@@ -342,10 +345,11 @@ main(int argc, char *argv[])
 		if (plan)
 			return cli_usage_fail(&cn.c, "--plan takes HOST PORT or "
 			    "ADDR:PORT, not a description");
-		if (nbind == 2)
+		if (nbind == 2 && strncmp(argv[0], "hostname:", 9) != 0)
 			return cli_usage_fail(&cn.c, "two -b addresses go with "
-			    "HOST PORT or hostname: descriptions; use "
-			    "bind4=/bind6= keys");
+			    "HOST PORT or hostname: descriptions; %.*s takes "
+			    "one bindAddress=", (int)strcspn(argv[0], ":") + 1,
+			    argv[0]);
 		if (flow_text != NULL)
 			return cli_usage_fail(&cn.c, "--flow-label does not go "
 			    "with a description: give HOST PORT or a 4-tuple");

@@ -713,6 +713,61 @@ DN_EXPORT void dn_server_endpoint_free(dn_server_endpoint *ep);
 DN_EXPORT dn_listener *dn_server_endpoint_listen(dn_reactor *r,
     const dn_server_endpoint *ep, dn_accept_cb cb, void *arg, dn_error *err);
 
+/*
+ * Datagram endpoint descriptions: what to open for dnudp and dnmcast.
+ *	udp:PORT[:interface=A]			listen (IPv4 unless A is IPv6)
+ *	udp6:PORT[:interface=A][:v6only=yes|no]	listen on IPv6 (default ::)
+ *	udp:host=H:port=P[:bindAddress=A]	send; a name resolves to IPv4
+ *	udp6:host=H:port=P[:bindAddress=A]	send; a name resolves to IPv6
+ *	multicast:GROUP:PORT[:interface=IFACE][:source=SRC][:hops=N]
+ *	    [:loop=yes|no]			a group (group=, port= work too)
+ * defs gives -I (the scope of link-local addresses; for multicast: the
+ * interface), -b (send: the bind address), -4/-6 and v6only (listen).
+ * Checks everything that can be checked without a socket; whether an
+ * SSM group has its source is the join's to say (a sender needs none).
+ */
+typedef struct dn_dgram_endpoint dn_dgram_endpoint;
+
+typedef enum dn_dgram_kind {
+	DN_DGRAM_LISTEN,
+	DN_DGRAM_SEND,
+	DN_DGRAM_MULTICAST
+} dn_dgram_kind;
+
+DN_EXPORT dn_dgram_endpoint *dn_dgram_endpoint_parse(const char *text,
+    const dn_endpoint_defaults *defs, dn_error *err);
+/* The multicast endpoint from parts (GROUP PORT arguments): group is a
+ * literal with an optional %zone, source NULL or a literal; the interface
+ * is defs->default_scope. */
+DN_EXPORT dn_dgram_endpoint *dn_dgram_endpoint_new_multicast(
+    const char *group, uint16_t port, const char *source,
+    const dn_endpoint_defaults *defs, dn_error *err);
+DN_EXPORT void dn_dgram_endpoint_free(dn_dgram_endpoint *ep);
+DN_EXPORT dn_dgram_kind dn_dgram_endpoint_kind(const dn_dgram_endpoint *ep);
+/* LISTEN: the address to bind (port 0 picks one). SEND: the bind address,
+ * or NULL. MULTICAST: NULL. */
+DN_EXPORT const dn_addr *dn_dgram_endpoint_local(const dn_dgram_endpoint *ep);
+/* SEND: the destination, or NULL when the host is a name (resolve
+ * dn_dgram_endpoint_host() for dn_dgram_endpoint_family()). MULTICAST:
+ * the group with its port, and its zone when it has one. LISTEN: NULL. */
+DN_EXPORT const dn_addr *dn_dgram_endpoint_dest(const dn_dgram_endpoint *ep);
+/* SEND: the host as given; else NULL. */
+DN_EXPORT const char *dn_dgram_endpoint_host(const dn_dgram_endpoint *ep);
+DN_EXPORT uint16_t dn_dgram_endpoint_port(const dn_dgram_endpoint *ep);
+/* AF_INET or AF_INET6: of the address, or what a name resolves to. */
+DN_EXPORT int dn_dgram_endpoint_family(const dn_dgram_endpoint *ep);
+/* MULTICAST: the interface (name, index or IPv4 address) or NULL. */
+DN_EXPORT const char *dn_dgram_endpoint_interface(
+    const dn_dgram_endpoint *ep);
+/* MULTICAST: the source of a source-specific membership, or NULL. */
+DN_EXPORT const dn_addr *dn_dgram_endpoint_source(
+    const dn_dgram_endpoint *ep);
+/* MULTICAST: hops= 0..255 and loop= 1/0; -1 when not given. */
+DN_EXPORT int dn_dgram_endpoint_hops(const dn_dgram_endpoint *ep);
+DN_EXPORT int dn_dgram_endpoint_loop(const dn_dgram_endpoint *ep);
+/* LISTEN: v6only= as 1/0, else defs->v6only (-1: the system's). */
+DN_EXPORT int dn_dgram_endpoint_v6only(const dn_dgram_endpoint *ep);
+
 /* Library version "X.Y.Z". */
 DN_EXPORT const char *dn_version(void);
 

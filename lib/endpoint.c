@@ -281,6 +281,17 @@ dn_desc_is_description(const char *text)
 	return 0;
 }
 
+/* udp:, udp6: and multicast: are parsed by dgram_endpoint.c. */
+static const char *
+dgram_program(const char *type)
+{
+	if (strcmp(type, "multicast") == 0)
+		return "dnmcast";
+	if (strcmp(type, "udp") == 0 || strcmp(type, "udp6") == 0)
+		return "dnudp";
+	return NULL;
+}
+
 /* The type entry for d, or NULL with err set. */
 static const struct desc_type *
 desc_lookup(const dn_desc *d, const char *text, dn_error *err)
@@ -777,6 +788,14 @@ hostname_client_parse(dn_client_endpoint *ep, const dn_desc *d, int family,
 	    desc_seconds(d, "attempt-timeout", v,
 	    &ep->hopts.attempt_timeout_ns, err) == -1)
 		return -1;
+	/* A literal is raced alone: its family must be one the race takes. */
+	if (dn_addr_parse(&a, host, &hints, NULL) == 0 &&
+	    ep->hopts.family != AF_UNSPEC &&
+	    dn_addr_family(&a) != ep->hopts.family)
+		return dn__err(err, DN_EFAMILY, 0, "destination %s in hostname: "
+		    "description is %s but the race is for %s only", host,
+		    family_word(dn_addr_family(&a)),
+		    family_word(ep->hopts.family));
 	if (hostname_bind(ep, d, "bindAddress", AF_UNSPEC, defs, err) == -1 ||
 	    hostname_bind(ep, d, "bind4", AF_INET, defs, err) == -1 ||
 	    hostname_bind(ep, d, "bind6", AF_INET6, defs, err) == -1)
@@ -801,6 +820,12 @@ dn_client_endpoint_parse(const char *text, const dn_endpoint_defaults *defs,
 	if ((d = dn_desc_parse(text, err)) == NULL ||
 	    (t = desc_lookup(d, text, err)) == NULL)
 		goto done;
+	if (t->client == NULL && dgram_program(t->name) != NULL) {
+		dn__err(err, DN_EINVAL, 0, "'%s:' is not a client endpoint "
+		    "type: it is a datagram endpoint, use %s", t->name,
+		    dgram_program(t->name));
+		goto done;
+	}
 	if (t->client == NULL) {
 		dn__err(err, DN_EINVAL, 0,
 		    "'%s:' is not a client endpoint type "
@@ -1010,6 +1035,12 @@ dn_server_endpoint_parse(const char *text, const dn_endpoint_defaults *defs,
 	if ((d = dn_desc_parse(text, err)) == NULL ||
 	    (t = desc_lookup(d, text, err)) == NULL)
 		goto done;
+	if (t->server == NULL && dgram_program(t->name) != NULL) {
+		dn__err(err, DN_EINVAL, 0, "'%s:' is not a server endpoint "
+		    "type: it is a datagram endpoint, use %s", t->name,
+		    dgram_program(t->name));
+		goto done;
+	}
 	if (t->server == NULL) {
 		dn__err(err, DN_EINVAL, 0,
 		    "'%s:' is not a server endpoint type "

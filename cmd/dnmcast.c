@@ -1,0 +1,738 @@
+/*
+ * dnmcast - join an IPv4 or IPv6 multicast group (any-source or
+ * source-specific) and print what arrives, or send standard input to one.
+ */
+#include "config.h"
+
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <net/if.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dgram.h"
+
+enum {
+	OPT_HOPS = DGRAM_OPT_FIRST_PRIVATE,
+	OPT_LOOP,
+	OPT_NO_LOOP,
+	OPT_SOURCE
+};
+
+enum { ROLE_NONE, ROLE_RECV, ROLE_SEND };
+
+/* Past this much waiting to be sent, standard input waits too. */
+#define QUEUE_HIGH	(1024 * 1024)
+
+typedef struct mcast {
+	cli c;
+	dgram_out out;
+	dn_reactor *r;
+	dn_udp *u;
+	dgram_in *in;
+	dn_timer *timer;	/* recv -w: idle */
+	dn_signal *sigs[2];
+	int role;
+	dn_dgram_endpoint *ep;
+	const dn_addr *group;	/* with its port */
+	const dn_addr *source;	/* SSM, or NULL */
+	const char *iface;	/* as given (name, index, IPv4 address) */
+	char ifname[IF_NAMESIZE];	/* for messages; "" when none */
+	int joined;
+	int hops;		/* -1: the kernel's */
+	int loop;		/* -1: the kernel's */
+	int has_bind;
+	dn_addr bind;		/* send: -b */
+	long long sent;
+	int draining;
+	int done;
+	int rv;
+} mcast;
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: dnmcast recv [-46hqv] [-I IFACE] [-w SEC] [--count N] "
+	    "[--from] [--hex]\n"
+	    "                    [--json] [--max-size BYTES] [--raw] "
+	    "[--source SRC] GROUP PORT\n"
+	    "       dnmcast send [-46hqv] [-b ADDR] [-I IFACE] [--count N] "
+	    "[--hops N] [--json]\n"
+	    "                    [--loop | --no-loop] [--raw] GROUP PORT\n"
+	    "       dnmcast [recv | send] [options] DESCRIPTION\n"
+	    "       dnmcast --version\n"
+	    "\n"
+	    "  -4, -6             IPv4 or IPv6 groups only\n"
+	    "  -b ADDR            send: the source address (and port) to send from\n"
+	    "  -I IFACE           the interface: name, index or IPv4 address\n"
+	    "  -q                 quiet: no error messages\n"
+	    "  -v                 trace joins and datagrams on stderr\n"
+	    "  -w SEC             recv: give up when nothing arrives for SEC seconds\n"
+	    "  --count N          recv: exit after N datagrams; send: after N sent\n"
+	    "  --from             recv: prefix each datagram with its sender\n"
+	    "  --hex              recv: print datagrams as hex\n"
+	    "  --hops N           send: TTL / hop limit, 0..255\n"
+	    "  --json             events as JSON lines on stderr\n"
+	    "  --loop, --no-loop  send: whether this host's receivers get a copy\n"
+	    "  --max-size BYTES   recv: longest datagram kept (1..65535)\n"
+	    "  --raw              datagrams as they are: no newline added or split on\n"
+	    "  --source SRC       recv: source-specific join (232/8, ff3x::/32)\n"
+	    "  -h, --help         this help\n"
+	    "  --version          print the version\n"
+	    "\n"
+	    "DESCRIPTION: multicast:GROUP:PORT[:interface=IFACE][:source=SRC]"
+	    "[:hops=N][:loop=yes|no]\n");
+}
+
+static void
+finish(mcast *m, int rv)
+{
+	if (m->done)
+		return;
+	m->done = 1;
+	m->rv = rv;
+	dn_reactor_stop(m->r);
+}
+
+/* -v and JSON name the interface; "default" when the routes pick it. */
+static const char *
+ifshown(const mcast *m)
+{
+	return m->ifname[0] != '\0' ? m->ifname : "default";
+}
+
+static void
+json_iface(const mcast *m, cli_json *j)
+{
+	if (m->ifname[0] != '\0')
+		cli_json_str(j, "interface", m->ifname);
+	else
+		cli_json_bool(j, "interface", -1);
+}
+
+static void
+report_membership(mcast *m, const char *what)
+{
+	char g[DN_ADDR_STRLEN], s[DN_ADDR_STRLEN], src[DN_ADDR_STRLEN + 16];
+	cli_json j;
+
+	dn_addr_format_host(m->group, g, sizeof(g));
+	if (m->source != NULL)
+		dn_addr_format_host(m->source, s, sizeof(s));
+	if (m->c.json) {
+		cli_json_begin(&m->c, &j, what);
+		cli_json_str(&j, "group", g);
+		json_iface(m, &j);
+		if (m->source != NULL)
+			cli_json_str(&j, "source", s);
+		else
+			cli_json_bool(&j, "source", -1);
+		cli_json_end(&m->c, &j);
+		return;
+	}
+	if (m->source != NULL)
+		snprintf(src, sizeof(src), "source %s", s);
+	else
+		snprintf(src, sizeof(src), "any-source");
+	cli_trace(&m->c, "%s %s on %s (%s)", what, g, ifshown(m), src);
+}
+
+/* --- recv ------------------------------------------------------------ */
+
+static void
+idle_expired(dn_timer *t, int cancelled, void *arg)
+{
+	mcast *m = arg;
+	dn_error e;
+
+	if (cancelled)
+		return;
+	m->timer = NULL;
+	e.code = DN_ETIMEDOUT;
+	e.os_errno = 0;
+	snprintf(e.msg, sizeof(e.msg), "no datagram arrived for %.3fs (-w)",
+	    (double)m->c.timeout_ns / 1e9);
+	finish(m, cli_fail(&m->c, &e));
+}
+
+static void
+idle_restart(mcast *m)
+{
+	if (m->c.timeout_ns == 0)
+		return;
+	dn_timer_cancel(m->timer);
+	m->timer = dn_timer_start(m->r, m->c.timeout_ns, idle_expired, m);
+}
+
+static void
+on_recv(dn_udp *u, const dn_datagram *dg, const dn_error *err, void *arg)
+{
+	mcast *m = arg;
+	dn_error e;
+
+	if (m->done)
+		return;
+	if (err != NULL) {
+		finish(m, cli_fail(&m->c, err));
+		return;
+	}
+	if (dgram_print(&m->c, &m->out, dg, &e) == -1) {
+		finish(m, cli_fail(&m->c, &e));
+		return;
+	}
+	if (m->out.count > 0 && ++m->sent >= m->out.count)
+		finish(m, 0);
+	else
+		idle_restart(m);
+}
+
+static int
+open_recv(mcast *m)
+{
+	dn_udp_opts opts;
+	dn_addr local;
+	dn_error e;
+
+	if (dn_addr_parse(&local, dn_addr_family(m->group) == AF_INET6 ?
+	    "::" : "0.0.0.0", NULL, &e) == -1)
+		return cli_fail(&m->c, &e);
+	dn_addr_set_port(&local, dn_addr_port(m->group));
+	memset(&opts, 0, sizeof(opts));
+	/* an IPv6 group's receiver wants no IPv4 traffic on its port */
+	opts.v6only = dn_addr_family(m->group) == AF_INET6 ? 1 : -1;
+	/* several receivers of a group share its port */
+	opts.reuseaddr = 1;
+	opts.max_datagram = m->out.max_size;
+	if ((m->u = dn_udp_listen_addr(m->r, &local, &opts, &e)) == NULL)
+		return cli_fail(&m->c, &e);
+	if (dn_mcast_join(m->u, m->group, m->source, m->iface, &e) == -1)
+		return cli_fail(&m->c, &e);
+	m->joined = 1;
+	report_membership(m, "joined");
+	if (dn_udp_recv_start(m->u, on_recv, m) == -1) {
+		e.code = DN_ENOMEM;
+		e.os_errno = errno;
+		snprintf(e.msg, sizeof(e.msg), "cannot receive: %s",
+		    strerror(errno));
+		return cli_fail(&m->c, &e);
+	}
+	idle_restart(m);
+	return 0;
+}
+
+/* --- send ------------------------------------------------------------ */
+
+/* A send the kernel refuses (no route, no device) is a local refusal
+ * here: the group itself cannot refuse anything. */
+static int
+fail_send(mcast *m, const dn_error *err)
+{
+	dn_error e = *err;
+
+	if (e.code == DN_EUNREACH) {
+		e.code = DN_ELOCAL;
+		if (m->ifname[0] == '\0')
+			strlcat(e.msg, ": no route picks an interface for the "
+			    "group, give -I IFACE", sizeof(e.msg));
+	}
+	return cli_fail(&m->c, &e);
+}
+
+static void
+drained(dn_udp *u, const dn_error *err, void *arg)
+{
+	mcast *m = arg;
+
+	m->draining = 0;
+	if (m->done || (err != NULL && err->code == DN_ECANCELED))
+		return;
+	if (err != NULL) {
+		finish(m, fail_send(m, err));
+		return;
+	}
+	if (m->in != NULL)
+		dgram_in_pause(m->in, 0);
+	else
+		finish(m, 0);
+}
+
+static int
+drain(mcast *m)
+{
+	dn_error e;
+
+	if (m->draining)
+		return 0;
+	if (dn_udp_drain(m->u, drained, m, &e) == -1) {
+		finish(m, cli_fail(&m->c, &e));
+		return -1;
+	}
+	m->draining = 1;
+	return 0;
+}
+
+static void
+report_sent(mcast *m, size_t len)
+{
+	char a[DN_ADDR_STRLEN];
+	cli_json j;
+
+	if (m->c.json) {
+		cli_json_begin(&m->c, &j, "sent");
+		cli_json_addr(&j, "address", m->group);
+		cli_json_uint(&j, "bytes", len);
+		json_iface(m, &j);
+		cli_json_int(&j, "hops", m->hops);
+		cli_json_end(&m->c, &j);
+	} else
+		cli_trace(&m->c, "sent %zu bytes to %s via %s (hops %d)", len,
+		    dn_addr_format_host(m->group, a, sizeof(a)), ifshown(m),
+		    m->hops);
+}
+
+static int
+on_line(const void *buf, size_t len, void *arg)
+{
+	mcast *m = arg;
+	dn_error e;
+
+	if (m->done)
+		return -1;
+	if (dn_udp_send(m->u, buf, len, m->group, &e) == -1) {
+		finish(m, fail_send(m, &e));
+		return -1;
+	}
+	report_sent(m, len);
+	if (m->out.count > 0 && ++m->sent >= m->out.count) {
+		/* --count: stop reading; exit once the queue is out */
+		dgram_in_free(m->in);
+		m->in = NULL;
+		(void)drain(m);
+		return -1;
+	}
+	if (dn_udp_send_queued(m->u) > QUEUE_HIGH) {
+		dgram_in_pause(m->in, 1);
+		if (drain(m) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static void
+on_eof(const dn_error *err, void *arg)
+{
+	mcast *m = arg;
+
+	if (err != NULL) {
+		finish(m, cli_fail(&m->c, err));
+		return;
+	}
+	dgram_in_free(m->in);
+	m->in = NULL;
+	(void)drain(m);
+}
+
+/* The hop limit the kernel will use, for the trace. */
+static int
+kernel_hops(mcast *m)
+{
+	socklen_t len = sizeof(int);
+	int v = -1;
+
+	if (getsockopt(dn_udp_fd(m->u), dn_addr_family(m->group) == AF_INET6 ?
+	    IPPROTO_IPV6 : IPPROTO_IP, dn_addr_family(m->group) == AF_INET6 ?
+	    IPV6_MULTICAST_HOPS : IP_MULTICAST_TTL, &v, &len) == -1)
+		v = -1;
+	return v;
+}
+
+static int
+open_send(mcast *m)
+{
+	char l[DN_ADDR_STRLEN], g[DN_ADDR_STRLEN];
+	dn_udp_opts opts;
+	dn_addr local;
+	dn_error e;
+
+	if (m->has_bind)
+		local = m->bind;
+	else if (dn_addr_parse(&local, dn_addr_family(m->group) == AF_INET6 ?
+	    "::" : "0.0.0.0", NULL, &e) == -1)
+		return cli_fail(&m->c, &e);
+	memset(&opts, 0, sizeof(opts));
+	opts.v6only = dn_addr_family(m->group) == AF_INET6 ? 1 : -1;
+	if ((m->u = dn_udp_listen_addr(m->r, &local, &opts, &e)) == NULL) {
+		if (m->has_bind && e.code == DN_ELOCAL)
+			snprintf(e.msg, sizeof(e.msg), "cannot bind to %s: %s",
+			    dn_addr_format(&local, l, sizeof(l)),
+			    strerror(e.os_errno));
+		return cli_fail(&m->c, &e);
+	}
+	if (m->ifname[0] != '\0' &&
+	    dn_mcast_set_interface(m->u, m->ifname, &e) == -1)
+		return cli_fail(&m->c, &e);
+	if (m->hops >= 0 && dn_mcast_set_hops(m->u, m->hops, &e) == -1)
+		return cli_fail(&m->c, &e);
+	if (m->loop >= 0 && dn_mcast_set_loop(m->u, m->loop, &e) == -1)
+		return cli_fail(&m->c, &e);
+	m->hops = kernel_hops(m);
+	cli_trace(&m->c, "sending from %s to %s via %s (hops %d, loop %s)",
+	    dn_addr_format(dn_udp_addr(m->u), l, sizeof(l)),
+	    dn_addr_format(m->group, g, sizeof(g)), ifshown(m), m->hops,
+	    m->loop == 0 ? "off" : m->loop == 1 ? "on" : "default");
+	m->in = dgram_in_start(m->r, STDIN_FILENO, m->out.raw, on_line,
+	    on_eof, m, &e);
+	if (m->in == NULL)
+		return cli_fail(&m->c, &e);
+	return 0;
+}
+
+static void
+on_signal(dn_signal *sg, int signo, void *arg)
+{
+	mcast *m = arg;
+
+	/* SIGINT/SIGTERM: leave the groups, exit 0 (DESIGN.md) */
+	cli_trace(&m->c, "%s: closing", strsignal(signo));
+	finish(m, 0);
+}
+
+/* --- arguments ------------------------------------------------------- */
+
+typedef struct opts {
+	const char *bind_text;
+	const char *source_text;
+	int hops;		/* -1 not given */
+	int loop;		/* -1 not given */
+} opts;
+
+/* Which options say recv, which say send, and which both may take. */
+static const char *
+recv_only(const mcast *m, const opts *o)
+{
+	if (o->source_text != NULL || dn_dgram_endpoint_source(m->ep) != NULL)
+		return o->source_text != NULL ? "--source" : "source=";
+	if (m->out.from)
+		return "--from";
+	if (m->out.hex)
+		return "--hex";
+	if (m->out.max_size != 65535)
+		return "--max-size";
+	if (m->c.timeout_ns != 0)
+		return "-w";
+	return NULL;
+}
+
+static const char *
+send_only(const mcast *m, const opts *o)
+{
+	if (o->bind_text != NULL)
+		return "-b";
+	if (o->hops >= 0)
+		return "--hops";
+	if (o->loop >= 0)
+		return o->loop ? "--loop" : "--no-loop";
+	if (dn_dgram_endpoint_hops(m->ep) >= 0)
+		return "hops=";
+	if (dn_dgram_endpoint_loop(m->ep) >= 0)
+		return "loop=";
+	return NULL;
+}
+
+static int
+check_role(mcast *m, const opts *o, int described)
+{
+	const char *r = recv_only(m, o), *s = send_only(m, o);
+
+	if (m->role == ROLE_NONE) {
+		/* a description alone: its keys and the options tell */
+		if (r != NULL && s != NULL)
+			return cli_usage_fail(&m->c, "%s receives and %s sends: "
+			    "give recv or send", r, s);
+		if (!described)
+			return cli_usage_fail(&m->c, "give recv or send before "
+			    "GROUP PORT: see dnmcast -h");
+		m->role = s != NULL ? ROLE_SEND : ROLE_RECV;
+	}
+	if (m->role == ROLE_RECV && s != NULL)
+		return cli_usage_fail(&m->c, "%s goes with send, not recv", s);
+	if (m->role == ROLE_SEND && r != NULL)
+		return cli_usage_fail(&m->c, "%s goes with recv, not send", r);
+	if (m->role == ROLE_RECV && m->out.raw && m->out.hex)
+		return cli_usage_fail(&m->c, "--raw and --hex contradict each "
+		    "other: give one");
+	return 0;
+}
+
+static int
+set_ifname(mcast *m)
+{
+	unsigned idx = 0;
+	dn_error e;
+
+	if (m->iface != NULL && dn_iface_index(m->iface, &idx, &e) == -1)
+		return cli_fail(&m->c, &e);
+	if (idx == 0)
+		idx = dn_addr_scope(m->group);
+	if (idx != 0 && if_indextoname(idx, m->ifname) == NULL)
+		snprintf(m->ifname, sizeof(m->ifname), "%u", idx);
+	return 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "count", required_argument, NULL, DGRAM_OPT_COUNT },
+		{ "from", no_argument, NULL, DGRAM_OPT_FROM },
+		{ "hex", no_argument, NULL, DGRAM_OPT_HEX },
+		{ "hops", required_argument, NULL, OPT_HOPS },
+		{ "json", no_argument, NULL, CLI_OPT_JSON },
+		{ "loop", no_argument, NULL, OPT_LOOP },
+		{ "max-size", required_argument, NULL, DGRAM_OPT_MAX_SIZE },
+		{ "no-loop", no_argument, NULL, OPT_NO_LOOP },
+		{ "raw", no_argument, NULL, DGRAM_OPT_RAW },
+		{ "source", required_argument, NULL, OPT_SOURCE },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, CLI_OPT_VERSION },
+		{ NULL, 0, NULL, 0 }
+	};
+	static const int signos[] = { SIGINT, SIGTERM };
+	dn_endpoint_defaults defs;
+	dn_addr_hints hints;
+	char host[256], idxs[16], b[DN_ADDR_STRLEN], g[DN_ADDR_STRLEN];
+	int ch, rc, ok, p, described = 0;
+	uint16_t port;
+	unsigned idx;
+	size_t i;
+	dn_error e;
+	opts o;
+	mcast m;
+
+	memset(&m, 0, sizeof(m));
+	memset(&o, 0, sizeof(o));
+	o.hops = o.loop = -1;
+	cli_init(&m.c, "dnmcast");
+	dgram_out_init(&m.out);
+	cli_signals_default();
+	dgram_stdin_guard();
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":46b:hI:qvw:", longopts,
+	    NULL)) != -1) {
+		if ((rc = cli_common_opt(&m.c, ch, optarg)) == 0)
+			rc = dgram_opt(&m.c, &m.out, ch, optarg);
+		if (rc == -1)
+			return EX_USAGE_;
+		if (rc == 1)
+			continue;
+		switch (ch) {
+		case 'b':
+			if (o.bind_text != NULL)
+				return cli_usage_fail(&m.c, "-b given twice: "
+				    "give one source address");
+			o.bind_text = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case OPT_HOPS:
+			o.hops = (int)cli_parse_num(optarg, "--hops", 0, 255,
+			    &e, &ok);
+			if (!ok)
+				return cli_fail(&m.c, &e);
+			break;
+		case OPT_LOOP:
+		case OPT_NO_LOOP:
+			if (o.loop == (ch == OPT_NO_LOOP))
+				return cli_usage_fail(&m.c, "--loop and --no-loop "
+				    "contradict each other: give one");
+			o.loop = ch == OPT_LOOP;
+			break;
+		case OPT_SOURCE:
+			o.source_text = optarg;
+			break;
+		case CLI_OPT_VERSION:
+			cli_version(&m.c);
+			return 0;
+		case ':':
+			return cli_usage_fail(&m.c, "option %s needs a value: "
+			    "see dnmcast -h", argv[optind - 1]);
+		default:
+			return cli_usage_fail(&m.c, "unknown option %s: see "
+			    "dnmcast -h", argv[optind - 1]);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc > 0 && strcmp(argv[0], "recv") == 0)
+		m.role = ROLE_RECV;
+	else if (argc > 0 && strcmp(argv[0], "send") == 0)
+		m.role = ROLE_SEND;
+	if (m.role != ROLE_NONE) {
+		argc--;
+		argv++;
+	}
+	if (m.role == ROLE_NONE && argc == 3)
+		return cli_usage_fail(&m.c, "unknown command '%s': give recv or "
+		    "send", argv[0]);
+	if (argc < 1 || argc > 2)
+		return cli_usage_fail(&m.c, "%s: give %sGROUP PORT or a "
+		    "description (see dnmcast -h)", argc < 1 ? "missing group" :
+		    "too many arguments", m.role == ROLE_NONE ?
+		    "recv or send, then " : "");
+
+	/* -I as an index: an IPv4 interface address names one too */
+	memset(&defs, 0, sizeof(defs));
+	defs.family = m.c.family;
+	defs.v6only = -1;
+	if (m.c.scope != NULL) {
+		if (dn_iface_index(m.c.scope, &idx, &e) == -1)
+			return cli_fail(&m.c, &e);
+		snprintf(idxs, sizeof(idxs), "%u", idx);
+		defs.default_scope = idxs;
+	}
+	if (argc == 1 && dn_desc_is_description(argv[0])) {
+		described = 1;
+		if ((m.ep = dn_dgram_endpoint_parse(argv[0], &defs, &e)) ==
+		    NULL) {
+			m.rv = cli_fail(&m.c, &e);
+			goto done;
+		}
+		if (dn_dgram_endpoint_kind(m.ep) != DN_DGRAM_MULTICAST) {
+			m.rv = cli_usage_fail(&m.c, "%s is a unicast "
+			    "description: use dnudp, or give multicast:GROUP:"
+			    "PORT", argv[0]);
+			goto done;
+		}
+		if (o.source_text != NULL &&
+		    dn_dgram_endpoint_source(m.ep) != NULL) {
+			m.rv = cli_usage_fail(&m.c, "--source and source= both "
+			    "given: give the source once");
+			goto done;
+		}
+		if ((o.hops >= 0 && dn_dgram_endpoint_hops(m.ep) >= 0) ||
+		    (o.loop >= 0 && dn_dgram_endpoint_loop(m.ep) >= 0)) {
+			m.rv = cli_usage_fail(&m.c, "%s given as an option and "
+			    "in the description: give it once", o.hops >= 0 &&
+			    dn_dgram_endpoint_hops(m.ep) >= 0 ? "hops" :
+			    "loop");
+			goto done;
+		}
+		if (o.source_text != NULL) {
+			/* rebuilt with the option's source, checked alike */
+			dn_dgram_endpoint *ep2;
+
+			dn_addr_format_host(dn_dgram_endpoint_dest(m.ep), g,
+			    sizeof(g));
+			if (dn_dgram_endpoint_interface(m.ep) != NULL &&
+			    defs.default_scope == NULL)
+				defs.default_scope =
+				    dn_dgram_endpoint_interface(m.ep);
+			ep2 = dn_dgram_endpoint_new_multicast(g,
+			    dn_dgram_endpoint_port(m.ep), o.source_text, &defs,
+			    &e);
+			if (ep2 == NULL) {
+				m.rv = cli_fail(&m.c, &e);
+				goto done;
+			}
+			o.hops = dn_dgram_endpoint_hops(m.ep);
+			o.loop = dn_dgram_endpoint_loop(m.ep);
+			dn_dgram_endpoint_free(m.ep);
+			m.ep = ep2;
+		}
+	} else {
+		if (argc == 2) {
+			strlcpy(host, argv[0], sizeof(host));
+			if (cli_parse_port(argv[1], 0, &port, &e) == -1)
+				return cli_fail(&m.c, &e);
+		} else {
+			/* GROUP:PORT in one, as every program takes */
+			if (dn_hostport_split(argv[0], host, sizeof(host), &p,
+			    &e) == -1)
+				return cli_fail(&m.c, &e);
+			if (p <= 0)
+				return cli_usage_fail(&m.c, "%s has no port: give "
+				    "GROUP PORT", argv[0]);
+			port = (uint16_t)p;
+		}
+		if ((m.ep = dn_dgram_endpoint_new_multicast(host, port,
+		    o.source_text, &defs, &e)) == NULL)
+			return cli_fail(&m.c, &e);
+	}
+	if ((m.rv = check_role(&m, &o, described)) != 0)
+		goto done;
+
+	m.group = dn_dgram_endpoint_dest(m.ep);
+	m.source = dn_dgram_endpoint_source(m.ep);
+	m.iface = dn_dgram_endpoint_interface(m.ep);
+	m.hops = o.hops >= 0 ? o.hops : dn_dgram_endpoint_hops(m.ep);
+	m.loop = o.loop >= 0 ? o.loop : dn_dgram_endpoint_loop(m.ep);
+	if ((m.rv = set_ifname(&m)) != 0)
+		goto done;
+	if (o.bind_text != NULL) {
+		memset(&hints, 0, sizeof(hints));
+		hints.family = dn_addr_family(m.group);
+		hints.default_scope = defs.default_scope;
+		hints.flags = DN_ADDR_PORT_OPTIONAL;
+		hints.what = "bind address";
+		if (dn_addr_parse(&m.bind, o.bind_text, &hints, &e) == -1) {
+			if (e.code == DN_EFAMILY || e.code == DN_ENOTLITERAL)
+				m.rv = cli_usage_fail(&m.c, "bind address %s "
+				    "must be an %s literal, the family of group "
+				    "%s", o.bind_text,
+				    dn_addr_family(m.group) == AF_INET6 ?
+				    "IPv6" : "IPv4", dn_addr_format_host(
+				    m.group, b, sizeof(b)));
+			else
+				m.rv = cli_fail(&m.c, &e);
+			goto done;
+		}
+		m.has_bind = 1;
+	}
+
+	if ((m.r = dn_reactor_new(&e)) == NULL) {
+		m.rv = cli_fail(&m.c, &e);
+		goto done;
+	}
+	for (i = 0; i < CLI_ARRLEN(signos); i++) {
+		m.sigs[i] = dn_signal_new(m.r, signos[i], on_signal, &m, &e);
+		if (m.sigs[i] == NULL) {
+			m.rv = cli_fail(&m.c, &e);
+			goto done;
+		}
+	}
+	rc = m.role == ROLE_RECV ? open_recv(&m) : open_send(&m);
+	if (rc != 0) {
+		m.rv = rc;
+		goto done;
+	}
+	/* Turn by turn: signal watchers do not keep a reactor running. */
+	while (!m.done)
+		if (dn_reactor_run_once(m.r, -1, &e) == -1) {
+			m.rv = cli_fail(&m.c, &e);
+			break;
+		}
+done:
+	/* closing would leave too; leaving first lets -v and --json say so */
+	if (m.joined) {
+		if (dn_mcast_leave(m.u, m.group, m.source, m.iface, &e) == 0)
+			report_membership(&m, "left");
+		else
+			cli_warn(&m.c, "%s", e.msg);
+	}
+	dgram_in_free(m.in);
+	dn_timer_cancel(m.timer);
+	dn_udp_close(m.u);
+	for (i = 0; i < CLI_ARRLEN(signos); i++)
+		dn_signal_free(m.sigs[i]);
+	dn_reactor_free(m.r);
+	dn_dgram_endpoint_free(m.ep);
+	return m.rv;
+}

@@ -1,0 +1,865 @@
+/*
+ * dnudp - send standard input as UDP datagrams to HOST PORT and print the
+ * replies, or listen (-l) and print, echo and count the datagrams that come.
+ */
+#include "config.h"
+
+#include <sys/socket.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dgram.h"
+
+enum {
+	OPT_CONNECT = DGRAM_OPT_FIRST_PRIVATE,
+	OPT_DUAL_STACK,
+	OPT_ECHO,
+	OPT_FLOW_LABEL,
+	OPT_V6ONLY
+};
+
+/* Past this much waiting to be sent, standard input waits too. */
+#define QUEUE_HIGH	(1024 * 1024)
+
+typedef struct udpc {
+	cli c;
+	dgram_out out;
+	dn_reactor *r;
+	dn_udp *u;
+	dgram_in *in;
+	dn_resolve_req *rq;
+	dn_timer *timer;	/* -w: idle (-l), or the wait after EOF */
+	dn_signal *sigs[2];
+	int listen;		/* -l */
+	int connect;		/* --connect */
+	int echo;		/* --echo */
+	int v6only;		/* -l: --v6only 1, --dual-stack 0, else -1 */
+	dn_addr local;		/* -l: where to listen */
+	int has_bind;
+	dn_addr bind;		/* send: -b */
+	dn_addr dest;		/* send */
+	const char *host;	/* send: a name to resolve */
+	uint16_t port;
+	int resolve_family;
+	uint32_t label;		/* --flow-label, for a resolved name */
+	int has_label;
+	long long got;		/* datagrams printed */
+	int sent_all;		/* stdin ended and its datagrams left */
+	int draining;
+	int done;
+	int rv;
+} udpc;
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: dnudp [-46hqv] [-b ADDR] [-I IFACE] [-w SEC] [--connect] "
+	    "[--count N]\n"
+	    "             [--flow-label LABEL] [--from] [--hex] [--json] "
+	    "[--max-size BYTES]\n"
+	    "             [--raw] HOST PORT\n"
+	    "       dnudp -l [-46hqv] [-I IFACE] [-w SEC] [--count N] "
+	    "[--dual-stack | --v6only]\n"
+	    "             [--echo] [--from] [--hex] [--json] "
+	    "[--max-size BYTES] [--raw]\n"
+	    "             [ADDR] PORT\n"
+	    "       dnudp [options] ADDR:PORT | DESCRIPTION\n"
+	    "       dnudp --version\n"
+	    "\n"
+	    "  -4, -6             IPv4 or IPv6 only\n"
+	    "  -b ADDR            send from ADDR (address, ADDR:PORT or 4-tuple)\n"
+	    "  -I IFACE           scope for link-local addresses given without one\n"
+	    "  -l                 listen on [ADDR] PORT and print the datagrams\n"
+	    "  -q                 quiet: no 'listening on' line, no error messages\n"
+	    "  -v                 trace each datagram on stderr with times since start\n"
+	    "  -w SEC             send: wait SEC for replies after input ends;\n"
+	    "                     -l: give up when nothing arrives for SEC seconds\n"
+	    "  --connect          connect the socket: only the peer's replies, ICMP errors\n"
+	    "  --count N          exit after N datagrams (-l) or N replies\n"
+	    "  --dual-stack       on an IPv6 wildcard, receive IPv4 too\n"
+	    "  --echo             send each datagram back to its sender\n"
+	    "  --flow-label LABEL IPv6 flow label to put on the wire (0..0xfffff)\n"
+	    "  --from             prefix each datagram with its sender\n"
+	    "  --hex              print datagrams as hex\n"
+	    "  --json             events as JSON lines on stderr\n"
+	    "  --max-size BYTES   longest datagram kept (1..65535, default 65535)\n"
+	    "  --raw              datagrams as they are: no newline added or split on\n"
+	    "  --v6only           on an IPv6 wildcard, IPv6 only\n"
+	    "  -h, --help         this help\n"
+	    "  --version          print the version\n");
+}
+
+static void
+finish(udpc *uc, int rv)
+{
+	if (uc->done)
+		return;
+	uc->done = 1;
+	uc->rv = rv;
+	dn_reactor_stop(uc->r);
+}
+
+/* A connected send to a closed port: the contract's own words. */
+static int
+fail_dgram(udpc *uc, const dn_error *err)
+{
+	char a[DN_ADDR_STRLEN];
+	dn_error e;
+
+	if (err->code != DN_EREFUSED)
+		return cli_fail(&uc->c, err);
+	e = *err;
+	snprintf(e.msg, sizeof(e.msg), "%s refused the datagram (port "
+	    "unreachable)", dn_addr_format(&uc->dest, a, sizeof(a)));
+	return cli_fail(&uc->c, &e);
+}
+
+static void
+timer_expired(dn_timer *t, int cancelled, void *arg)
+{
+	udpc *uc = arg;
+	dn_error e;
+
+	if (cancelled)
+		return;
+	uc->timer = NULL;
+	if (!uc->listen && uc->out.count == 0) {
+		finish(uc, 0);
+		return;
+	}
+	e.code = DN_ETIMEDOUT;
+	e.os_errno = 0;
+	if (uc->listen)
+		snprintf(e.msg, sizeof(e.msg), "no datagram arrived for %.3fs "
+		    "(-w)", (double)uc->c.timeout_ns / 1e9);
+	else
+		snprintf(e.msg, sizeof(e.msg), "%lld of %lld replies arrived "
+		    "within %.3fs (-w)", uc->got, uc->out.count,
+		    (double)uc->c.timeout_ns / 1e9);
+	finish(uc, cli_fail(&uc->c, &e));
+}
+
+static void
+timer_restart(udpc *uc, uint64_t ns)
+{
+	dn_timer_cancel(uc->timer);
+	uc->timer = dn_timer_start(uc->r, ns, timer_expired, uc);
+}
+
+/*
+ * --echo: the reply leaves from the address the datagram arrived at
+ * (RFC 1122 §4.1.3.5 for a multihomed host), which a wildcard socket only
+ * does when told so through IP_PKTINFO / IPV6_PKTINFO (RFC 3542 §6).
+ */
+static int
+echo_pktinfo(udpc *uc, const dn_datagram *dg)
+{
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+	} ctl;
+	struct in_pktinfo p4;
+	struct in6_pktinfo p6;
+	struct cmsghdr *cm;
+	struct msghdr mh;
+	struct iovec iov;
+	int tf = dn_addr_family(&dg->to);
+
+	if ((tf != AF_INET && tf != AF_INET6) ||
+	    dn_addr_is_multicast(&dg->to) ||
+	    dn_addr_family(&dg->from) != tf ||
+	    dn_udp_send_queued(uc->u) > 0)
+		return -1;
+	memset(&mh, 0, sizeof(mh));
+	memset(&ctl, 0, sizeof(ctl));
+	iov.iov_base = (void *)(uintptr_t)dg->data;
+	iov.iov_len = dg->len;
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_name = (void *)(uintptr_t)&dg->from.u.sa;
+	mh.msg_namelen = dg->from.len;
+	mh.msg_control = ctl.buf;
+	cm = (struct cmsghdr *)(void *)ctl.buf;
+	if (tf == AF_INET) {
+		memset(&p4, 0, sizeof(p4));
+		p4.ipi_spec_dst = dg->to.u.sin.sin_addr;
+		mh.msg_controllen = CMSG_SPACE(sizeof(p4));
+		cm->cmsg_level = IPPROTO_IP;
+		cm->cmsg_type = IP_PKTINFO;
+		cm->cmsg_len = CMSG_LEN(sizeof(p4));
+		memcpy(CMSG_DATA(cm), &p4, sizeof(p4));
+	} else {
+		memset(&p6, 0, sizeof(p6));
+		p6.ipi6_addr = dg->to.u.sin6.sin6_addr;
+		if (dn_addr_needs_scope(&dg->to))
+			p6.ipi6_ifindex = dg->ifindex;
+		mh.msg_controllen = CMSG_SPACE(sizeof(p6));
+		cm->cmsg_level = IPPROTO_IPV6;
+		cm->cmsg_type = IPV6_PKTINFO;
+		cm->cmsg_len = CMSG_LEN(sizeof(p6));
+		memcpy(CMSG_DATA(cm), &p6, sizeof(p6));
+	}
+	return sendmsg(dn_udp_fd(uc->u), &mh, MSG_DONTWAIT | MSG_NOSIGNAL) ==
+	    -1 ? -1 : 0;
+}
+
+static void
+echo_back(udpc *uc, const dn_datagram *dg)
+{
+	char a[DN_ADDR_STRLEN];
+	dn_error e;
+
+	/* a broadcast or a full socket: the kernel picks the source, or
+	 * the library queues it */
+	if (echo_pktinfo(uc, dg) == -1 &&
+	    dn_udp_send(uc->u, dg->data, dg->len, &dg->from, &e) == -1) {
+		cli_warn(&uc->c, "cannot echo to %s: %s",
+		    dn_addr_format(&dg->from, a, sizeof(a)), e.msg);
+		return;
+	}
+	dgram_report_sent(&uc->c, &dg->from, dg->len);
+}
+
+static void
+on_recv(dn_udp *u, const dn_datagram *dg, const dn_error *err, void *arg)
+{
+	udpc *uc = arg;
+	dn_error e;
+
+	if (uc->done)
+		return;
+	if (err != NULL) {
+		finish(uc, fail_dgram(uc, err));
+		return;
+	}
+	if (dgram_print(&uc->c, &uc->out, dg, &e) == -1) {
+		finish(uc, cli_fail(&uc->c, &e));
+		return;
+	}
+	uc->got++;
+	if (uc->listen) {
+		if (uc->echo)
+			echo_back(uc, dg);
+		if (uc->out.count > 0 && uc->got >= uc->out.count)
+			finish(uc, 0);
+		else if (uc->c.timeout_ns != 0)
+			timer_restart(uc, uc->c.timeout_ns);
+		return;
+	}
+	if (uc->sent_all && uc->out.count > 0 && uc->got >= uc->out.count)
+		finish(uc, 0);
+}
+
+/* Standard input has ended and every datagram has left. */
+static void
+all_sent(udpc *uc)
+{
+	uc->sent_all = 1;
+	if (uc->out.count > 0) {
+		if (uc->got >= uc->out.count)
+			finish(uc, 0);
+		else if (uc->c.timeout_ns != 0)
+			timer_restart(uc, uc->c.timeout_ns);
+		return;
+	}
+	/* without -w, still one turn: what has already come back (a reply,
+	 * an ICMP error on a connected socket) is handled before exit */
+	timer_restart(uc, uc->c.timeout_ns);
+}
+
+static void
+drained(dn_udp *u, const dn_error *err, void *arg)
+{
+	udpc *uc = arg;
+
+	uc->draining = 0;
+	if (uc->done || (err != NULL && err->code == DN_ECANCELED))
+		return;
+	if (err != NULL) {
+		finish(uc, fail_dgram(uc, err));
+		return;
+	}
+	if (uc->in != NULL)
+		dgram_in_pause(uc->in, 0);
+	else
+		all_sent(uc);
+}
+
+static void
+exit_drained(dn_udp *u, const dn_error *err, void *arg)
+{
+	udpc *uc = arg;
+
+	uc->draining = 0;
+}
+
+static int
+drain(udpc *uc)
+{
+	dn_error e;
+
+	if (uc->draining)
+		return 0;
+	if (dn_udp_drain(uc->u, drained, uc, &e) == -1) {
+		finish(uc, cli_fail(&uc->c, &e));
+		return -1;
+	}
+	uc->draining = 1;
+	return 0;
+}
+
+static int
+on_line(const void *buf, size_t len, void *arg)
+{
+	udpc *uc = arg;
+	dn_error e;
+
+	if (uc->done)
+		return -1;
+	if (dn_udp_send(uc->u, buf, len, uc->connect ? NULL : &uc->dest,
+	    &e) == -1) {
+		finish(uc, fail_dgram(uc, &e));
+		return -1;
+	}
+	dgram_report_sent(&uc->c, &uc->dest, len);
+	if (dn_udp_send_queued(uc->u) > QUEUE_HIGH) {
+		dgram_in_pause(uc->in, 1);
+		if (drain(uc) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static void
+on_eof(const dn_error *err, void *arg)
+{
+	udpc *uc = arg;
+
+	if (err != NULL) {
+		finish(uc, cli_fail(&uc->c, err));
+		return;
+	}
+	dgram_in_free(uc->in);
+	uc->in = NULL;
+	(void)drain(uc);
+}
+
+static int
+open_send(udpc *uc)
+{
+	char a[DN_ADDR_STRLEN], l[DN_ADDR_STRLEN];
+	dn_udp_opts opts;
+	dn_addr local;
+	dn_error e;
+
+	if (uc->has_bind)
+		local = uc->bind;
+	else if (dn_addr_parse(&local, dn_addr_family(&uc->dest) == AF_INET6 ?
+	    "::" : "0.0.0.0", NULL, &e) == -1)
+		return cli_fail(&uc->c, &e);
+	memset(&opts, 0, sizeof(opts));
+	opts.v6only = -1;
+	opts.max_datagram = uc->out.max_size;
+	if ((uc->u = dn_udp_listen_addr(uc->r, &local, &opts, &e)) == NULL) {
+		/* the library speaks of listening; here it is the -b bind */
+		if (uc->has_bind && e.code == DN_ELOCAL)
+			snprintf(e.msg, sizeof(e.msg), "cannot bind to %s: %s",
+			    dn_addr_format(&local, l, sizeof(l)),
+			    strerror(e.os_errno));
+		return cli_fail(&uc->c, &e);
+	}
+	if (uc->connect && dn_udp_connect(uc->u, &uc->dest, &e) == -1)
+		return cli_fail(&uc->c, &e);
+	cli_trace(&uc->c, "%s %s from %s", uc->connect ? "connected to" :
+	    "sending to", dn_addr_format(&uc->dest, a, sizeof(a)),
+	    dn_addr_format(dn_udp_addr(uc->u), l, sizeof(l)));
+	if (dn_udp_recv_start(uc->u, on_recv, uc) == -1) {
+		e.code = DN_ENOMEM;
+		e.os_errno = errno;
+		snprintf(e.msg, sizeof(e.msg), "cannot receive: %s",
+		    strerror(errno));
+		return cli_fail(&uc->c, &e);
+	}
+	uc->in = dgram_in_start(uc->r, STDIN_FILENO, uc->out.raw, on_line,
+	    on_eof, uc, &e);
+	if (uc->in == NULL)
+		return cli_fail(&uc->c, &e);
+	return 0;
+}
+
+static void
+resolved(dn_resolve_req *req, int family, const dn_addr *addrs,
+    size_t naddrs, const dn_error *err, void *arg)
+{
+	udpc *uc = arg;
+	dn_trace_event ev;
+	int rv;
+
+	uc->rq = NULL;
+	if (err != NULL && err->code == DN_ECANCELED)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = DN_TRACE_RESOLVED;
+	ev.host = uc->host;
+	ev.family = family;
+	ev.addrs = addrs;
+	ev.naddrs = naddrs;
+	ev.err = err;
+	cli_connect_trace(&ev, &uc->c);
+	if (err != NULL) {
+		finish(uc, cli_fail(&uc->c, err));
+		return;
+	}
+	/* dnconnect tries each address; a datagram goes to the first */
+	uc->dest = addrs[0];
+	if (uc->has_label && family == AF_INET6)
+		uc->dest.u.sin6.sin6_flowinfo = htonl(uc->label);
+	if ((rv = open_send(uc)) != 0)
+		finish(uc, rv);
+}
+
+static int
+open_listen(udpc *uc)
+{
+	dn_udp_opts opts;
+	dn_error e;
+
+	memset(&opts, 0, sizeof(opts));
+	opts.v6only = uc->v6only;
+	opts.max_datagram = uc->out.max_size;
+	if ((uc->u = dn_udp_listen_addr(uc->r, &uc->local, &opts, &e)) == NULL)
+		return cli_fail(&uc->c, &e);
+	dgram_report_listening(&uc->c, uc->u);
+	if (dn_udp_recv_start(uc->u, on_recv, uc) == -1) {
+		e.code = DN_ENOMEM;
+		e.os_errno = errno;
+		snprintf(e.msg, sizeof(e.msg), "cannot receive: %s",
+		    strerror(errno));
+		return cli_fail(&uc->c, &e);
+	}
+	if (uc->c.timeout_ns != 0)
+		timer_restart(uc, uc->c.timeout_ns);
+	return 0;
+}
+
+static void
+on_signal(dn_signal *sg, int signo, void *arg)
+{
+	udpc *uc = arg;
+
+	/* SIGINT/SIGTERM: close and exit 0 (DESIGN.md) */
+	cli_trace(&uc->c, "%s: closing", strsignal(signo));
+	finish(uc, 0);
+}
+
+/* "PORT" alone: digits or a service name, no address characters. */
+static int
+is_port_only(const char *s)
+{
+	return strpbrk(s, ":.,[]%") == NULL;
+}
+
+/* -l [ADDR] PORT, -l ADDR:PORT */
+static int
+args_listen(udpc *uc, int argc, char **argv)
+{
+	const char *addr_text = NULL, *port_text = NULL;
+	dn_addr_hints hints;
+	dn_error e;
+	uint16_t port;
+
+	if (argc == 2) {
+		addr_text = argv[0];
+		port_text = argv[1];
+	} else if (is_port_only(argv[0]))
+		port_text = argv[0];
+	else
+		addr_text = argv[0];
+	if (addr_text == NULL)
+		addr_text = uc->c.family == AF_INET6 ? "::" : "0.0.0.0";
+	memset(&hints, 0, sizeof(hints));
+	hints.family = uc->c.family;
+	hints.default_scope = uc->c.scope;
+	hints.what = "listen address";
+	hints.flags = port_text != NULL ? DN_ADDR_PORT_NONE :
+	    DN_ADDR_PORT_REQUIRED;
+	if (dn_addr_parse(&uc->local, addr_text, &hints, &e) == -1) {
+		if (e.code == DN_ENOTLITERAL)
+			return cli_usage_fail(&uc->c, "listen address %s is not "
+			    "an address literal: give e.g. 0.0.0.0, :: or "
+			    "fe80::1%%eth0", addr_text);
+		return cli_fail(&uc->c, &e);
+	}
+	if (port_text != NULL) {
+		if (cli_parse_port(port_text, 1, &port, &e) == -1)
+			return cli_fail(&uc->c, &e);
+		dn_addr_set_port(&uc->local, port);
+	}
+	return 0;
+}
+
+/* HOST PORT, ADDR:PORT, a 4-tuple with its port, NAME:PORT */
+static int
+args_send(udpc *uc, int argc, char **argv, const char *flow_text,
+    char *host, size_t hostlen)
+{
+	char a[DN_ADDR_STRLEN];
+	dn_addr_hints hints;
+	dn_error e;
+	uint16_t port = 0;
+	int literal = 0, have_port = 0, p;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.family = uc->c.family;
+	hints.default_scope = uc->c.scope;
+	hints.what = "destination";
+	hints.flags = argc == 1 ? DN_ADDR_PORT_REQUIRED : DN_ADDR_PORT_OPTIONAL;
+	if (dn_addr_parse(&uc->dest, argv[0], &hints, &e) == 0)
+		literal = 1;
+	else if (e.code != DN_ENOTLITERAL)
+		return cli_fail(&uc->c, &e);
+	if (argc == 2) {
+		if (cli_parse_port(argv[1], 0, &port, &e) == -1)
+			return cli_fail(&uc->c, &e);
+		if (literal && dn_addr_port(&uc->dest) != 0 &&
+		    dn_addr_port(&uc->dest) != port)
+			return cli_usage_fail(&uc->c, "the port is given twice "
+			    "(%u in %s, and %u): give it once",
+			    dn_addr_port(&uc->dest), argv[0], port);
+		have_port = 1;
+	}
+	if (!literal) {
+		if (dn_hostport_split(argv[0], host, hostlen, &p, &e) == -1)
+			return cli_fail(&uc->c, &e);
+		if (argc == 1) {
+			if (p < 0)
+				return cli_usage_fail(&uc->c, "%s has no port: "
+				    "give HOST PORT or HOST:PORT", argv[0]);
+			port = (uint16_t)p;
+		} else if (p >= 0)
+			return cli_usage_fail(&uc->c, "the port is given twice "
+			    "(%d in %s, and %u): give it once", p, argv[0],
+			    port);
+		if (port == 0)
+			return cli_usage_fail(&uc->c, "port 0 of %s cannot be "
+			    "sent to: give 1 to 65535", argv[0]);
+		if (uc->c.scope != NULL)
+			return cli_usage_fail(&uc->c, "-I %s: a scope goes with "
+			    "an address literal, and %s is a name", uc->c.scope,
+			    host);
+		/* plan point 5: names resolve to IPv4 unless -6 */
+		uc->resolve_family = uc->c.family == AF_INET6 ? AF_INET6 :
+		    AF_INET;
+		if (flow_text != NULL && uc->resolve_family != AF_INET6)
+			return cli_usage_fail(&uc->c, "--flow-label needs IPv6 "
+			    "but %s resolves to IPv4 only here: add -6", host);
+		if (uc->has_bind &&
+		    dn_addr_family(&uc->bind) != uc->resolve_family)
+			return cli_usage_fail(&uc->c, "bind address %s is %s but "
+			    "%s resolves to %s only here%s",
+			    dn_addr_format_host(&uc->bind, a, sizeof(a)),
+			    dn_addr_family(&uc->bind) == AF_INET6 ? "IPv6" :
+			    "IPv4", host, uc->resolve_family == AF_INET6 ?
+			    "IPv6" : "IPv4", uc->resolve_family == AF_INET ?
+			    ": add -6" : "");
+		uc->host = host;
+		uc->port = port;
+		return 0;
+	}
+	if (have_port)
+		dn_addr_set_port(&uc->dest, port);
+	if (dn_addr_port(&uc->dest) == 0)
+		return cli_usage_fail(&uc->c, "port 0 of %s cannot be sent to: "
+		    "give 1 to 65535", argv[0]);
+	if (flow_text != NULL) {
+		if (dn_addr_family(&uc->dest) != AF_INET6)
+			return cli_usage_fail(&uc->c, "--flow-label needs an "
+			    "IPv6 destination, and %s is IPv4", argv[0]);
+		if (dn_addr_flowinfo(&uc->dest) != 0 &&
+		    dn_addr_flowinfo(&uc->dest) != uc->label)
+			return cli_usage_fail(&uc->c, "--flow-label %s and the "
+			    "flowinfo 0x%x in %s disagree: give one", flow_text,
+			    dn_addr_flowinfo(&uc->dest), argv[0]);
+		uc->dest.u.sin6.sin6_flowinfo = htonl(uc->label);
+	}
+	if (uc->has_bind && dn_addr_check_bind(&uc->bind, &uc->dest, &e) == -1)
+		return cli_fail(&uc->c, &e);
+	return 0;
+}
+
+/* A description decides the mode: udp:PORT listens, udp:host=H sends. */
+static int
+args_description(udpc *uc, const char *text, const char *flow_text,
+    char *host, size_t hostlen)
+{
+	dn_endpoint_defaults defs;
+	dn_dgram_endpoint *ep;
+	dn_error e;
+	int rv = EX_USAGE_;
+
+	memset(&defs, 0, sizeof(defs));
+	defs.default_scope = uc->c.scope;
+	defs.bind = uc->has_bind ? &uc->bind : NULL;
+	defs.family = uc->c.family;
+	defs.v6only = uc->v6only;
+	if ((ep = dn_dgram_endpoint_parse(text, &defs, &e)) == NULL)
+		return cli_fail(&uc->c, &e);
+	switch (dn_dgram_endpoint_kind(ep)) {
+	case DN_DGRAM_MULTICAST:
+		cli_usage_fail(&uc->c, "multicast: descriptions go to dnmcast");
+		goto done;
+	case DN_DGRAM_LISTEN:
+		uc->listen = 1;
+		uc->local = *dn_dgram_endpoint_local(ep);
+		if (uc->v6only >= 0 &&
+		    dn_dgram_endpoint_v6only(ep) != uc->v6only) {
+			cli_usage_fail(&uc->c, "%s and v6only= in the "
+			    "description disagree: give one", uc->v6only ?
+			    "--v6only" : "--dual-stack");
+			goto done;
+		}
+		uc->v6only = dn_dgram_endpoint_v6only(ep);
+		break;
+	case DN_DGRAM_SEND:
+		if (uc->listen) {
+			cli_usage_fail(&uc->c, "%s sends (it has a host): drop "
+			    "-l, or give udp:PORT to listen", text);
+			goto done;
+		}
+		if (flow_text != NULL) {
+			cli_usage_fail(&uc->c, "--flow-label does not go with a "
+			    "description: give HOST PORT or a 4-tuple");
+			goto done;
+		}
+		if (dn_dgram_endpoint_local(ep) != NULL) {
+			uc->bind = *dn_dgram_endpoint_local(ep);
+			uc->has_bind = 1;
+		}
+		uc->port = dn_dgram_endpoint_port(ep);
+		if (dn_dgram_endpoint_dest(ep) != NULL)
+			uc->dest = *dn_dgram_endpoint_dest(ep);
+		else {
+			strlcpy(host, dn_dgram_endpoint_host(ep), hostlen);
+			uc->host = host;
+			uc->resolve_family = dn_dgram_endpoint_family(ep);
+		}
+		break;
+	}
+	rv = 0;
+done:
+	dn_dgram_endpoint_free(ep);
+	return rv;
+}
+
+/* Options that belong to the other mode are mistakes, not defaults. */
+static int
+check_mode(udpc *uc, int bind_given, const char *flow_text, int v6flag)
+{
+	const char *bad = NULL;
+
+	if (uc->listen) {
+		if (bind_given)
+			bad = "-b";
+		else if (uc->connect)
+			bad = "--connect";
+		else if (flow_text != NULL)
+			bad = "--flow-label";
+		if (bad != NULL)
+			return cli_usage_fail(&uc->c, "%s goes with sending, not "
+			    "with -l", bad);
+		if (uc->out.raw && uc->out.hex)
+			return cli_usage_fail(&uc->c, "--raw and --hex "
+			    "contradict each other: give one");
+		return 0;
+	}
+	if (uc->echo)
+		bad = "--echo";
+	else if (v6flag == 1)
+		bad = "--v6only";
+	else if (v6flag == 0)
+		bad = "--dual-stack";
+	if (bad != NULL)
+		return cli_usage_fail(&uc->c, "%s goes with -l (listening), not "
+		    "with sending", bad);
+	return 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "connect", no_argument, NULL, OPT_CONNECT },
+		{ "count", required_argument, NULL, DGRAM_OPT_COUNT },
+		{ "dual-stack", no_argument, NULL, OPT_DUAL_STACK },
+		{ "echo", no_argument, NULL, OPT_ECHO },
+		{ "flow-label", required_argument, NULL, OPT_FLOW_LABEL },
+		{ "from", no_argument, NULL, DGRAM_OPT_FROM },
+		{ "hex", no_argument, NULL, DGRAM_OPT_HEX },
+		{ "json", no_argument, NULL, CLI_OPT_JSON },
+		{ "max-size", required_argument, NULL, DGRAM_OPT_MAX_SIZE },
+		{ "raw", no_argument, NULL, DGRAM_OPT_RAW },
+		{ "v6only", no_argument, NULL, OPT_V6ONLY },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, CLI_OPT_VERSION },
+		{ NULL, 0, NULL, 0 }
+	};
+	static const int signos[] = { SIGINT, SIGTERM };
+	const char *bind_text = NULL, *flow_text = NULL;
+	dn_addr_hints hints;
+	dn_trace_event ev;
+	char host[256];
+	int ch, rc, v6flag = -1;
+	size_t i;
+	dn_error e;
+	udpc uc;
+
+	memset(&uc, 0, sizeof(uc));
+	cli_init(&uc.c, "dnudp");
+	dgram_out_init(&uc.out);
+	cli_signals_default();
+	dgram_stdin_guard();
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":46b:hI:lqvw:", longopts,
+	    NULL)) != -1) {
+		if ((rc = cli_common_opt(&uc.c, ch, optarg)) == 0)
+			rc = dgram_opt(&uc.c, &uc.out, ch, optarg);
+		if (rc == -1)
+			return EX_USAGE_;
+		if (rc == 1)
+			continue;
+		switch (ch) {
+		case 'b':
+			if (bind_text != NULL)
+				return cli_usage_fail(&uc.c, "-b given twice: "
+				    "give one bind address");
+			bind_text = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'l':
+			uc.listen = 1;
+			break;
+		case OPT_CONNECT:
+			uc.connect = 1;
+			break;
+		case OPT_DUAL_STACK:
+		case OPT_V6ONLY:
+			if (v6flag == (ch == OPT_DUAL_STACK))
+				return cli_usage_fail(&uc.c, "--dual-stack and "
+				    "--v6only contradict each other: give one");
+			v6flag = ch == OPT_V6ONLY;
+			break;
+		case OPT_ECHO:
+			uc.echo = 1;
+			break;
+		case OPT_FLOW_LABEL:
+			flow_text = optarg;
+			break;
+		case CLI_OPT_VERSION:
+			cli_version(&uc.c);
+			return 0;
+		case ':':
+			return cli_usage_fail(&uc.c, "option %s needs a value: "
+			    "see dnudp -h", argv[optind - 1]);
+		default:
+			return cli_usage_fail(&uc.c, "unknown option %s: see "
+			    "dnudp -h", argv[optind - 1]);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	uc.v6only = v6flag;
+	if (argc < 1 || argc > 2)
+		return cli_usage_fail(&uc.c, "%s: give %s, ADDR:PORT or a "
+		    "description (see dnudp -h)", argc < 1 ?
+		    "missing destination" : "too many arguments",
+		    uc.listen ? "[ADDR] PORT" : "HOST PORT");
+	if (flow_text != NULL &&
+	    cli_parse_flowlabel(flow_text, &uc.label, &e) == -1)
+		return cli_fail(&uc.c, &e);
+	uc.has_label = flow_text != NULL;
+	if (bind_text != NULL) {
+		memset(&hints, 0, sizeof(hints));
+		hints.family = uc.c.family;
+		hints.default_scope = uc.c.scope;
+		hints.flags = DN_ADDR_PORT_OPTIONAL;
+		hints.what = "bind address";
+		if (dn_addr_parse(&uc.bind, bind_text, &hints, &e) == -1)
+			return cli_fail(&uc.c, &e);
+		uc.has_bind = 1;
+	}
+
+	if (argc == 1 && dn_desc_is_description(argv[0]))
+		rc = args_description(&uc, argv[0], flow_text, host,
+		    sizeof(host));
+	else
+		rc = 0;
+	if (rc == 0)
+		rc = check_mode(&uc, bind_text != NULL, flow_text, v6flag);
+	if (rc == 0 && !dn_desc_is_description(argv[0]))
+		rc = uc.listen ? args_listen(&uc, argc, argv) :
+		    args_send(&uc, argc, argv, flow_text, host, sizeof(host));
+	if (rc != 0)
+		return rc;
+
+	if ((uc.r = dn_reactor_new(&e)) == NULL)
+		return cli_fail(&uc.c, &e);
+	for (i = 0; i < CLI_ARRLEN(signos); i++) {
+		uc.sigs[i] = dn_signal_new(uc.r, signos[i], on_signal, &uc, &e);
+		if (uc.sigs[i] == NULL) {
+			uc.rv = cli_fail(&uc.c, &e);
+			goto done;
+		}
+	}
+	if (uc.listen)
+		rc = open_listen(&uc);
+	else if (uc.host != NULL) {
+		memset(&ev, 0, sizeof(ev));
+		ev.kind = DN_TRACE_RESOLVING;
+		ev.host = uc.host;
+		ev.family = uc.resolve_family;
+		cli_connect_trace(&ev, &uc.c);
+		uc.rq = dn_resolve(uc.r, uc.host, uc.port, uc.resolve_family,
+		    resolved, &uc);
+		if (uc.rq == NULL)
+			rc = cli_usage_fail(&uc.c, "cannot resolve %s: out of "
+			    "memory", uc.host);
+	} else
+		rc = open_send(&uc);
+	if (rc != 0) {
+		uc.rv = rc;
+		goto done;
+	}
+	/* Turn by turn: signal watchers do not keep a reactor running. */
+	while (!uc.done)
+		if (dn_reactor_run_once(uc.r, -1, &e) == -1) {
+			uc.rv = cli_fail(&uc.c, &e);
+			break;
+		}
+	/* echoes the kernel could not take at once are still queued */
+	if (uc.rv == 0 && uc.u != NULL && dn_udp_send_queued(uc.u) > 0 &&
+	    !uc.draining && dn_udp_drain(uc.u, exit_drained, &uc, &e) == 0) {
+		uc.draining = 1;
+		for (i = 0; uc.draining && i < 100; i++)
+			if (dn_reactor_run_once(uc.r, 100, &e) == -1)
+				break;
+	}
+done:
+	dgram_in_free(uc.in);
+	dn_resolve_cancel(uc.rq);
+	dn_timer_cancel(uc.timer);
+	dn_udp_close(uc.u);
+	for (i = 0; i < CLI_ARRLEN(signos); i++)
+		dn_signal_free(uc.sigs[i]);
+	dn_reactor_free(uc.r);
+	return uc.rv;
+}
