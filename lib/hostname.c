@@ -257,11 +257,13 @@ finish(hrace *h, dn_stream *s, const dn_error *err)
 	}
 	h->finished = 1;
 	h->q = NULL;
-	dn__connect_ext_done(q);
+	/* q outlives the callback, so a dn_connect_cancel(q) from inside it
+	 * is the no-op it is for a finished request */
 	if (h->plan_cb != NULL)
 		h->plan_cb(q, NULL, 0, err, h->arg);
 	else
 		h->cb(q, s, err, h->arg);
+	dn__connect_ext_done(q);
 	if (h->timer != NULL) {
 		dn_timer_cancel(h->timer);
 		h->timer = NULL;
@@ -623,6 +625,7 @@ typedef struct early_fail {
 	void *arg;
 	dn_error err;
 	dn__defer d;
+	int done;
 } early_fail;
 
 static void
@@ -631,11 +634,12 @@ early_fail_run(void *arg)
 	early_fail *ef = arg;
 	dn_connect_req *q = ef->q;
 
-	dn__connect_ext_done(q);
+	ef->done = 1;
 	if (ef->plan_cb != NULL)
 		ef->plan_cb(q, NULL, 0, &ef->err, ef->arg);
 	else
 		ef->cb(q, NULL, &ef->err, ef->arg);
+	dn__connect_ext_done(q);
 	free(ef);
 }
 
@@ -651,6 +655,8 @@ early_fail_cancel_now(void *impl)
 {
 	early_fail *ef = impl;
 
+	if (ef->done)
+		return;
 	dn__defer_cancel(&ef->d);
 	early_fail_run(ef);
 }
@@ -754,8 +760,8 @@ plan_maybe_done(hrace *h)
 	h->finished = 1;
 	q = h->q;
 	h->q = NULL;
-	dn__connect_ext_done(q);
 	h->plan_cb(q, out, n, NULL, h->arg);
+	dn__connect_ext_done(q);
 	free(out);
 	hrace_unref(h);
 }
