@@ -431,13 +431,42 @@ drain(hrace *h)
 	}
 }
 
+/* The overall timeout of a plan: what has not answered by now never will
+ * in time. */
+static void
+plan_timeout(hrace *h, int cancelled)
+{
+	dn_error e;
+	int i;
+
+	if (h->finished)
+		return;
+	for (i = 0; i < 2; i++)
+		if (h->query[i] != NULL) {
+			h->query_canceling[i] = 1;
+			dn_resolve_cancel(h->query[i]);
+		}
+	if (cancelled)
+		dn__err(&e, DN_ECANCELED, 0, "planning the connection to %s was "
+		    "cancelled", h->host);
+	else
+		dn__err(&e, DN_ETIMEDOUT, 0, "%s: no %s answer within %.3fs",
+		    h->host, h->query[0] != NULL && h->query[1] != NULL ?
+		    "AAAA or A" : h->query[0] != NULL ? "AAAA" : "A",
+		    (double)h->o.timeout_ns / 1e9);
+	finish(h, NULL, &e);
+}
+
 static void
 timer_fired(dn_timer *t, int cancelled, void *arg)
 {
 	hrace *h = arg;
 
 	/* A timer we replaced or stopped is no longer h->timer. */
-	if (t == h->timer) {
+	if (t == h->timer && h->plan_cb != NULL) {
+		h->timer = NULL;
+		plan_timeout(h, cancelled);
+	} else if (t == h->timer) {
 		h->timer = NULL;
 		if (cancelled)	/* not by us: the reactor is going away */
 			dn__race_on_cancel(h->race,
@@ -528,6 +557,13 @@ kick(void *arg)
 		return;
 	}
 	if (h->plan_cb != NULL) {
+		/* -w bounds the plan too: it waits for both answers */
+		if (h->o.timeout_ns > 0) {
+			h->refs++;
+			if ((h->timer = dn_timer_start(h->r, h->o.timeout_ns,
+			    timer_fired, h)) == NULL)
+				h->refs--;
+		}
 		if (h->o.family != AF_INET)
 			start_query(h, AF_INET6);
 		if (h->o.family != AF_INET6)
@@ -760,6 +796,10 @@ plan_maybe_done(hrace *h)
 	h->finished = 1;
 	q = h->q;
 	h->q = NULL;
+	if (h->timer != NULL) {
+		dn_timer_cancel(h->timer);
+		h->timer = NULL;
+	}
 	h->plan_cb(q, out, n, NULL, h->arg);
 	dn__connect_ext_done(q);
 	free(out);

@@ -10,6 +10,7 @@
 #include <ares.h>
 #include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -537,25 +538,82 @@ sock_state_cb(void *data, ares_socket_t fd, int readable, int writable)
 	res->socks = w;
 }
 
+/* Takes "timeout:N" and "attempts:N" from one options line. */
+static void
+resolv_options(const char *line, int *timeout_s, int *attempts)
+{
+	const char *p, *errstr;
+	long long v;
+	char word[32];
+	size_t n;
+
+	for (p = line; *p != '\0'; p += n) {
+		p += strspn(p, " \t\r\n");
+		n = strcspn(p, " \t\r\n");
+		if (n == 0 || n >= sizeof(word))
+			continue;
+		memcpy(word, p, n);
+		word[n] = '\0';
+		/* glibc's bounds (resolv/res_init.c): timeout up to 30 s,
+		 * attempts up to 5 */
+		if (strncmp(word, "timeout:", 8) == 0) {
+			v = strtonum(word + 8, 1, 30, &errstr);
+			if (errstr == NULL)
+				*timeout_s = (int)v;
+		} else if (strncmp(word, "attempts:", 9) == 0) {
+			v = strtonum(word + 9, 1, 5, &errstr);
+			if (errstr == NULL)
+				*attempts = (int)v;
+		}
+	}
+}
+
+/*
+ * c-ares 1.18 reads only ndots, retrans, retry and rotate from resolv.conf
+ * and RES_OPTIONS, and on its own retries for 75 s (5 s doubling over four
+ * tries). DESIGN.md says the resolver honours resolv.conf, and scripts set
+ * "options timeout:1 attempts:1" to fail fast, so we read those two as
+ * glibc does: its defaults 5 s and 2 attempts, then the file, then the
+ * environment.
+ */
+static void
+resolv_conf_limits(int *timeout_ms, int *tries)
+{
+	int timeout_s = 5, attempts = 2;
+	const char *env;
+	char line[512];
+	FILE *f;
+
+	if ((f = fopen("/etc/resolv.conf", "re")) != NULL) {
+		while (fgets(line, sizeof(line), f) != NULL)
+			if (strncmp(line, "options", 7) == 0 &&
+			    (line[7] == ' ' || line[7] == '\t'))
+				resolv_options(line + 7, &timeout_s, &attempts);
+		fclose(f);
+	}
+	if ((env = getenv("RES_OPTIONS")) != NULL)
+		resolv_options(env, &timeout_s, &attempts);
+	*timeout_ms = timeout_s * 1000;
+	*tries = attempts;
+}
+
 static int
 channel_ensure(struct resolver *res, dn_error *err)
 {
 	struct ares_options opts;
-	int mask = ARES_OPT_SOCK_STATE_CB, st;
+	int mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES;
+	int st;
 
 	if (res->have_ch)
 		return 0;
 	memset(&opts, 0, sizeof(opts));
 	opts.sock_state_cb = sock_state_cb;
 	opts.sock_state_cb_data = res;
-	if (res->timeout_ms > 0) {
+	resolv_conf_limits(&opts.timeout, &opts.tries);
+	if (res->timeout_ms > 0)
 		opts.timeout = res->timeout_ms;
-		mask |= ARES_OPT_TIMEOUTMS;
-	}
-	if (res->tries > 0) {
+	if (res->tries > 0)
 		opts.tries = res->tries;
-		mask |= ARES_OPT_TRIES;
-	}
 	if ((st = ares_init_options(&res->ch, &opts, mask)) != ARES_SUCCESS)
 		return dn__err(err, st == ARES_ENOMEM ? DN_ENOMEM : DN_ESERVFAIL,
 		    0, "cannot start the DNS resolver: %s (check "

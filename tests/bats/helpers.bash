@@ -337,3 +337,155 @@ dn_status_is() {
 	echo "exit status $DN_STATUS, want $1" >&2
 	return 1
 }
+
+# --- the test DNS responder (tests/dnsd.py) ----------------------------------
+
+# dnsd_start NS ZONE [ADDR [PORT]]: runs tests/dnsd.py -v in namespace NS on
+# ADDR (default 127.0.0.1) and PORT (default 0: a free one, read back), and
+# waits (bounded) until it serves. Sets DNSD_PID, DNSD_PORT and DNSD_LOG (its
+# query log). Within a test the process is tracked for dn_kill_all; from
+# setup_file, stop it with dnsd_stop (ns_teardown also kills what is left
+# in the namespace).
+dnsd_start() {
+	local ns=$1 zone=$2 addr=${3:-127.0.0.1} port=${4:-0} dir i
+	dir=${BATS_TEST_TMPDIR:-$BATS_FILE_TMPDIR}
+	DN_NDNSD=$(( ${DN_NDNSD:-0} + 1 ))
+	DNSD_LOG="$dir/dnsd.$DN_NDNSD.log"
+	local pf="$dir/dnsd.$DN_NDNSD.port"
+	rm -f "$pf"
+	ip netns exec "$ns" "${PYTHON:-python3}" "$repo/tests/dnsd.py" -v \
+	    --listen "$addr" --port "$port" --port-file "$pf" --zone "$zone" \
+	    < /dev/null > /dev/null 2> "$DNSD_LOG" 3>&- &
+	DNSD_PID=$!
+	[ -z "${BATS_TEST_TMPDIR:-}" ] || dn_track "$DNSD_PID"
+	DNSD_PORT=
+	for ((i = 0; i < 200; i++)); do
+		if [ -s "$pf" ]; then
+			DNSD_PORT=$(cat "$pf")
+			return 0
+		fi
+		kill -0 "$DNSD_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	echo "# dnsd.py in $ns on $addr port $port did not start:" >&2
+	sed 's/^/#   /' "$DNSD_LOG" >&2
+	return 1
+}
+
+# dnsd_stop PID: SIGTERM, a bounded wait, then SIGKILL.
+dnsd_stop() {
+	local pid=$1 i
+	[ -n "$pid" ] || return 0
+	kill -TERM "$pid" 2>/dev/null || return 0
+	for ((i = 0; i < 40; i++)); do
+		kill -0 "$pid" 2>/dev/null || return 0
+		# a zombie (not our child to reap) has stopped too
+		[ "$(awk '{ print $3 }' "/proc/$pid/stat" 2>/dev/null)" != Z ] || return 0
+		sleep 0.05
+	done
+	kill -KILL "$pid" 2>/dev/null || true
+}
+
+# --- datagrams: dnudp and dnmcast (udp.bats, mcast.bats) ----------------------
+
+dnu() { timeout -k 2 "$DN_TIMEOUT" "${DN_X[@]}" "$DN_BIN/dnudp" "$@"; }
+dnm() { timeout -k 2 "$DN_TIMEOUT" "${DN_X[@]}" "$DN_BIN/dnmcast" "$@"; }
+dnu_in() { local ns=$1; shift; timeout -k 2 "$DN_TIMEOUT" ip netns exec "$ns" "$DN_BIN/dnudp" "$@"; }
+dnm_in() { local ns=$1; shift; timeout -k 2 "$DN_TIMEOUT" ip netns exec "$ns" "$DN_BIN/dnmcast" "$@"; }
+
+dn_require_dgram() {
+	[ -x "$DN_BIN/dnudp" ] && [ -x "$DN_BIN/dnmcast" ] && return 0
+	if [ -n "${DN_BUILDDIR:-}" ]; then
+		echo "no dnudp/dnmcast in $DN_BIN" >&2
+		return 1
+	fi
+	skip "dnudp/dnmcast not built in $DN_BIN"
+}
+
+# dn_bg PROG ARGS...: starts $DN_BIN/PROG in the background (in DN_X, or in
+# namespace DN_LNS when set) with stdin from DN_LISTEN_IN (default
+# /dev/null), fresh LOUT/LERR files as dn_listen names them; sets LPID.
+dn_bg() {
+	local prog=$1 pfx=("${DN_X[@]}")
+	shift
+	[ -n "${DN_LNS:-}" ] && pfx=(ip netns exec "$DN_LNS")
+	DN_NLISTEN=$(( ${DN_NLISTEN:-0} + 1 ))
+	LERR="$BATS_TEST_TMPDIR/l.$DN_NLISTEN.err"
+	LOUT="$BATS_TEST_TMPDIR/l.$DN_NLISTEN.out"
+	: > "$LERR"
+	env --default-signal=INT "${pfx[@]}" "$DN_BIN/$prog" "$@" \
+	    < "${DN_LISTEN_IN:-/dev/null}" > "$LOUT" 2> "$LERR" 3>&- &
+	LPID=$!
+	dn_track "$LPID"
+}
+
+# dn_udp_listen ARGS...: dnudp -l ARGS in the background, waiting (bounded)
+# for its "listening on" line or --json event. Sets LPID, LADDR, LPORT,
+# LOUT, LERR.
+dn_udp_listen() {
+	local i line
+	dn_bg dnudp -l "$@"
+	LADDR= LPORT=
+	for ((i = 0; i < 200; i++)); do
+		line=$(grep -m1 -e 'listening on ' -e '"event":"listening"' "$LERR" 2>/dev/null) || line=
+		if [ -n "$line" ]; then
+			case $line in
+			*'"event":"listening"'*)
+				LADDR=$(sed -n 's/.*"address":"\([^"]*\)".*/\1/p' <<< "$line") ;;
+			*)
+				LADDR=${line#*listening on }
+				LADDR=${LADDR%% (*} ;;
+			esac
+			LPORT=$(dn_port_of "$LADDR")
+			return 0
+		fi
+		kill -0 "$LPID" 2>/dev/null || break
+		sleep 0.05
+	done
+	echo "# dnudp -l $* did not report listening; stderr:" >&2
+	sed 's/^/#   /' "$LERR" >&2
+	return 1
+}
+
+# dn_mcast_recv ARGS...: dnmcast recv ARGS in the background; ARGS must hold
+# -v or --json: waits (bounded) for the "joined" line or event. Sets LPID,
+# LOUT, LERR.
+dn_mcast_recv() {
+	dn_bg dnmcast recv "$@"
+	dn_wait_for "$LERR" '(joined |"event":"joined")' 10
+}
+
+# dn_maddr_wait NS DEV GROUP present|absent: bounded poll of `ip maddr` in
+# NS ("" for this namespace) until GROUP is (or is no longer) joined on DEV.
+dn_maddr_wait() {
+	local ns=$1 dev=$2 group=$3 want=$4 i have pfx=()
+	[ -z "$ns" ] || pfx=(-n "$ns")
+	for ((i = 0; i < 100; i++)); do
+		have=absent
+		ip "${pfx[@]}" maddr show dev "$dev" 2>/dev/null |
+		    awk '$1 == "inet" || $1 == "inet6" { print $2 }' |
+		    grep -qixF -- "$group" && have=present
+		[ "$have" = "$want" ] && return 0
+		sleep 0.05
+	done
+	echo "# $group is $have on $dev${ns:+ in $ns}, want $want:" >&2
+	ip "${pfx[@]}" maddr show dev "$dev" 2>&1 | sed 's/^/#   /' >&2
+	return 1
+}
+
+# dn_json_keys FILE EVENT: the keys of the first EVENT object, comma-separated.
+dn_json_keys() {
+	python3 - "$@" <<-'PY'
+	import json, sys
+	for line in open(sys.argv[1], encoding="utf-8"):
+	    try:
+	        o = json.loads(line)
+	    except ValueError:
+	        continue
+	    if isinstance(o, dict) and o.get("event") == sys.argv[2]:
+	        print(",".join(o.keys()))
+	        sys.exit(0)
+	print("<no %s event>" % sys.argv[2])
+	sys.exit(1)
+	PY
+}
