@@ -35,6 +35,8 @@ struct slot {
 	int saved_fl;		/* flags to restore, -1 when untouched */
 	int is_sock;
 	int is_reg;		/* a regular file: sendfile(2) can read it */
+	int sink;		/* a regular file or a device, not a tty */
+	int nosplice;		/* splice(2) into it failed: never again */
 };
 
 struct dir {
@@ -43,6 +45,7 @@ struct dir {
 	char *buf;
 	size_t off, len;
 	uint64_t *count;
+	int pipe[2];		/* splice(2) path; -1 until first needed */
 };
 
 struct dn_relay {
@@ -70,8 +73,20 @@ struct dn_relay {
 static void relay_pump(dn_relay *);
 
 static void
+dir_close_pipe(struct dir *d)
+{
+	if (d->pipe[0] != -1) {
+		close(d->pipe[0]);
+		close(d->pipe[1]);
+	}
+	d->pipe[0] = d->pipe[1] = -1;
+}
+
+static void
 relay_free(dn_relay *rl)
 {
+	dir_close_pipe(&rl->up);
+	dir_close_pipe(&rl->down);
 	free(rl->up.buf);
 	free(rl->down.buf);
 	free(rl);
@@ -101,6 +116,8 @@ slot_get(dn_relay *rl, int fd)
 			sl->pollable = 0;
 		sl->is_sock = S_ISSOCK(st.st_mode);
 		sl->is_reg = S_ISREG(st.st_mode);
+		sl->sink = S_ISREG(st.st_mode) ||
+		    (S_ISCHR(st.st_mode) && !isatty(fd));
 	}
 	if (sl->pollable && (fl = fcntl(fd, F_GETFL)) != -1 &&
 	    !(fl & O_NONBLOCK) && fcntl(fd, F_SETFL, fl | O_NONBLOCK) == 0)
@@ -275,12 +292,81 @@ relay_fail(dn_relay *rl, struct slot *sl, int e, int writing)
 	relay_finish(rl, &err, 0);
 }
 
+/*
+ * The socket going to a file or a device that epoll refuses (dnlisten >
+ * file, > /dev/null): splice(2) through a pipe of our own moves page
+ * references, so the bytes never cross into user space. Each batch is
+ * drained from the pipe before anything else is read, which keeps the
+ * order. Into a pipe or a socket (pollable, with a reader copying anyway)
+ * read/write measured faster here, so those keep the buffer. An output
+ * that refuses splice (EINVAL: O_APPEND files on older kernels, some file
+ * systems) gets what is in the pipe through the buffer, and the buffer
+ * from then on. 1 when a syscall ran, -1 when the relay is done.
+ */
+static int
+dir_splice_out(dn_relay *rl, struct dir *d)
+{
+	ssize_t n, m;
+	size_t left;
+
+	if (d->pipe[0] == -1 && pipe2(d->pipe, O_NONBLOCK | O_CLOEXEC) == -1) {
+		d->ws->nosplice = 1;
+		return 1;
+	}
+	/* at most one buffer's worth, so a fallback fits in the buffer */
+	n = splice(d->rfd, NULL, d->pipe[1], NULL, RELAY_BUFSZ,
+	    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+	if (n == 0) {
+		d->rfd = -1;			/* EOF */
+		return 1;
+	}
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			d->rs->rready = 0;
+		else if (errno == EINVAL || errno == ENOSYS)
+			d->ws->nosplice = 1;
+		else if (errno != EINTR) {
+			relay_fail(rl, d->rs, errno, 0);
+			return -1;
+		}
+		return 1;
+	}
+	for (left = (size_t)n; left > 0; ) {
+		m = splice(d->pipe[0], NULL, d->wfd, NULL, left, SPLICE_F_MOVE);
+		if (m > 0) {
+			left -= (size_t)m;
+			*d->count += (uint64_t)m;
+		} else if (m < 0 && errno == EINTR)
+			continue;
+		else if (m < 0 && (errno == EINVAL || errno == ENOSYS)) {
+			d->ws->nosplice = 1;
+			m = read(d->pipe[0], d->buf, left);
+			if (m != (ssize_t)left) {
+				relay_fail(rl, d->ws, m < 0 ? errno : EIO, 1);
+				return -1;
+			}
+			d->off = 0;
+			d->len = left;
+			return 1;
+		} else {
+			relay_fail(rl, d->ws, m < 0 ? errno : EIO, 1);
+			return -1;
+		}
+	}
+	return 1;
+}
+
 /* One read and one write at most: 1 when a syscall ran, 0 idle, -1 done. */
 static int
 dir_step(dn_relay *rl, struct dir *d, int blocked)
 {
 	ssize_t n;
 	int did = 0;
+
+	if (d->rfd != -1 && d->rs->is_sock && d->wfd != -1 &&
+	    d->ws->sink && !d->ws->nosplice && d->len == 0 &&
+	    d->rs->rready && !blocked)
+		return dir_splice_out(rl, d);
 
 	/*
 	 * A regular file going to the socket: sendfile(2) moves it in the
@@ -467,6 +553,8 @@ dn_relay_start(dn_reactor *r, dn_stream *s, int in_fd, int out_fd,
 	dn__defer_init(&rl->done_call, relay_done_run, rl);
 
 	rl->up.rfd = rl->up.wfd = rl->down.rfd = rl->down.wfd = -1;
+	rl->up.pipe[0] = rl->up.pipe[1] = rl->down.pipe[0] = -1;
+	rl->down.pipe[1] = -1;
 	rl->up.count = &rl->st.bytes_out;
 	rl->down.count = &rl->st.bytes_in;
 	if (in_fd != -1 && !(flags & DN_RELAY_RECV_ONLY) &&

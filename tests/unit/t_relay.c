@@ -834,6 +834,98 @@ test_relay_file(dn_reactor *r)
 	close(nin);
 }
 
+/*
+ * The socket into a regular file, an O_APPEND file and /dev/null: the
+ * splice(2) path and its fallback. A file fed through a pipe on the other
+ * end, so the data crosses a real socket in many pieces.
+ */
+static void
+relay_into(dn_reactor *r, int out_fd, size_t size, const char *what,
+    struct rdone *d2)
+{
+	dn_stream *cs, *ss;
+	struct rdone d = { 0, { 0, 0 }, { 0, 0, "" }, -1, -1 };
+	struct feeder f = { 0 };
+	int p[2], nin;
+	uint64_t end;
+
+	memset(d2, 0, sizeof(*d2));
+	d2->close_fd = d2->close_fd2 = -1;
+	if (stream_pair(r, &cs, &ss) == -1 || pipe(p) == -1) {
+		ok(0, "%s: setup", what);
+		return;
+	}
+	f.fd = p[1];
+	f.total = size;
+	f.seed = 7;
+	pthread_create(&f.t, NULL, feeder_run, &f);
+	nin = open("/dev/null", O_RDONLY);
+	d.close_fd = p[0];
+	dn_relay_start(r, cs, p[0], -1, 0, relay_done, &d, NULL);
+	dn_relay_start(r, ss, nin, out_fd, 0, relay_done, d2, NULL);
+	end = now_ms() + 20000;
+	while (!(d.calls && d2->calls) && now_ms() < end)
+		dn_reactor_run_once(r, 50, NULL);
+	pthread_join(f.t, NULL);
+	close(nin);
+	ok(d.calls == 1 && d.err.code == DN_OK && d2->calls == 1 &&
+	    d2->err.code == DN_OK, "%s: relays end cleanly (%s%s)", what,
+	    d.err.msg, d2->err.msg);
+	is_int(d2->st.bytes_in, size, "%s: every byte counted", what);
+}
+
+/* checker_run() closes the fd it reads: give it one of its own. */
+static void
+check_file(const char *path, size_t size, size_t at, const char *what)
+{
+	struct checker k = { 0 };
+	int fd;
+
+	if ((fd = open(path, O_RDONLY)) == -1) {
+		ok(0, "%s: open %s", what, path);
+		return;
+	}
+	lseek(fd, (off_t)at, SEEK_SET);
+	k.fd = fd;
+	k.seed = 7;
+	checker_run(&k);
+	ok(k.got == size && k.bad == 0, "%s: the file holds the data whole "
+	    "(%zu of %zu, %zu bad)", what, k.got, size, k.bad);
+}
+
+static void
+test_relay_into_files(dn_reactor *r)
+{
+	char path[] = "/tmp/t_relay_out.XXXXXX";
+	size_t size = 5 * MiB + 4321;
+	struct rdone d2;
+	int fd, afd, nul;
+
+	if ((fd = mkstemp(path)) == -1) {
+		ok(0, "temporary file");
+		return;
+	}
+	relay_into(r, fd, size, "socket into a regular file", &d2);
+	check_file(path, size, 0, "regular file");
+
+	/* O_APPEND after 3 bytes already there: splice may refuse it, the
+	 * buffer must then take over without losing what was in the pipe */
+	if ((afd = open(path, O_WRONLY | O_APPEND | O_TRUNC)) == -1 ||
+	    write(afd, "abc", 3) != 3) {
+		ok(0, "O_APPEND file");
+		return;
+	}
+	relay_into(r, afd, size, "socket into an O_APPEND file", &d2);
+	check_file(path, size, 3, "O_APPEND file");
+	close(afd);
+	unlink(path);
+	close(fd);
+
+	nul = open("/dev/null", O_WRONLY);
+	relay_into(r, nul, size, "socket into /dev/null", &d2);
+	close(nul);
+}
+
 static void
 test_relay_cancel(void)
 {
@@ -888,6 +980,7 @@ main(void)
 	test_relay_bulk(r, 4 * MiB, 300);
 	test_relay_reset(r);
 	test_relay_file(r);
+	test_relay_into_files(r);
 	test_relay_cancel();
 	dn_reactor_free(r);
 	return tap_done(0);
