@@ -307,9 +307,21 @@ push(dn__race *r, dn__race_action_kind kind, int family, unsigned id)
 {
 	struct qact *q;
 
-	/* the capacity invariant (see struct dn__race) makes this a bug */
-	if (r->aqhead + r->aqlen >= r->aqcap)
-		abort();
+	if (r->aqlen == 0)
+		r->aqhead = 0;
+	/*
+	 * ensure_room() reserves a slot for every action an address can
+	 * cause before the address is taken, so this never grows; a library
+	 * does not abort() on its caller, so a broken invariant grows the
+	 * queue instead, and only a failed allocation on top of it loses
+	 * the action.
+	 */
+	if (r->aqhead + r->aqlen >= r->aqcap) {
+		if ((q = reallocarray(r->aq, r->aqcap * 2, sizeof(*q))) == NULL)
+			return;
+		r->aq = q;
+		r->aqcap *= 2;
+	}
 	q = &r->aq[r->aqhead + r->aqlen++];
 	q->kind = kind;
 	q->family = family;
