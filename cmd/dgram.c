@@ -100,9 +100,17 @@ dgram_print(const cli *c, const dgram_out *o, const dn_datagram *dg,
 	cli_json j;
 	int bad = 0;
 
-	dn_addr_format(&dg->from, from, sizeof(from));
-	tos = addr_or_null(&dg->to, to, sizeof(to));
-	ifs = dgram_ifname(dg->ifindex, ifn, sizeof(ifn));
+	/* formatting costs as much as receiving, and if_indextoname() is a
+	 * socket, an ioctl and a close: per datagram that halved what dnudp
+	 * -l could take, so only what is shown */
+	from[0] = '\0';
+	if (o->from || c->json || c->verbose || dg->truncated)
+		dn_addr_format(&dg->from, from, sizeof(from));
+	tos = ifs = NULL;
+	if (c->json || c->verbose) {
+		tos = addr_or_null(&dg->to, to, sizeof(to));
+		ifs = dgram_ifname(dg->ifindex, ifn, sizeof(ifn));
+	}
 	if (c->json) {
 		cli_json_begin(c, &j, "datagram");
 		cli_json_str(&j, "from", from);
@@ -152,7 +160,20 @@ dgram_print(const cli *c, const dgram_out *o, const dn_datagram *dg,
 		    && putchar('\n') == EOF)
 			bad = 1;
 	}
-	if (bad || fflush(stdout) == EOF) {
+	if (bad || (!o->turn_flush && fflush(stdout) == EOF)) {
+		err->code = DN_EIO;
+		err->os_errno = errno;
+		snprintf(err->msg, sizeof(err->msg), "cannot write to standard "
+		    "output: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int
+dgram_flush(dn_error *err)
+{
+	if (fflush(stdout) == EOF) {
 		err->code = DN_EIO;
 		err->os_errno = errno;
 		snprintf(err->msg, sizeof(err->msg), "cannot write to standard "

@@ -31,9 +31,13 @@ typedef struct dgram_out {
 	int from;		/* --from */
 	size_t max_size;	/* --max-size, default 65535 */
 	long long count;	/* --count, 0: none */
+	int turn_flush;		/* 1: the caller calls dgram_flush() after
+				 * each loop turn, not a write per datagram */
 } dgram_out;
 
 void dgram_out_init(dgram_out *o);
+/* Writes what dgram_print() left in stdout's buffer (turn_flush). */
+int dgram_flush(dn_error *err);
 /* Handles --count --from --hex --max-size --raw: 1 taken, 0 not ours,
  * -1 a bad value (reported). */
 int dgram_opt(const cli *c, dgram_out *o, int ch, const char *arg);

@@ -27,6 +27,12 @@ enum {
 
 /* Past this much waiting to be sent, standard input waits too. */
 #define QUEUE_HIGH	(1024 * 1024)
+/* -l: the receive buffer asked for (net.core.rmem_max caps it). */
+#define LISTEN_RCVBUF	(4 * 1024 * 1024)
+/* Lines gathered for one dn_udp_send_many() (sendmmsg): at most this
+ * many, and this many bytes (four of the longest lines). */
+#define SEND_BATCH	64
+#define BATCH_BYTES	(4 * DGRAM_LINE_MAX)
 
 typedef struct udpc {
 	cli c;
@@ -50,6 +56,10 @@ typedef struct udpc {
 	int resolve_family;
 	uint32_t label;		/* --flow-label, for a resolved name */
 	int has_label;
+	char *bbuf;		/* send: the lines of the batch */
+	size_t bused;
+	dn_udp_msg bm[SEND_BATCH];
+	size_t bn;
 	long long got;		/* datagrams printed */
 	int sent_all;		/* stdin ended and its datagrams left */
 	int draining;
@@ -156,71 +166,16 @@ timer_restart(udpc *uc, uint64_t ns)
 
 /*
  * --echo: the reply leaves from the address the datagram arrived at
- * (RFC 1122 §4.1.3.5 for a multihomed host), which a wildcard socket only
- * does when told so through IP_PKTINFO / IPV6_PKTINFO (RFC 3542 §6).
+ * (RFC 1122 §4.1.3.5 for a multihomed host); the library queues it when
+ * the socket is full and lets the kernel choose for a broadcast.
  */
-static int
-echo_pktinfo(udpc *uc, const dn_datagram *dg)
-{
-	union {
-		struct cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
-	} ctl;
-	struct in_pktinfo p4;
-	struct in6_pktinfo p6;
-	struct cmsghdr *cm;
-	struct msghdr mh;
-	struct iovec iov;
-	int tf = dn_addr_family(&dg->to);
-
-	if ((tf != AF_INET && tf != AF_INET6) ||
-	    dn_addr_is_multicast(&dg->to) ||
-	    dn_addr_family(&dg->from) != tf ||
-	    dn_udp_send_queued(uc->u) > 0)
-		return -1;
-	memset(&mh, 0, sizeof(mh));
-	memset(&ctl, 0, sizeof(ctl));
-	iov.iov_base = (void *)(uintptr_t)dg->data;
-	iov.iov_len = dg->len;
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	mh.msg_name = (void *)(uintptr_t)&dg->from.u.sa;
-	mh.msg_namelen = dg->from.len;
-	mh.msg_control = ctl.buf;
-	cm = (struct cmsghdr *)(void *)ctl.buf;
-	if (tf == AF_INET) {
-		memset(&p4, 0, sizeof(p4));
-		p4.ipi_spec_dst = dg->to.u.sin.sin_addr;
-		mh.msg_controllen = CMSG_SPACE(sizeof(p4));
-		cm->cmsg_level = IPPROTO_IP;
-		cm->cmsg_type = IP_PKTINFO;
-		cm->cmsg_len = CMSG_LEN(sizeof(p4));
-		memcpy(CMSG_DATA(cm), &p4, sizeof(p4));
-	} else {
-		memset(&p6, 0, sizeof(p6));
-		p6.ipi6_addr = dg->to.u.sin6.sin6_addr;
-		if (dn_addr_needs_scope(&dg->to))
-			p6.ipi6_ifindex = dg->ifindex;
-		mh.msg_controllen = CMSG_SPACE(sizeof(p6));
-		cm->cmsg_level = IPPROTO_IPV6;
-		cm->cmsg_type = IPV6_PKTINFO;
-		cm->cmsg_len = CMSG_LEN(sizeof(p6));
-		memcpy(CMSG_DATA(cm), &p6, sizeof(p6));
-	}
-	return sendmsg(dn_udp_fd(uc->u), &mh, MSG_DONTWAIT | MSG_NOSIGNAL) ==
-	    -1 ? -1 : 0;
-}
-
 static void
 echo_back(udpc *uc, const dn_datagram *dg)
 {
 	char a[DN_ADDR_STRLEN];
 	dn_error e;
 
-	/* a broadcast or a full socket: the kernel picks the source, or
-	 * the library queues it */
-	if (echo_pktinfo(uc, dg) == -1 &&
-	    dn_udp_send(uc->u, dg->data, dg->len, &dg->from, &e) == -1) {
+	if (dn_udp_reply(uc->u, dg, dg->data, dg->len, &e) == -1) {
 		cli_warn(&uc->c, "cannot echo to %s: %s",
 		    dn_addr_format(&dg->from, a, sizeof(a)), e.msg);
 		return;
@@ -316,25 +271,51 @@ drain(udpc *uc)
 	return 0;
 }
 
+/*
+ * Sends the lines gathered so far in one sendmmsg(): at most a loop turn
+ * after they were read, and a system call each cost more than the rest.
+ */
 static int
-on_line(const void *buf, size_t len, void *arg)
+batch_flush(udpc *uc)
 {
-	udpc *uc = arg;
 	dn_error e;
+	size_t i, n = uc->bn;
 
-	if (uc->done)
-		return -1;
-	if (dn_udp_send(uc->u, buf, len, uc->connect ? NULL : &uc->dest,
-	    &e) == -1) {
+	if (n == 0 || uc->done)
+		return uc->done ? -1 : 0;
+	uc->bn = 0;
+	uc->bused = 0;
+	if (dn_udp_send_many(uc->u, uc->bm, n, &e) == -1) {
 		finish(uc, fail_dgram(uc, &e));
 		return -1;
 	}
-	dgram_report_sent(&uc->c, &uc->dest, len);
+	for (i = 0; i < n; i++)
+		dgram_report_sent(&uc->c, &uc->dest, uc->bm[i].len);
 	if (dn_udp_send_queued(uc->u) > QUEUE_HIGH) {
 		dgram_in_pause(uc->in, 1);
 		if (drain(uc) == -1)
 			return -1;
 	}
+	return 0;
+}
+
+static int
+on_line(const void *buf, size_t len, void *arg)
+{
+	udpc *uc = arg;
+	dn_udp_msg *m;
+
+	if (uc->done)
+		return -1;
+	if ((uc->bn == SEND_BATCH || uc->bused + len > BATCH_BYTES) &&
+	    batch_flush(uc) == -1)
+		return -1;
+	m = &uc->bm[uc->bn++];
+	memcpy(uc->bbuf + uc->bused, buf, len);
+	m->buf = uc->bbuf + uc->bused;
+	m->len = len;
+	m->dest = uc->connect ? NULL : &uc->dest;
+	uc->bused += len;
 	return 0;
 }
 
@@ -349,6 +330,8 @@ on_eof(const dn_error *err, void *arg)
 	}
 	dgram_in_free(uc->in);
 	uc->in = NULL;
+	if (batch_flush(uc) == -1)
+		return;
 	(void)drain(uc);
 }
 
@@ -386,6 +369,13 @@ open_send(udpc *uc)
 		e.os_errno = errno;
 		snprintf(e.msg, sizeof(e.msg), "cannot receive: %s",
 		    strerror(errno));
+		return cli_fail(&uc->c, &e);
+	}
+	if ((uc->bbuf = malloc(BATCH_BYTES)) == NULL) {
+		e.code = DN_ENOMEM;
+		e.os_errno = errno;
+		snprintf(e.msg, sizeof(e.msg), "out of memory for a batch of "
+		    "datagrams");
 		return cli_fail(&uc->c, &e);
 	}
 	uc->in = dgram_in_start(uc->r, STDIN_FILENO, uc->out.raw, on_line,
@@ -435,6 +425,9 @@ open_listen(udpc *uc)
 	memset(&opts, 0, sizeof(opts));
 	opts.v6only = uc->v6only;
 	opts.max_datagram = uc->out.max_size;
+	/* a burst arriving while we are scheduled out waits here instead
+	 * of being dropped (the default holds some 300 small datagrams) */
+	opts.rcvbuf = LISTEN_RCVBUF;
 	if ((uc->u = dn_udp_listen_addr(uc->r, &uc->local, &opts, &e)) == NULL)
 		return cli_fail(&uc->c, &e);
 	dgram_report_listening(&uc->c, uc->u);
@@ -724,6 +717,8 @@ main(int argc, char *argv[])
 	memset(&uc, 0, sizeof(uc));
 	cli_init(&uc.c, "dnudp");
 	dgram_out_init(&uc.out);
+	uc.out.turn_flush = 1;
+	(void)setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	cli_signals_default();
 	dgram_stdin_guard();
 	opterr = 0;
@@ -778,10 +773,13 @@ main(int argc, char *argv[])
 	argc -= optind;
 	argv += optind;
 	uc.v6only = v6flag;
-	if (argc < 1 || argc > 2)
-		return cli_usage_fail(&uc.c, "%s: give %s, ADDR:PORT or a "
-		    "description (see dnudp -h)", argc < 1 ?
-		    "missing destination" : "too many arguments",
+	if (argc < 1)
+		return cli_usage_fail(&uc.c, "missing %s: give %s, ADDR:PORT or "
+		    "a description (see dnudp -h)", uc.listen ? "port" :
+		    "destination", uc.listen ? "[ADDR] PORT" : "HOST PORT");
+	if (argc > 2)
+		return cli_usage_fail(&uc.c, "too many arguments, from '%s' on: "
+		    "give %s, ADDR:PORT or a description", argv[2],
 		    uc.listen ? "[ADDR] PORT" : "HOST PORT");
 	if (flow_text != NULL &&
 	    cli_parse_flowlabel(flow_text, &uc.label, &e) == -1)
@@ -839,12 +837,21 @@ main(int argc, char *argv[])
 		uc.rv = rc;
 		goto done;
 	}
-	/* Turn by turn: signal watchers do not keep a reactor running. */
-	while (!uc.done)
+	/* Turn by turn: signal watchers do not keep a reactor running.
+	 * Datagrams printed in a turn leave in one write at its end, before
+	 * the loop waits again: a write each cost more than receiving. */
+	while (!uc.done) {
 		if (dn_reactor_run_once(uc.r, -1, &e) == -1) {
 			uc.rv = cli_fail(&uc.c, &e);
 			break;
 		}
+		(void)batch_flush(&uc);
+		if (dgram_flush(&e) == -1) {
+			if (uc.rv == 0)
+				uc.rv = cli_fail(&uc.c, &e);
+			break;
+		}
+	}
 	/* echoes the kernel could not take at once are still queued */
 	if (uc.rv == 0 && uc.u != NULL && dn_udp_send_queued(uc.u) > 0 &&
 	    !uc.draining && dn_udp_drain(uc.u, exit_drained, &uc, &e) == 0) {
@@ -861,5 +868,6 @@ done:
 	for (i = 0; i < CLI_ARRLEN(signos); i++)
 		dn_signal_free(uc.sigs[i]);
 	dn_reactor_free(uc.r);
+	free(uc.bbuf);
 	return uc.rv;
 }

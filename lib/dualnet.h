@@ -523,6 +523,8 @@ typedef struct dn_udp_opts {
 	int reuseaddr;		/* 1: SO_REUSEADDR; always on for a multicast bind address */
 	size_t max_datagram;	/* receive buffer per datagram; 0: 65536 */
 	int batch;		/* datagrams per recvmmsg(); 0: default, 1: recvmsg() */
+	size_t rcvbuf;		/* SO_RCVBUF bytes to ask for, held to
+				 * net.core.rmem_max; 0: the system's */
 } dn_udp_opts;
 
 /* One received datagram; valid during the callback only. */
@@ -598,6 +600,16 @@ typedef struct dn_udp_msg {
  */
 DN_EXPORT int dn_udp_send_many(dn_udp *u, const dn_udp_msg *msgs, size_t n,
     dn_error *err);
+/*
+ * Answers dg (received on u) with buf: sends it to dg->from, from the
+ * address dg arrived at (dg->to; for a link-local one, on dg->ifindex), as
+ * a server on a wildcard address must on a multihomed host (RFC 1122
+ * §4.1.3.5). Queued and reported as dn_udp_send(). Where that address
+ * cannot be a source (a multicast or broadcast destination, or one the
+ * kernel refuses), the kernel picks the source as for dn_udp_send().
+ */
+DN_EXPORT int dn_udp_reply(dn_udp *u, const dn_datagram *dg,
+    const void *buf, size_t len, dn_error *err);
 /* Bytes queued and not yet sent. */
 DN_EXPORT size_t dn_udp_send_queued(const dn_udp *u);
 

@@ -1,8 +1,9 @@
-/* udp.c - listenUDP, UDP write(data, addr) and connect(addr) of the plan: datagrams with pktinfo, truncation, ICMP errors, batches, flow labels. */
+/* udp.c - listenUDP, UDP write(data, addr) and connect(addr) of the plan: datagrams with pktinfo, truncation, ICMP errors, batches, flow labels, replies from the address asked. */
 
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,12 +32,37 @@
 #define LEASES_MAX	16	/* flow label leases remembered per socket */
 #define FLOW_MASK	0xFFFFFu
 
+/* The address a datagram leaves from, when we choose it (a reply). */
+struct usrc {
+	int family;		/* 0: the kernel chooses */
+	union {
+		struct in_addr a4;
+		struct in6_addr a6;	/* v4-mapped on a dual-stack socket */
+	} a;
+	unsigned ifindex;	/* IPv6 link-local: its link */
+};
+
+/* One datagram on its way to the kernel. */
+struct omsg {
+	const void *buf;
+	size_t len;
+	const dn_addr *dest;	/* NULL on a connected socket */
+	const struct usrc *src;	/* NULL: the kernel chooses */
+};
+
 struct qitem {
 	struct qitem *next;
 	int has_dest;
 	dn_addr dest;		/* ready for the kernel: mapped, leased */
+	struct usrc src;
 	size_t len;
 	char data[];
+};
+
+/* Room for the one pktinfo a datagram we send may carry. */
+union sctl {
+	struct cmsghdr align;
+	char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
 };
 
 /* One recvmmsg() slot's name and control buffers. */
@@ -249,6 +275,11 @@ dn_udp_listen_addr(dn_reactor *r, const dn_addr *local,
 		    "(default) to %d", opts->batch, BATCH_MAX);
 		return NULL;
 	}
+	if (opts != NULL && opts->rcvbuf > INT_MAX / 2) {
+		dn__err(err, DN_ERANGE, 0, "rcvbuf %zu is out of range: use 0 "
+		    "(the system's) to %d", opts->rcvbuf, INT_MAX / 2);
+		return NULL;
+	}
 	if (opts != NULL && opts->max_datagram > DGRAM_MAX) {
 		dn__err(err, DN_ERANGE, 0, "max_datagram %zu is out of range: "
 		    "use 0 (default) to %u", opts->max_datagram, DGRAM_MAX);
@@ -272,6 +303,14 @@ dn_udp_listen_addr(dn_reactor *r, const dn_addr *local,
 	    && sockopt_on(fd, SOL_SOCKET, SO_REUSEADDR, "SO_REUSEADDR", a,
 	    err) == -1)
 		goto done;
+	/* the kernel doubles it and holds it to rmem_max: a request, not a
+	 * promise, so only a refusal is an error */
+	if (opts != NULL && opts->rcvbuf > 0 && (v = (int)opts->rcvbuf,
+	    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v))) == -1) {
+		dn__err(err, DN_ELOCAL, errno, "cannot set SO_RCVBUF on %s: %s",
+		    a, strerror(errno));
+		goto done;
+	}
 	u->v6only = -1;
 	if (family == AF_INET6) {
 		if (v6only >= 0 && (v = !!v6only, setsockopt(fd, IPPROTO_IPV6,
@@ -519,55 +558,93 @@ udp_update_io(dn_udp *u)
 	(void)dn__io_want(u->r, &u->io, u->fd, want, udp_io_cb, u, NULL);
 }
 
+/*
+ * A chosen source goes as IP_PKTINFO ipi_spec_dst or IPV6_PKTINFO
+ * ipi6_addr (RFC 3542 §6.1); on a dual-stack socket the kernel takes a
+ * v4-mapped ipi6_addr for an IPv4 destination (ip_cmsg_send).
+ */
 static void
-msg_set(struct msghdr *mh, struct iovec *iov, const void *buf, size_t len,
-    const dn_addr *dest)
+msg_set(struct msghdr *mh, struct iovec *iov, union sctl *ctl,
+    const struct omsg *m)
 {
+	struct in6_pktinfo p6;
+	struct in_pktinfo p4;
+	struct cmsghdr *cm;
+
 	memset(mh, 0, sizeof(*mh));
-	iov->iov_base = (void *)(uintptr_t)buf;
-	iov->iov_len = len;
+	iov->iov_base = (void *)(uintptr_t)m->buf;
+	iov->iov_len = m->len;
 	mh->msg_iov = iov;
 	mh->msg_iovlen = 1;
-	if (dest != NULL) {
-		mh->msg_name = (void *)(uintptr_t)&dest->u.sa;
-		mh->msg_namelen = dest->len;
+	if (m->dest != NULL) {
+		mh->msg_name = (void *)(uintptr_t)&m->dest->u.sa;
+		mh->msg_namelen = m->dest->len;
+	}
+	if (m->src == NULL || m->src->family == 0)
+		return;
+	memset(ctl, 0, sizeof(*ctl));
+	mh->msg_control = ctl->buf;
+	cm = (struct cmsghdr *)(void *)ctl->buf;
+	if (m->src->family == AF_INET) {
+		memset(&p4, 0, sizeof(p4));
+		p4.ipi_spec_dst = m->src->a.a4;
+		mh->msg_controllen = CMSG_SPACE(sizeof(p4));
+		cm->cmsg_level = IPPROTO_IP;
+		cm->cmsg_type = IP_PKTINFO;
+		cm->cmsg_len = CMSG_LEN(sizeof(p4));
+		memcpy(CMSG_DATA(cm), &p4, sizeof(p4));
+	} else {
+		memset(&p6, 0, sizeof(p6));
+		p6.ipi6_addr = m->src->a.a6;
+		p6.ipi6_ifindex = m->src->ifindex;
+		mh->msg_controllen = CMSG_SPACE(sizeof(p6));
+		cm->cmsg_level = IPPROTO_IPV6;
+		cm->cmsg_type = IPV6_PKTINFO;
+		cm->cmsg_len = CMSG_LEN(sizeof(p6));
+		memcpy(CMSG_DATA(cm), &p6, sizeof(p6));
 	}
 }
 
 static int
-enqueue(dn_udp *u, const void *buf, size_t len, const dn_addr *dest,
-    dn_error *err)
+enqueue(dn_udp *u, const struct omsg *m, dn_error *err)
 {
 	struct qitem *q;
 
-	if ((q = malloc(sizeof(*q) + len)) == NULL)
+	if ((q = malloc(sizeof(*q) + m->len)) == NULL)
 		return dn__err(err, DN_ENOMEM, errno, "out of memory to queue "
-		    "a datagram of %zu bytes", len);
+		    "a datagram of %zu bytes", m->len);
 	q->next = NULL;
-	q->has_dest = dest != NULL;
-	if (dest != NULL)
-		q->dest = *dest;
-	q->len = len;
-	memcpy(q->data, buf, len);
+	q->has_dest = m->dest != NULL;
+	if (m->dest != NULL)
+		q->dest = *m->dest;
+	if (m->src != NULL)
+		q->src = *m->src;
+	else
+		q->src.family = 0;
+	q->len = m->len;
+	memcpy(q->data, m->buf, m->len);
 	if (u->wqtail != NULL)
 		u->wqtail->next = q;
 	else
 		u->wq = q;
 	u->wqtail = q;
-	u->wqlen += len;
+	u->wqlen += m->len;
 	return 0;
 }
 
 /*
  * Sends prepared datagrams with sendmmsg(); *sent counts those that went.
  * 0 all sent, 1 the socket would block, -1 msgs[*sent] failed (err set).
+ * A source the kernel refuses is dropped from its datagram (msgs[i].src
+ * becomes NULL) and the datagram tried again with the kernel's choice.
  */
 static int
-send_batch(dn_udp *u, const dn_udp_msg *msgs, size_t n, size_t *sent,
+send_batch(dn_udp *u, struct omsg *msgs, size_t n, size_t *sent,
     dn_error *err)
 {
 	struct mmsghdr mm[SEND_BATCH];
 	struct iovec iov[SEND_BATCH];
+	union sctl ctl[SEND_BATCH];
 	size_t i, k, done = 0;
 	int got;
 
@@ -575,13 +652,22 @@ send_batch(dn_udp *u, const dn_udp_msg *msgs, size_t n, size_t *sent,
 		k = n - done < SEND_BATCH ? n - done : SEND_BATCH;
 		memset(mm, 0, k * sizeof(mm[0]));
 		for (i = 0; i < k; i++)
-			msg_set(&mm[i].msg_hdr, &iov[i], msgs[done + i].buf,
-			    msgs[done + i].len, msgs[done + i].dest);
+			msg_set(&mm[i].msg_hdr, &iov[i], &ctl[i],
+			    &msgs[done + i]);
 		got = sendmmsg(u->fd, mm, (unsigned)k,
 		    MSG_DONTWAIT | MSG_NOSIGNAL);
 		if (got == -1) {
 			if (errno == EINTR)
 				continue;
+			/* a source not ours (a broadcast address, one gone
+			 * since the datagram came): ip6_datagram_send_ctl
+			 * says EINVAL, __ip_route_output_key ENETUNREACH or
+			 * EINVAL. Without it, a real error comes again. */
+			if ((errno == EINVAL || errno == EADDRNOTAVAIL ||
+			    errno == ENETUNREACH) && msgs[done].src != NULL) {
+				msgs[done].src = NULL;
+				continue;
+			}
 			*sent = done;
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				return 1;
@@ -598,19 +684,24 @@ send_batch(dn_udp *u, const dn_udp_msg *msgs, size_t n, size_t *sent,
 static int
 udp_flush(dn_udp *u, dn_error *err)
 {
-	dn_udp_msg m[SEND_BATCH];
+	struct omsg m[SEND_BATCH];
 	struct qitem *q;
-	size_t i, sent;
+	size_t i, n, sent;
 	int rv = 0;
 
 	while (u->wq != NULL && rv == 0) {
-		for (i = 0, q = u->wq; q != NULL && i < SEND_BATCH;
-		    q = q->next, i++) {
-			m[i].buf = q->data;
-			m[i].len = q->len;
-			m[i].dest = q->has_dest ? &q->dest : NULL;
+		for (n = 0, q = u->wq; q != NULL && n < SEND_BATCH;
+		    q = q->next, n++) {
+			m[n].buf = q->data;
+			m[n].len = q->len;
+			m[n].dest = q->has_dest ? &q->dest : NULL;
+			m[n].src = q->src.family != 0 ? &q->src : NULL;
 		}
-		rv = send_batch(u, m, i, &sent, err);
+		rv = send_batch(u, m, n, &sent, err);
+		/* a source refused once is refused again: forget it */
+		for (i = 0, q = u->wq; i < n; i++, q = q->next)
+			if (m[i].src == NULL)
+				q->src.family = 0;
 		if (rv == -1)
 			sent++;		/* the one that failed goes too */
 		while (sent-- > 0 && (q = u->wq) != NULL) {
@@ -638,22 +729,16 @@ send_check(dn_udp *u, dn_error *err)
 	return 0;
 }
 
-int
-dn_udp_send(dn_udp *u, const void *buf, size_t len, const dn_addr *dest,
-    dn_error *err)
+/*
+ * The one send path: checks every datagram, sends what the socket takes
+ * now and queues the rest behind what is already queued. srcs is NULL, or
+ * one source per datagram.
+ */
+static int
+udp_send_msgs(dn_udp *u, const dn_udp_msg *msgs, const struct usrc *srcs,
+    size_t n, dn_error *err)
 {
-	dn_udp_msg m;
-
-	m.buf = buf;
-	m.len = len;
-	m.dest = dest;
-	return dn_udp_send_many(u, &m, 1, err);
-}
-
-int
-dn_udp_send_many(dn_udp *u, const dn_udp_msg *msgs, size_t n, dn_error *err)
-{
-	dn_udp_msg small[8], *m = small;
+	struct omsg small[8], *m = small;
 	dn_addr sdest[8], *dests = sdest;
 	size_t i, sent = 0;
 	int rv = -1, st;
@@ -672,7 +757,11 @@ dn_udp_send_many(dn_udp *u, const dn_udp_msg *msgs, size_t n, dn_error *err)
 		goto done;
 	}
 	for (i = 0; i < n; i++) {
-		m[i] = msgs[i];
+		m[i].buf = msgs[i].buf;
+		m[i].len = msgs[i].len;
+		m[i].dest = msgs[i].dest;
+		m[i].src = srcs != NULL && srcs[i].family != 0 ? &srcs[i] :
+		    NULL;
 		if (m[i].buf == NULL && m[i].len > 0) {
 			dn__err(err, DN_EINVAL, 0, "datagram %zu has no data",
 			    i + 1);
@@ -703,7 +792,7 @@ dn_udp_send_many(dn_udp *u, const dn_udp_msg *msgs, size_t n, dn_error *err)
 		goto done;
 	}
 	for (i = sent; i < n; i++)
-		if (enqueue(u, m[i].buf, m[i].len, m[i].dest, err) == -1)
+		if (enqueue(u, &m[i], err) == -1)
 			goto done;
 	udp_update_io(u);
 	rv = 0;
@@ -713,6 +802,92 @@ done:
 	if (dests != sdest)
 		free(dests);
 	return rv;
+}
+
+int
+dn_udp_send(dn_udp *u, const void *buf, size_t len, const dn_addr *dest,
+    dn_error *err)
+{
+	dn_udp_msg m;
+
+	m.buf = buf;
+	m.len = len;
+	m.dest = dest;
+	return udp_send_msgs(u, &m, NULL, 1, err);
+}
+
+int
+dn_udp_send_many(dn_udp *u, const dn_udp_msg *msgs, size_t n, dn_error *err)
+{
+	return udp_send_msgs(u, msgs, NULL, n, err);
+}
+
+/* The IPv4 address of a, also v4-mapped; 0 when it has none. */
+static int
+v4_addr(const dn_addr *a, uint32_t *v4)
+{
+	if (dn_addr_family(a) == AF_INET) {
+		*v4 = ntohl(a->u.sin.sin_addr.s_addr);
+		return 1;
+	}
+	if (dn_addr_is_v4mapped(a)) {
+		memcpy(v4, &a->u.sin6.sin6_addr.s6_addr[12], 4);
+		*v4 = ntohl(*v4);
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * Where a reply to dg leaves from: the address it arrived at, unless that
+ * cannot be a source (RFC 1122 §3.2.1.3: never a broadcast or multicast
+ * address); then the kernel chooses, as without pktinfo.
+ */
+static void
+reply_source(const dn_udp *u, const dn_datagram *dg, struct usrc *s)
+{
+	uint32_t v4;
+
+	memset(s, 0, sizeof(*s));
+	if (dn_addr_family(&dg->to) != u->family ||
+	    dn_addr_family(&dg->from) != u->family ||
+	    dn_addr_is_unspecified(&dg->to) || dn_addr_is_multicast(&dg->to))
+		return;
+	if (v4_addr(&dg->to, &v4) && (v4 == 0 || v4 == INADDR_BROADCAST ||
+	    IN_MULTICAST(v4)))
+		return;
+	s->family = u->family;
+	if (u->family == AF_INET) {
+		s->a.a4 = dg->to.u.sin.sin_addr;
+		return;
+	}
+	s->a.a6 = dg->to.u.sin6.sin6_addr;
+	/* RFC 4007 §6: a link-local address names its link */
+	if (dn_addr_needs_scope(&dg->to))
+		s->ifindex = dg->ifindex != 0 ? dg->ifindex :
+		    dn_addr_scope(&dg->to);
+}
+
+int
+dn_udp_reply(dn_udp *u, const dn_datagram *dg, const void *buf, size_t len,
+    dn_error *err)
+{
+	struct usrc src;
+	dn_udp_msg m;
+
+	if (u == NULL || u->closed)
+		return send_check(u, err);
+	if (dg == NULL)
+		return dn__err(err, DN_EINVAL, 0, "dn_udp_reply needs the "
+		    "datagram to answer");
+	if (dn_addr_port(&dg->from) == 0)
+		return dn__err(err, DN_EINVAL, 0, "the datagram to answer has "
+		    "no sender to reply to: give one received on this socket");
+	reply_source(u, dg, &src);
+	m.buf = buf;
+	m.len = len;
+	m.dest = &dg->from;
+	return udp_send_msgs(u, &m, &src, 1, err);
 }
 
 size_t

@@ -1,4 +1,4 @@
-/* t_udp.c - listenUDP, sends to 4-tuples, connect, pktinfo, truncation, ICMP errors, batches and flow labels, on loopback (in a private network namespace when root). */
+/* t_udp.c - listenUDP, sends to 4-tuples, connect, pktinfo, replies from the arrival address, truncation, ICMP errors, batches and flow labels, on loopback (in a private network namespace when root). */
 
 #include "config.h"
 
@@ -40,6 +40,9 @@ struct rec {
 	dn_error err;
 	int seq[REC_MAX];
 	int close_in_cb;
+	int check_from;		/* 1: mark datagrams not from want_from */
+	dn_addr want_from;
+	unsigned char other_from[REC_MAX];
 };
 
 static void
@@ -59,6 +62,9 @@ recv_cb(dn_udp *u, const dn_datagram *dg, const dn_error *err, void *arg)
 		c->last.data = c->data;
 		if (c->n < REC_MAX && dg->len >= sizeof(int))
 			memcpy(&c->seq[c->n], dg->data, sizeof(int));
+		if (c->n < REC_MAX && c->check_from)
+			c->other_from[c->n] = !dn_addr_equal(&dg->from,
+			    &c->want_from);
 		c->n++;
 	}
 	if (c->close_in_cb)
@@ -150,6 +156,25 @@ test_listen(dn_reactor *r)
 	o.batch = 1000;
 	u = dn_udp_listen(r, 0, "127.0.0.1", &o, &e);
 	ok(u == NULL && e.code == DN_ERANGE, "batch 1000: DN_ERANGE");
+
+	/* under rmem_max (212992 by default): asked for, doubled (socket(7)) */
+	memset(&o, 0, sizeof(o));
+	o.rcvbuf = 100000;
+	u = dn_udp_listen(r, 0, "127.0.0.1", &o, &e);
+	{
+		int v = 0;
+		socklen_t vl = sizeof(v);
+
+		if (u != NULL)
+			getsockopt(dn_udp_fd(u), SOL_SOCKET, SO_RCVBUF, &v, &vl);
+		is_int(v, 200000, "rcvbuf 100000: SO_RCVBUF reads back 200000");
+	}
+	dn_udp_close(u);
+	o.rcvbuf = (size_t)1 << 40;
+	u = dn_udp_listen(r, 0, "127.0.0.1", &o, &e);
+	ok(u == NULL && e.code == DN_ERANGE, "rcvbuf 2^40: DN_ERANGE (%s)",
+	    u == NULL ? e.msg : "opened");
+	dn_udp_close(u);
 }
 
 /* --- send and receive ---------------------------------------------------- */
@@ -644,6 +669,305 @@ done:
 	(void)system("tc qdisc del dev lo root 2>/dev/null");
 }
 
+/* --- replies: from the address the datagram arrived at ------------------- */
+
+/* An echo server: answers every datagram with dn_udp_reply(). */
+struct echo {
+	int n, nerr;
+	dn_error err;
+	int plain;		/* 1: dn_udp_send() to the sender instead */
+};
+
+static void
+echo_cb(dn_udp *u, const dn_datagram *dg, const dn_error *err, void *arg)
+{
+	struct echo *x = arg;
+	dn_error e;
+	int rv;
+
+	if (err != NULL) {
+		x->nerr++;
+		x->err = *err;
+		return;
+	}
+	x->n++;
+	if (x->plain)
+		rv = dn_udp_send(u, dg->data, dg->len, &dg->from, &e);
+	else
+		rv = dn_udp_reply(u, dg, dg->data, dg->len, &e);
+	if (rv == -1) {
+		x->nerr++;
+		x->err = e;
+	}
+}
+
+/*
+ * tx sends one datagram to dst (the echo socket's port at an address of
+ * our choosing); returns whether the answer came, from its sender in *from.
+ */
+static int
+ping(dn_reactor *r, dn_udp *tx, struct rec *c, const dn_addr *dst,
+    dn_addr *from)
+{
+	int want = c->n + 1;
+	dn_error e;
+
+	if (dn_udp_send(tx, "ping", 4, dst, &e) == -1) {
+		diag("send to the echo socket: %s", e.msg);
+		return 0;
+	}
+	if (!run_until(r, &c->n, want, 2000))
+		return 0;
+	*from = c->last.from;
+	return c->last.len == 4 && memcmp(c->data, "ping", 4) == 0;
+}
+
+/* One case: tx (bound to txaddr) asks the echo socket at toaddr; the reply
+ * must come from toaddr (want) - and, as a control, a plain send from
+ * plain_from (NULL: no control). */
+static void
+reply_case(dn_reactor *r, dn_udp *echo_u, struct echo *x, const char *txaddr,
+    const char *toaddr, const char *want, const char *plain_from,
+    const char *what)
+{
+	struct rec c;
+	dn_udp *tx;
+	dn_addr dst, from;
+	char fb[DN_ADDR_STRLEN], w[DN_ADDR_STRLEN];
+	uint16_t port = dn_addr_port(dn_udp_addr(echo_u));
+	int got;
+
+	memset(&c, 0, sizeof(c));
+	tx = open_udp(r, txaddr, -1, 0, 0);
+	if (tx == NULL) {
+		ok(0, "%s: sender on %s", what, txaddr);
+		return;
+	}
+	dn_udp_recv_start(tx, recv_cb, &c);
+	dst = with_port(toaddr, port);
+	x->plain = 0;
+	got = ping(r, tx, &c, &dst, &from);
+	snprintf(w, sizeof(w), "%s:%u", want, port);
+	ok(got && strcmp(dn_addr_format(&from, fb, sizeof(fb)), w) == 0,
+	    "%s: reply comes from %s (got %s)", what, w, got ? fb : "nothing");
+	if (plain_from != NULL) {
+		x->plain = 1;
+		got = ping(r, tx, &c, &dst, &from);
+		snprintf(w, sizeof(w), "%s:%u", plain_from, port);
+		ok(got && strcmp(dn_addr_format(&from, fb, sizeof(fb)), w) == 0,
+		    "%s: control: a plain send comes from %s (got %s)", what, w,
+		    got ? fb : "nothing");
+		x->plain = 0;
+	}
+	dn_udp_close(tx);
+}
+
+static void
+test_reply(dn_reactor *r)
+{
+	struct echo x4, x6;
+	dn_udp *e4, *e6;
+	int extra = 0;
+
+	memset(&x4, 0, sizeof(x4));
+	memset(&x6, 0, sizeof(x6));
+	e4 = open_udp(r, "0.0.0.0", -1, 0, 0);
+	e6 = open_udp(r, "::", 0, 0, 0);
+	if (e4 == NULL || e6 == NULL) {
+		ok(0, "reply: echo sockets");
+		goto done;
+	}
+	dn_udp_recv_start(e4, echo_cb, &x4);
+	dn_udp_recv_start(e6, echo_cb, &x6);
+
+	reply_case(r, e4, &x4, "127.0.0.1", "127.0.0.2", "127.0.0.2",
+	    "127.0.0.1", "0.0.0.0 socket, sent to 127.0.0.2");
+	reply_case(r, e4, &x4, "127.0.0.1", "127.0.0.1", "127.0.0.1", NULL,
+	    "0.0.0.0 socket, sent to 127.0.0.1");
+	reply_case(r, e6, &x6, "::1", "::1", "[::1]", NULL,
+	    "dual-stack [::] socket, sent to ::1");
+	reply_case(r, e6, &x6, "127.0.0.1", "127.0.0.2", "127.0.0.2",
+	    "127.0.0.1", "dual-stack [::] socket, v4-mapped sender to 127.0.0.2");
+	/* an address of our own beside ::1, and link-local ones: netns only */
+	if (in_netns &&
+	    system("ip addr add 2001:db8::2/128 dev lo nodad 2>/dev/null && "
+	    "ip addr add fe80::2/64 dev lo nodad 2>/dev/null && "
+	    "(ip addr show dev lo | grep -q fe80::1/ || "
+	    "ip addr add fe80::1/64 dev lo nodad 2>/dev/null)") == 0) {
+		reply_case(r, e6, &x6, "::1", "2001:db8::2", "[2001:db8::2]",
+		    "[::1]", "dual-stack [::] socket, sent to 2001:db8::2");
+		reply_case(r, e6, &x6, "fe80::1%lo", "fe80::2%lo",
+		    "[fe80::2%lo]", "[fe80::1%lo]",
+		    "[::] socket, link-local fe80::2%lo");
+		extra = 1;
+	}
+	if (!extra)
+		for (int i = 0; i < 4; i++)
+			ok(1, "# SKIP reply from a second IPv6 address: needs "
+			    "root and a private netns");
+	is_int(x4.nerr + x6.nerr, 0, "no reply failed%s%s", x4.nerr ? ": " :
+	    (x6.nerr ? ": " : ""), x4.nerr ? x4.err.msg : (x6.nerr ?
+	    x6.err.msg : ""));
+done:
+	dn_udp_close(e4);
+	dn_udp_close(e6);
+}
+
+/* Destinations that cannot be a source: the kernel chooses. */
+static void
+test_reply_fallback(dn_reactor *r)
+{
+	static const struct {
+		const char *sock, *to, *want, *what;
+	} cs[] = {
+		{ "0.0.0.0", "255.255.255.255", "127.0.0.1", "broadcast" },
+		{ "0.0.0.0", "239.1.2.3", "127.0.0.1", "multicast" },
+		{ "0.0.0.0", "192.0.2.1", "127.0.0.1",
+		    "an address not ours (the kernel refuses it)" },
+		{ "::", "ff02::1%lo", "[::1]", "IPv6 multicast" },
+		{ "::", "2001:db8::99", "[::1]",
+		    "an IPv6 address not ours (the kernel refuses it)" },
+		{ "::", "::ffff:224.0.0.1", "[::1]", "v4-mapped multicast" },
+	};
+	struct rec c;
+	dn_udp *u = NULL, *tx = NULL;
+	dn_datagram dg;
+	dn_addr from;
+	dn_error e;
+	char fb[DN_ADDR_STRLEN], w[DN_ADDR_STRLEN];
+	size_t i;
+	int got;
+
+	for (i = 0; i < ARRLEN(cs); i++) {
+		memset(&c, 0, sizeof(c));
+		u = open_udp(r, cs[i].sock, -1, 0, 0);
+		tx = open_udp(r, cs[i].want[0] == '[' ? "::1" : "127.0.0.1",
+		    -1, 0, 0);
+		if (u == NULL || tx == NULL) {
+			ok(0, "fallback %s: sockets", cs[i].what);
+			goto next;
+		}
+		dn_udp_recv_start(tx, recv_cb, &c);
+		/* as if it had arrived at cs[i].to */
+		memset(&dg, 0, sizeof(dg));
+		dg.data = "fb";
+		dg.len = dg.size = 2;
+		dg.from = *dn_udp_addr(tx);
+		dg.to = parse(cs[i].to);
+		dn_addr_set_port(&dg.to, dn_addr_port(dn_udp_addr(u)));
+		dg.ifindex = if_nametoindex("lo");
+		got = dn_udp_reply(u, &dg, "fb", 2, &e) == 0;
+		if (!got)
+			diag("reply: %s", e.msg);
+		got = got && run_until(r, &c.n, 1, 2000);
+		from = c.last.from;
+		snprintf(w, sizeof(w), "%s:%u", cs[i].want,
+		    dn_addr_port(dn_udp_addr(u)));
+		ok(got && strcmp(dn_addr_format(&from, fb, sizeof(fb)), w) == 0,
+		    "reply to a datagram sent to %s: %s chooses, from %s "
+		    "(got %s)", cs[i].to, cs[i].what, w, got ? fb : "nothing");
+next:
+		dn_udp_close(u);
+		dn_udp_close(tx);
+	}
+
+	u = open_udp(r, "127.0.0.1", -1, 0, 0);
+	ok(u != NULL && dn_udp_reply(u, NULL, "x", 1, &e) == -1 &&
+	    e.code == DN_EINVAL, "reply without a datagram: DN_EINVAL (%s)",
+	    e.msg);
+	memset(&dg, 0, sizeof(dg));
+	ok(u != NULL && dn_udp_reply(u, &dg, "x", 1, &e) == -1 &&
+	    e.code == DN_EINVAL && strstr(e.msg, "no sender") != NULL,
+	    "reply to a datagram without sender: DN_EINVAL (%s)", e.msg);
+	dg.from = with_port("::1", 9);
+	ok(u != NULL && dn_udp_reply(u, &dg, "x", 1, &e) == -1 &&
+	    e.code == DN_EFAMILY, "reply from an IPv4 socket to an IPv6 "
+	    "sender: DN_EFAMILY (%s)", e.msg);
+	dn_udp_close(u);
+}
+
+/* A full socket: replies queue behind each other and behind a plain
+ * send, and leave in order, each from its own source. */
+static void
+test_reply_queue(dn_reactor *r)
+{
+	enum { N = 100, SZ = 1000, PLAIN = N / 2 };
+	static int buf[SZ / sizeof(int)];
+	struct rec *c = NULL, *cx = NULL;
+	dn_udp *e4 = NULL, *tx = NULL;
+	dn_datagram dg;
+	dn_addr dst;
+	dn_error e;
+	size_t maxq = 0;
+	int i, bad = 0, badsrc = 0, small = 1, rv;
+
+	if (!in_netns || system("tc qdisc add dev lo root tbf rate 4mbit "
+	    "burst 4000 limit 1000000 2>/dev/null") != 0) {
+		for (i = 0; i < 5; i++)
+			ok(1, "# SKIP queued replies: needs root, a private "
+			    "netns and tc tbf");
+		return;
+	}
+	c = calloc(1, sizeof(*c));
+	cx = calloc(1, sizeof(*cx));
+	e4 = open_udp(r, "0.0.0.0", -1, 0, 0);
+	tx = open_udp(r, "127.0.0.1", -1, 0, 0);
+	if (c == NULL || cx == NULL || e4 == NULL || tx == NULL) {
+		ok(0, "queued replies: sockets");
+		goto done;
+	}
+	/* the smallest send buffer: the qdisc holds our datagrams, charged
+	 * to the socket, so sendmsg() soon says EAGAIN */
+	setsockopt(dn_udp_fd(e4), SOL_SOCKET, SO_SNDBUF, &small,
+	    sizeof(small));
+	dn_udp_recv_start(tx, recv_cb, c);
+	dn_udp_recv_start(e4, recv_cb, cx);
+	dst = with_port("127.0.0.2", dn_addr_port(dn_udp_addr(e4)));
+	c->check_from = 1;
+	c->want_from = dst;
+	if (dn_udp_send(tx, "q", 1, &dst, &e) == -1 ||
+	    !run_until(r, &cx->n, 1, 2000)) {
+		ok(0, "queued replies: a request to answer");
+		goto done;
+	}
+	dg = cx->last;		/* arrived at 127.0.0.2 */
+	ok(dn_addr_equal(&dg.to, &dst), "the request arrived at 127.0.0.2");
+	/* N answers at once; one in the middle a plain send, whose source
+	 * the kernel chooses (127.0.0.1) */
+	for (i = 0; i < N; i++) {
+		buf[0] = i;
+		if (i == PLAIN)
+			rv = dn_udp_send(e4, buf, SZ, &dg.from, &e);
+		else
+			rv = dn_udp_reply(e4, &dg, buf, SZ, &e);
+		if (rv == -1) {
+			diag("answer %d: %s", i, e.msg);
+			break;
+		}
+		if (dn_udp_send_queued(e4) > maxq)
+			maxq = dn_udp_send_queued(e4);
+	}
+	ok(maxq > 0, "replies queue when the socket is full (%zu bytes "
+	    "queued at most)", maxq);
+	rv = run_until(r, &c->n, N, 8000);
+	ok(rv, "every queued reply arrived (%d of %d)", c->n, N);
+	for (i = 0; i < c->n && i < N; i++) {
+		if (c->seq[i] != i)
+			bad++;
+		if (c->other_from[i] != (c->seq[i] == PLAIN))
+			badsrc++;
+	}
+	is_int(bad, 0, "in order, the plain send in its place");
+	is_int(badsrc, 0, "each reply from 127.0.0.2, the plain send from "
+	    "the kernel's choice");
+done:
+	dn_udp_close(e4);
+	dn_udp_close(tx);
+	free(c);
+	free(cx);
+	(void)system("tc qdisc del dev lo root 2>/dev/null");
+}
+
 /* --- lifetimes ------------------------------------------------------------ */
 
 static void
@@ -725,6 +1049,9 @@ main(void)
 	test_send_many_errors(r);
 	test_drain_basic(r);
 	test_queue(r);
+	test_reply(r);
+	test_reply_fallback(r);
+	test_reply_queue(r);
 	test_close_in_cb(r);
 	dn_reactor_free(r);
 	test_reactor_free();
