@@ -943,3 +943,35 @@ dn_addr_check_bind(const dn_addr *bind, const dn_addr *dest, dn_error *err)
 		    "same scope", bh, dh);
 	return 0;
 }
+
+/*
+ * The interface argument of listenTCP/listenUDP (plan points 2 and 3): an
+ * address literal, IPv6 with its zone; NULL keeps the default 0.0.0.0,
+ * and "::" asks for IPv6. A name is refused: the low level resolves
+ * nothing it listens on.
+ */
+int
+dn__listen_addr(dn_addr *out, const char *interface, uint16_t port,
+    dn_error *err)
+{
+	dn_addr_hints hints;
+	dn_addr a;
+	dn_error e;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.flags = DN_ADDR_PORT_NONE;
+	hints.family = AF_UNSPEC;
+	hints.what = "listen address";
+	if (interface == NULL)
+		interface = "0.0.0.0";
+	if (dn_addr_parse(&a, interface, &hints, &e) == -1) {
+		if (e.code == DN_ENOTLITERAL)
+			return dn__err(err, DN_ENOTLITERAL, 0, "listen address "
+			    "%s must be a literal, not a name", interface);
+		dn__err_copy(err, &e);
+		return -1;
+	}
+	dn_addr_set_port(&a, port);
+	*out = a;
+	return 0;
+}

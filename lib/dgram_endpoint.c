@@ -30,89 +30,6 @@ struct dn_dgram_endpoint {
 	int hops, loop, v6only;
 };
 
-static const char *
-family_word(int family)
-{
-	return family == AF_INET6 ? "IPv6" : "IPv4";
-}
-
-/* Digits only: strtonum would take a sign or blanks. */
-static int
-dg_number(const char *s, long long min, long long max, long long *out,
-    dn_err *code)
-{
-	const char *es;
-	long long v;
-
-	if (*s == '\0' || strspn(s, "0123456789") != strlen(s)) {
-		*code = DN_ESYNTAX;
-		return -1;
-	}
-	v = strtonum(s, min, max, &es);
-	if (es != NULL) {
-		*code = DN_ERANGE;
-		return -1;
-	}
-	*out = v;
-	return 0;
-}
-
-static int
-dg_port(const dn_desc *d, const char *s, int allow_zero, uint16_t *port,
-    dn_error *err)
-{
-	long long v;
-	dn_err code;
-
-	if (dg_number(s, allow_zero ? 0 : 1, 65535, &v, &code) == -1)
-		return dn__err(err, code, 0, "port '%s' in %s: description is "
-		    "not a number from %d to 65535", s, dn_desc_type(d),
-		    allow_zero ? 0 : 1);
-	*port = (uint16_t)v;
-	return 0;
-}
-
-static int
-dg_bool(const dn_desc *d, const char *key, const char *s, int *out,
-    dn_error *err)
-{
-	if (strcmp(s, "yes") == 0 || strcmp(s, "true") == 0 ||
-	    strcmp(s, "1") == 0)
-		*out = 1;
-	else if (strcmp(s, "no") == 0 || strcmp(s, "false") == 0 ||
-	    strcmp(s, "0") == 0)
-		*out = 0;
-	else
-		return dn__err(err, DN_ESYNTAX, 0, "%s '%s' in %s: description "
-		    "is not yes or no", key, s, dn_desc_type(d));
-	return 0;
-}
-
-/* "host=::1" splits into "host=", "" and "1": say what went wrong. */
-static int
-dg_no_empty_args(const dn_desc *d, dn_error *err)
-{
-	size_t i;
-
-	for (i = 0; i < dn_desc_nargs(d); i++)
-		if (dn_desc_arg(d, i)[0] == '\0')
-			return dn__err(err, DN_ESYNTAX, 0, "%s: description has "
-			    "an empty field: escape the colons of an IPv6 "
-			    "address, as in %s", dn_desc_type(d),
-			    strcmp(dn_desc_type(d), "multicast") == 0 ?
-			    "multicast:ff02\\:\\:1%eth0:5000" : "host=\\:\\:1");
-	return 0;
-}
-
-static int
-is_hostname(const char *s)
-{
-	size_t n = strlen(s);
-
-	return n > 0 && n <= 253 && strspn(s, "abcdefghijklmnopqrstuvwxyz"
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._") == n;
-}
-
 /* A literal; DN_ENOTLITERAL becomes a sentence naming key and type. */
 static int
 dg_literal(dn_addr *out, const char *text, const char *key, const char *type,
@@ -152,7 +69,7 @@ dg_family(const dn_desc *d, int tfam, const dn_endpoint_defaults *defs,
 	if (dfam != AF_UNSPEC && tfam != AF_UNSPEC && dfam != tfam)
 		return dn__err(err, DN_EFAMILY, 0, "%s: description is %s but "
 		    "%s only was asked (%s)", dn_desc_type(d),
-		    family_word(tfam), family_word(dfam),
+		    dn__family_word(tfam), dn__family_word(dfam),
 		    dfam == AF_INET6 ? "-6" : "-4");
 	if (tfam == AF_UNSPEC && dfam != AF_UNSPEC) {
 		tfam = dfam;
@@ -202,7 +119,7 @@ udp_listen_parse(dn_dgram_endpoint *ep, const dn_desc *d, int tfam,
 		return dn__err(err, DN_ESYNTAX, 0, "%s: description has no "
 		    "port: write e.g. %s:5353 (0 picks a free port)", type,
 		    type);
-	if (dg_port(d, port, 1, &ep->port, err) == -1 ||
+	if (dn__desc_port(d, port, 1, &ep->port, err) == -1 ||
 	    dg_family(d, tfam, defs, &family, who, sizeof(who), err) == -1)
 		return -1;
 	if (iface == NULL)
@@ -220,14 +137,14 @@ udp_listen_parse(dn_dgram_endpoint *ep, const dn_desc *d, int tfam,
 		return dn__err(err, DN_EFAMILY, 0, "interface %s in %s: "
 		    "description is %s but %s asks for %s only",
 		    dn_addr_format_host(&a, buf, sizeof(buf)), type,
-		    family_word(dn_addr_family(&a)), who, family_word(family));
+		    dn__family_word(dn_addr_family(&a)), who, dn__family_word(family));
 	dn_addr_set_port(&a, ep->port);
 	ep->kind = DN_DGRAM_LISTEN;
 	ep->family = dn_addr_family(&a);
 	ep->local = a;
 	ep->has_local = 1;
 	ep->v6only = defs != NULL ? defs->v6only : -1;
-	if (v6only != NULL && dg_bool(d, "v6only", v6only, &ep->v6only,
+	if (v6only != NULL && dn__desc_bool(d, "v6only", v6only, &ep->v6only,
 	    err) == -1)
 		return -1;
 	return 0;
@@ -269,7 +186,7 @@ udp_send_parse(dn_dgram_endpoint *ep, const dn_desc *d, int tfam,
 	if (*host == '\0')
 		return dn__err(err, DN_ESYNTAX, 0, "%s: description has an "
 		    "empty host: give host=NAME or an address", type);
-	if (dg_port(d, port, 0, &ep->port, err) == -1 ||
+	if (dn__desc_port(d, port, 0, &ep->port, err) == -1 ||
 	    dg_family(d, tfam, defs, &family, who, sizeof(who), err) == -1)
 		return -1;
 	snprintf(ctx, sizeof(ctx), "%s: description", type);
@@ -287,13 +204,13 @@ udp_send_parse(dn_dgram_endpoint *ep, const dn_desc *d, int tfam,
 		if (family != AF_UNSPEC && dn_addr_family(&a) != family)
 			return dn__err(err, DN_EFAMILY, 0, "destination %s is "
 			    "%s but %s asks for %s only", h,
-			    family_word(dn_addr_family(&a)), who,
-			    family_word(family));
+			    dn__family_word(dn_addr_family(&a)), who,
+			    dn__family_word(family));
 		dn_addr_set_port(&a, ep->port);
 		ep->dest = a;
 		ep->has_dest = 1;
 		family = dn_addr_family(&a);
-	} else if (e.code == DN_ENOTLITERAL && is_hostname(host)) {
+	} else if (e.code == DN_ENOTLITERAL && dn__is_hostname(host)) {
 		/* plan point 5: the low level resolves names to IPv4 */
 		if (family == AF_UNSPEC)
 			family = AF_INET;
@@ -311,8 +228,8 @@ udp_send_parse(dn_dgram_endpoint *ep, const dn_desc *d, int tfam,
 			return dn__err(err, DN_EFAMILY, 0, "bind address %s is "
 			    "%s but destination %s is %s: bind an %s address",
 			    dn_addr_format_host(bind, b, sizeof(b)),
-			    family_word(dn_addr_family(bind)), h,
-			    family_word(family), family_word(family));
+			    dn__family_word(dn_addr_family(bind)), h,
+			    dn__family_word(family), dn__family_word(family));
 		if (ep->has_dest && dn_addr_check_bind(bind, &ep->dest,
 		    err) == -1)
 			return -1;
@@ -331,7 +248,7 @@ udp_parse(dn_dgram_endpoint *ep, const dn_desc *d, int tfam,
     const dn_endpoint_defaults *defs, dn_error *err)
 {
 	if (dn_desc_check_keys(d, udp_keys, err) == -1 ||
-	    dg_no_empty_args(d, err) == -1)
+	    dn__desc_no_empty_args(d, err) == -1)
 		return -1;
 	/* host= or two positional fields send; a port alone listens */
 	if (dn_desc_get(d, "host") != NULL || dn_desc_nargs(d) == 2 ||
@@ -384,8 +301,8 @@ mcast_setup(dn_dgram_endpoint *ep, const char *ctx, const char *group,
 		    AF_INET ? "224.0.0.0/4" : "ff00::/8");
 	if (dfam != AF_UNSPEC && dn_addr_family(&a) != dfam)
 		return dn__err(err, DN_EFAMILY, 0, "group %s is %s but %s only "
-		    "was asked (%s)", g, family_word(dn_addr_family(&a)),
-		    family_word(dfam), dfam == AF_INET6 ? "-6" : "-4");
+		    "was asked (%s)", g, dn__family_word(dn_addr_family(&a)),
+		    dn__family_word(dfam), dfam == AF_INET6 ? "-6" : "-4");
 	if (idx != 0 && dn_addr_scope(&a) != 0 && dn_addr_scope(&a) != idx)
 		return dn__err(err, DN_EBADSCOPE, 0, "group %s is on another "
 		    "interface than %s: give the interface once", g,
@@ -398,8 +315,8 @@ mcast_setup(dn_dgram_endpoint *ep, const char *ctx, const char *group,
 		if (dn_addr_family(&sa) != dn_addr_family(&a))
 			return dn__err(err, DN_EFAMILY, 0, "source %s is %s but "
 			    "group %s is %s: give a source of the group's "
-			    "family", s, family_word(dn_addr_family(&sa)), g,
-			    family_word(dn_addr_family(&a)));
+			    "family", s, dn__family_word(dn_addr_family(&sa)), g,
+			    dn__family_word(dn_addr_family(&a)));
 		if (dn_addr_is_multicast(&sa) || dn_addr_is_unspecified(&sa))
 			return dn__err(err, DN_EINVAL, 0, "source %s is not a "
 			    "unicast address: give the sender's address", s);
@@ -434,7 +351,7 @@ mcast_parse(dn_dgram_endpoint *ep, const dn_desc *d, int tfam,
 	uint16_t p;
 
 	if (dn_desc_check_keys(d, mcast_keys, err) == -1 ||
-	    dg_no_empty_args(d, err) == -1)
+	    dn__desc_no_empty_args(d, err) == -1)
 		return -1;
 	if (group == NULL && next < dn_desc_nargs(d))
 		group = dn_desc_arg(d, next++);
@@ -450,7 +367,7 @@ mcast_parse(dn_dgram_endpoint *ep, const dn_desc *d, int tfam,
 	if (port == NULL)
 		return dn__err(err, DN_ESYNTAX, 0, "multicast: description has "
 		    "no port: write multicast:GROUP:PORT");
-	if (dg_port(d, port, 0, &p, err) == -1)
+	if (dn__desc_port(d, port, 0, &p, err) == -1)
 		return -1;
 	/* interface= and -I must name the same interface */
 	if (iface != NULL && scope != NULL && *scope != '\0') {
@@ -467,13 +384,13 @@ mcast_parse(dn_dgram_endpoint *ep, const dn_desc *d, int tfam,
 	    err) == -1)
 		return -1;
 	if ((v = dn_desc_get(d, "hops")) != NULL) {
-		if (dg_number(v, 0, 255, &n, &code) == -1)
+		if (dn__desc_number(v, 0, 255, &n, &code) == -1)
 			return dn__err(err, code, 0, "hops '%s' in multicast: "
 			    "description is not a number from 0 to 255", v);
 		ep->hops = (int)n;
 	}
 	if ((v = dn_desc_get(d, "loop")) != NULL &&
-	    dg_bool(d, "loop", v, &ep->loop, err) == -1)
+	    dn__desc_bool(d, "loop", v, &ep->loop, err) == -1)
 		return -1;
 	(void)tfam;
 	return 0;

@@ -309,8 +309,8 @@ desc_lookup(const dn_desc *d, const char *text, dn_error *err)
 /* --- values inside descriptions -------------------------------------- */
 
 /* Digits only (no sign, no space: strtonum would take those). */
-static int
-desc_number(const char *s, long long min, long long max, long long *out,
+int
+dn__desc_number(const char *s, long long min, long long max, long long *out,
     dn_err *code)
 {
 	long long v = 0;
@@ -333,14 +333,14 @@ desc_number(const char *s, long long min, long long max, long long *out,
 	return 0;
 }
 
-static int
-desc_port(const dn_desc *d, const char *s, int allow_zero, uint16_t *port,
+int
+dn__desc_port(const dn_desc *d, const char *s, int allow_zero, uint16_t *port,
     dn_error *err)
 {
 	long long v;
 	dn_err code;
 
-	if (desc_number(s, allow_zero ? 0 : 1, 65535, &v, &code) == -1)
+	if (dn__desc_number(s, allow_zero ? 0 : 1, 65535, &v, &code) == -1)
 		return dn__err(err, code, 0, "port '%s' in %s: description is "
 		    "not a number from %d to 65535", s, d->type,
 		    allow_zero ? 0 : 1);
@@ -382,22 +382,24 @@ desc_seconds(const dn_desc *d, const char *key, const char *s, uint64_t *ns,
 
 /* An empty field is most often an IPv6 address whose colons were not
  * escaped: "host=::1" splits into "host=", "" and "1". */
-static int
-desc_no_empty_args(const dn_desc *d, dn_error *err)
+int
+dn__desc_no_empty_args(const dn_desc *d, dn_error *err)
 {
 	size_t i;
 
 	for (i = 0; i < d->nargs; i++)
 		if (d->args[i][0] == '\0')
-			return dn__err(err, DN_ESYNTAX, 0,
-			    "%s: description has "
+			return dn__err(err, DN_ESYNTAX, 0, "%s: description has "
 			    "an empty field: escape the colons of an IPv6 "
-			    "address, as in host=\\:\\:1", d->type);
+			    "address, as in %s", d->type,
+			    strcmp(d->type, "multicast") == 0 ?
+			    "multicast:ff02\\:\\:1%eth0:5000" :
+			    "host=\\:\\:1");
 	return 0;
 }
 
-static const char *
-family_word(int family)
+const char *
+dn__family_word(int family)
 {
 	return family == AF_INET6 ? "IPv6" : "IPv4";
 }
@@ -408,8 +410,8 @@ family_word(int family)
  * Host names: letters, digits, '-', '.', '_' (seen in SRV-style and
  * internal names); anything else can only be a mistyped literal.
  */
-static int
-is_hostname(const char *s)
+int
+dn__is_hostname(const char *s)
 {
 	size_t n = strlen(s);
 
@@ -438,7 +440,7 @@ client_setup(dn_client_endpoint *ep, const char *ctx, const char *host,
 
 	if (dfam != AF_UNSPEC && family != AF_UNSPEC && dfam != family)
 		return dn__err(err, DN_EFAMILY, 0, "%s is %s but %s only was "
-		    "asked (%s)", ctx, family_word(family), family_word(dfam),
+		    "asked (%s)", ctx, dn__family_word(family), dn__family_word(dfam),
 		    dfam == AF_INET6 ? "-6" : "-4");
 	if (family == AF_UNSPEC && dfam != AF_UNSPEC) {
 		family = dfam;
@@ -466,8 +468,8 @@ client_setup(dn_client_endpoint *ep, const char *ctx, const char *host,
 			return dn__err(err, DN_EFAMILY, 0,
 			    "destination %s is %s "
 			    "but %s asks for %s only", buf,
-			    family_word(dn_addr_family(&a)), who,
-			    family_word(family));
+			    dn__family_word(dn_addr_family(&a)), who,
+			    dn__family_word(family));
 		if (flowinfo != 0 && dn_addr_family(&a) != AF_INET6)
 			return dn__err(err, DN_EFAMILY, 0,
 			    "a flow label needs an "
@@ -484,7 +486,7 @@ client_setup(dn_client_endpoint *ep, const char *ctx, const char *host,
 		ep->literal = 1;
 		ep->dest = a;
 		ep->family = dn_addr_family(&a);
-	} else if (e.code == DN_ENOTLITERAL && is_hostname(host)) {
+	} else if (e.code == DN_ENOTLITERAL && dn__is_hostname(host)) {
 		/* Plan point 5: the low level resolves names to IPv4. */
 		if (family == AF_UNSPEC)
 			family = AF_INET;
@@ -512,9 +514,9 @@ client_setup(dn_client_endpoint *ep, const char *ctx, const char *host,
 			return dn__err(err, DN_EFAMILY, 0, "bind address %s is "
 			    "%s but destination %s is %s: bind an %s address",
 			    dn_addr_format_host(bind, buf, sizeof(buf)),
-			    family_word(dn_addr_family(bind)),
+			    dn__family_word(dn_addr_family(bind)),
 			    dn_addr_format_host(&ep->dest, dbuf, sizeof(dbuf)),
-			    family_word(ep->family), family_word(ep->family));
+			    dn__family_word(ep->family), dn__family_word(ep->family));
 		} else if (ep->literal) {
 			/* RFC 4007 zones must agree too. */
 			if (dn_addr_check_bind(bind, &ep->dest, err) == -1)
@@ -524,8 +526,8 @@ client_setup(dn_client_endpoint *ep, const char *ctx, const char *host,
 			    "bind address %s is %s "
 			    "but %s resolves to %s only: %s",
 			    dn_addr_format_host(bind, buf, sizeof(buf)),
-			    family_word(dn_addr_family(bind)), host,
-			    family_word(ep->family), ep->family == AF_INET ?
+			    dn__family_word(dn_addr_family(bind)), host,
+			    dn__family_word(ep->family), ep->family == AF_INET ?
 			    "use tcp6: or -6" : "bind an IPv6 address");
 		ep->has_bind = 1;
 		ep->bind = *bind;
@@ -568,7 +570,7 @@ tcp_client_parse(dn_client_endpoint *ep, const dn_desc *d, int family,
 	char ctx[32];
 
 	if (dn_desc_check_keys(d, tcp_client_keys, err) == -1 ||
-	    desc_no_empty_args(d, err) == -1)
+	    dn__desc_no_empty_args(d, err) == -1)
 		return -1;
 	if (d->nargs > 2)
 		return dn__err(err, DN_ESYNTAX, 0, "%s: description has %zu "
@@ -593,7 +595,7 @@ tcp_client_parse(dn_client_endpoint *ep, const dn_desc *d, int family,
 		return dn__err(err, DN_ESYNTAX, 0,
 		    "%s: description has no port: "
 		    "add port=N", d->type);
-	if (desc_port(d, port, 0, &p, err) == -1)
+	if (dn__desc_port(d, port, 0, &p, err) == -1)
 		return -1;
 	if (timeout != NULL &&
 	    desc_seconds(d, "timeout", timeout, &tmo, err) == -1)
@@ -669,7 +671,7 @@ desc_ms(const dn_desc *d, const char *key, long long max, uint64_t *ns,
 
 	if (s == NULL)
 		return 0;
-	if (desc_number(s, 0, max, &v, &code) == -1)
+	if (dn__desc_number(s, 0, max, &v, &code) == -1)
 		return dn__err(err, code, 0, "%s '%s' in %s: description is not "
 		    "a number of milliseconds from 0 to %lld", key, s, d->type,
 		    max);
@@ -687,7 +689,7 @@ desc_count(const dn_desc *d, const char *key, long long min, long long max,
 
 	if (s == NULL)
 		return 0;
-	if (desc_number(s, min, max, &v, &code) == -1)
+	if (dn__desc_number(s, min, max, &v, &code) == -1)
 		return dn__err(err, code, 0, "%s '%s' in %s: description is not "
 		    "a number from %lld to %lld", key, s, d->type, min, max);
 	*out = (unsigned)v;
@@ -712,7 +714,7 @@ hostname_client_parse(dn_client_endpoint *ep, const dn_desc *d, int family,
 	size_t next = 0;
 
 	if (dn_desc_check_keys(d, hostname_client_keys, err) == -1 ||
-	    desc_no_empty_args(d, err) == -1)
+	    dn__desc_no_empty_args(d, err) == -1)
 		return -1;
 	if (host == NULL && next < d->nargs)
 		host = d->args[next++];
@@ -727,7 +729,7 @@ hostname_client_parse(dn_client_endpoint *ep, const dn_desc *d, int family,
 	if (port == NULL)
 		return dn__err(err, DN_ESYNTAX, 0, "hostname: description has "
 		    "no port: add port=N");
-	if (desc_port(d, port, 0, &p, err) == -1)
+	if (dn__desc_port(d, port, 0, &p, err) == -1)
 		return -1;
 	memset(&hints, 0, sizeof(hints));
 	hints.default_scope = defs != NULL ? defs->default_scope : NULL;
@@ -737,7 +739,7 @@ hostname_client_parse(dn_client_endpoint *ep, const dn_desc *d, int family,
 			dn__err_copy(err, &e);
 			return -1;
 		}
-		if (!is_hostname(host))
+		if (!dn__is_hostname(host))
 			return dn__err(err, DN_ESYNTAX, 0, "host '%s' in "
 			    "hostname: description is neither an address "
 			    "literal nor a host name", host);
@@ -794,8 +796,8 @@ hostname_client_parse(dn_client_endpoint *ep, const dn_desc *d, int family,
 	    dn_addr_family(&a) != ep->hopts.family)
 		return dn__err(err, DN_EFAMILY, 0, "destination %s in hostname: "
 		    "description is %s but the race is for %s only", host,
-		    family_word(dn_addr_family(&a)),
-		    family_word(ep->hopts.family));
+		    dn__family_word(dn_addr_family(&a)),
+		    dn__family_word(ep->hopts.family));
 	if (hostname_bind(ep, d, "bindAddress", AF_UNSPEC, defs, err) == -1 ||
 	    hostname_bind(ep, d, "bind4", AF_INET, defs, err) == -1 ||
 	    hostname_bind(ep, d, "bind6", AF_INET6, defs, err) == -1)
@@ -904,8 +906,9 @@ static const char *const tcp6_server_keys[] = {
 	"port", "interface", "v6only", "backlog", NULL
 };
 
-static int
-parse_bool(const char *s, int *out)
+int
+dn__desc_bool(const dn_desc *d, const char *key, const char *s, int *out,
+    dn_error *err)
 {
 	static const char *const yes[] = { "yes", "true", "1" };
 	static const char *const no[] = { "no", "false", "0" };
@@ -921,9 +924,9 @@ parse_bool(const char *s, int *out)
 			return 0;
 		}
 	}
-	return -1;
+	return dn__err(err, DN_ESYNTAX, 0, "%s '%s' in %s: description is not "
+	    "yes or no", key, s, d->type);
 }
-
 /*
  * tcp:PORT[:interface=A][:backlog=N] and
  * tcp6:PORT[:interface=A][:v6only=yes|no][:backlog=N]; port=P works too.
@@ -948,7 +951,7 @@ tcp_server_parse(dn_server_endpoint *ep, const dn_desc *d, int family,
 
 	snprintf(who, sizeof(who), "%s:", d->type);
 	if (dn_desc_check_keys(d, family == AF_INET6 ? tcp6_server_keys :
-	    tcp_server_keys, err) == -1 || desc_no_empty_args(d, err) == -1)
+	    tcp_server_keys, err) == -1 || dn__desc_no_empty_args(d, err) == -1)
 		return -1;
 	if (d->nargs > 1)
 		return dn__err(err, DN_ESYNTAX, 0, "%s: description has %zu "
@@ -965,14 +968,14 @@ tcp_server_parse(dn_server_endpoint *ep, const dn_desc *d, int family,
 		    "%s: description has no port: "
 		    "write e.g. %s:8080 (0 picks a free port)", d->type,
 		    d->type);
-	if (desc_port(d, port, 1, &p, err) == -1)
+	if (dn__desc_port(d, port, 1, &p, err) == -1)
 		return -1;
 
 	if (dfam != AF_UNSPEC && family != AF_UNSPEC && dfam != family)
 		return dn__err(err, DN_EFAMILY, 0,
 		    "%s: description is %s but %s "
-		    "only was asked (%s)", d->type, family_word(family),
-		    family_word(dfam), dfam == AF_INET6 ? "-6" : "-4");
+		    "only was asked (%s)", d->type, dn__family_word(family),
+		    dn__family_word(dfam), dfam == AF_INET6 ? "-6" : "-4");
 	if (family == AF_UNSPEC && dfam != AF_UNSPEC) {
 		family = dfam;
 		strlcpy(who, dfam == AF_INET6 ? "-6" : "-4", sizeof(who));
@@ -1004,23 +1007,22 @@ tcp_server_parse(dn_server_endpoint *ep, const dn_desc *d, int family,
 		return dn__err(err, DN_EFAMILY, 0, "interface %s in %s: "
 		    "description is %s but %s asks for %s only",
 		    dn_addr_format_host(&a, buf, sizeof(buf)), d->type,
-		    family_word(dn_addr_family(&a)), who, family_word(family));
+		    dn__family_word(dn_addr_family(&a)), who, dn__family_word(family));
 	dn_addr_set_port(&a, p);
 
 	ep->local = a;
 	ep->opts.backlog = defs != NULL ? defs->backlog : 0;
 	ep->opts.v6only = defs != NULL ? defs->v6only : -1;
 	if (backlog != NULL) {
-		if (desc_number(backlog, 1, 65535, &n, &code) == -1)
+		if (dn__desc_number(backlog, 1, 65535, &n, &code) == -1)
 			return dn__err(err, code, 0, "backlog '%s' in %s: "
 			    "description is not a number from 1 to 65535",
 			    backlog, d->type);
 		ep->opts.backlog = (int)n;
 	}
-	if (v6only != NULL && parse_bool(v6only, &ep->opts.v6only) == -1)
-		return dn__err(err, DN_ESYNTAX, 0,
-		    "v6only '%s' in %s: description "
-		    "is not yes or no", v6only, d->type);
+	if (v6only != NULL && dn__desc_bool(d, "v6only", v6only,
+	    &ep->opts.v6only, err) == -1)
+		return -1;
 	return 0;
 }
 

@@ -17,6 +17,11 @@ int dn__err(dn_error *err, dn_err code, int os_errno, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 void dn__err_copy(dn_error *dst, const dn_error *src);
 
+/* The interface argument of listenTCP/listenUDP with its port: a literal,
+ * NULL meaning 0.0.0.0 (plan points 2 and 3). */
+int dn__listen_addr(dn_addr *out, const char *interface, uint16_t port,
+    dn_error *err);
+
 /* Interface names that exist, comma-separated, for "add %IFACE" hints. */
 const char *dn__iface_list(char *buf, size_t len);
 
@@ -117,6 +122,21 @@ dn_connect_req *dn__connect_ext_new(dn_reactor *r, void (*cancel)(void *ext),
 void dn__connect_ext_done(dn_connect_req *q);
 
 /* --- section: endpoint.c --- */
+
+/* Values inside descriptions, shared by endpoint.c and dgram_endpoint.c:
+ * digits only (strtonum would take a sign or blanks; *code says syntax or
+ * range), ports, yes/no, and the empty field an unescaped IPv6 colon
+ * leaves; each message names the key and the description type. */
+int dn__desc_number(const char *s, long long min, long long max,
+    long long *out, dn_err *code);
+int dn__desc_port(const dn_desc *d, const char *s, int allow_zero,
+    uint16_t *port, dn_error *err);
+int dn__desc_bool(const dn_desc *d, const char *key, const char *s,
+    int *out, dn_error *err);
+int dn__desc_no_empty_args(const dn_desc *d, dn_error *err);
+const char *dn__family_word(int family);	/* "IPv4", "IPv6" */
+/* Letters, digits, '-', '.', '_': anything else is a mistyped literal. */
+int dn__is_hostname(const char *s);
 
 /*
  * connectTCP to a host name resolved for one family only (AF_INET: plan

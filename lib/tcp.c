@@ -1201,26 +1201,10 @@ dn_listener *
 dn_tcp_listen(dn_reactor *r, uint16_t port, const char *interface,
     const dn_listen_opts *opts, dn_accept_cb cb, void *arg, dn_error *err)
 {
-	dn_addr_hints hints;
 	dn_addr a;
-	dn_error e;
 
-	memset(&hints, 0, sizeof(hints));
-	hints.flags = DN_ADDR_PORT_NONE;
-	hints.family = AF_UNSPEC;
-	hints.what = "listen address";
-	/* plan point 2: the default stays 0.0.0.0; "::" is asked for */
-	if (interface == NULL)
-		interface = "0.0.0.0";
-	if (dn_addr_parse(&a, interface, &hints, &e) == -1) {
-		if (e.code == DN_ENOTLITERAL)
-			dn__err(err, DN_ENOTLITERAL, 0, "listen address %s must "
-			    "be a literal, not a name", interface);
-		else
-			dn__err_copy(err, &e);
+	if (dn__listen_addr(&a, interface, port, err) == -1)
 		return NULL;
-	}
-	dn_addr_set_port(&a, port);
 	return dn_tcp_listen_addr(r, &a, opts, cb, arg, err);
 }
 

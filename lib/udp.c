@@ -362,26 +362,10 @@ dn_udp *
 dn_udp_listen(dn_reactor *r, uint16_t port, const char *interface,
     const dn_udp_opts *opts, dn_error *err)
 {
-	dn_addr_hints hints;
 	dn_addr a;
-	dn_error e;
 
-	memset(&hints, 0, sizeof(hints));
-	hints.flags = DN_ADDR_PORT_NONE;
-	hints.family = AF_UNSPEC;
-	hints.what = "listen address";
-	/* plan point 3 as point 2: the default stays 0.0.0.0 */
-	if (interface == NULL)
-		interface = "0.0.0.0";
-	if (dn_addr_parse(&a, interface, &hints, &e) == -1) {
-		if (e.code == DN_ENOTLITERAL)
-			dn__err(err, DN_ENOTLITERAL, 0, "listen address %s must "
-			    "be a literal, not a name", interface);
-		else
-			dn__err_copy(err, &e);
+	if (dn__listen_addr(&a, interface, port, err) == -1)
 		return NULL;
-	}
-	dn_addr_set_port(&a, port);
 	return dn_udp_listen_addr(r, &a, opts, err);
 }
 
