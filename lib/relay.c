@@ -71,6 +71,7 @@ struct dn_relay {
 };
 
 static void relay_pump(dn_relay *);
+static void relay_pump_run(void *);
 
 static void
 dir_close_pipe(struct dir *d)
@@ -137,11 +138,7 @@ slot_io_cb(dn_io *io, int fd, unsigned events, void *arg)
 		sl->rready = 1;
 	if (events & (DN_WRITABLE | DN_HANGUP | DN_ERROR))
 		sl->wready = 1;
-	rl->in_cb++;
-	relay_pump(rl);
-	rl->in_cb--;
-	if (rl->state == R_DELIVERED && rl->in_cb == 0)
-		relay_free(rl);
+	relay_pump_run(rl);
 }
 
 static void
@@ -225,6 +222,8 @@ relay_done_run(void *arg)
 		relay_free(rl);
 }
 
+/* The relay may finish inside relay_pump(): it is freed here, once no
+ * callback of ours is still on the stack. */
 static void
 relay_pump_run(void *arg)
 {
