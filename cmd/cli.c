@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <getopt.h>
 #include <math.h>
 #include <netdb.h>
 #include <signal.h>
@@ -34,6 +35,7 @@ cli_init(cli *c, const char *prog)
 	memset(c, 0, sizeof(*c));
 	c->prog = prog;
 	c->family = AF_UNSPEC;
+	c->v6only = -1;
 	c->t0 = mono_ns();
 }
 
@@ -73,8 +75,57 @@ cli_common_opt(cli *c, int ch, const char *arg)
 	case CLI_OPT_JSON:
 		c->json = 1;
 		return 1;
+	case CLI_OPT_DUAL_STACK:
+	case CLI_OPT_V6ONLY:
+		if (c->v6only == (ch == CLI_OPT_DUAL_STACK)) {
+			cli_usage_fail(c, "--dual-stack and --v6only "
+			    "contradict each other: give one");
+			return -1;
+		}
+		c->v6only = ch == CLI_OPT_V6ONLY;
+		return 1;
 	}
 	return 0;
+}
+
+int
+cli_getopt(cli *c, int argc, char **argv, const char *optstring,
+    const struct option *longopts,
+    int (*more)(void *arg, int ch, const char *optarg), void *arg)
+{
+	int ch, rc;
+
+	/* the programs word getopt's complaints themselves */
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, optstring, longopts, NULL)) !=
+	    -1) {
+		if ((rc = cli_common_opt(c, ch, optarg)) == 0 && more != NULL)
+			rc = more(arg, ch, optarg);
+		if (rc == -1)
+			return CLI_OPT_BAD;
+		if (rc == 0)
+			return ch;
+	}
+	return -1;
+}
+
+int
+cli_other_opt(const cli *c, int ch, const char *opt, void (*usage)(FILE *))
+{
+	switch (ch) {
+	case CLI_OPT_BAD:
+		return EX_USAGE_;
+	case 'h':
+		usage(stdout);
+		return 0;
+	case CLI_OPT_VERSION:
+		cli_version(c);
+		return 0;
+	case ':':
+		return cli_usage_fail(c, "option %s needs a value: see %s -h",
+		    opt, c->prog);
+	}
+	return cli_usage_fail(c, "unknown option %s: see %s -h", opt, c->prog);
 }
 
 void
@@ -125,16 +176,45 @@ cli_fail(const cli *c, const dn_error *err)
 	return ex;
 }
 
+static void
+verr(dn_error *err, dn_err code, int os_errno, const char *fmt, va_list ap)
+{
+	err->code = code;
+	err->os_errno = os_errno;
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+}
+
+int
+cli_err(dn_error *err, dn_err code, int os_errno, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	verr(err, code, os_errno, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int
+cli_failf(const cli *c, dn_err code, int os_errno, const char *fmt, ...)
+{
+	dn_error e;
+	va_list ap;
+
+	va_start(ap, fmt);
+	verr(&e, code, os_errno, fmt, ap);
+	va_end(ap);
+	return cli_fail(c, &e);
+}
+
 int
 cli_usage_fail(const cli *c, const char *fmt, ...)
 {
 	dn_error e;
 	va_list ap;
 
-	e.code = DN_EINVAL;
-	e.os_errno = 0;
 	va_start(ap, fmt);
-	vsnprintf(e.msg, sizeof(e.msg), fmt, ap);
+	verr(&e, DN_EINVAL, 0, fmt, ap);
 	va_end(ap);
 	return cli_fail(c, &e);
 }
@@ -383,36 +463,32 @@ cli_connect_trace(const dn_trace_event *ev, void *arg)
 
 /* --- numbers --------------------------------------------------------- */
 
+/* strtod() and strtoull() take "", leading blanks and a sign; a number of
+ * seconds or a flow label starts with a digit (or a dot). */
 static int
-set_err(dn_error *err, dn_err code, const char *fmt, ...)
+unsigned_start(const char *s)
 {
-	va_list ap;
-
-	err->code = code;
-	err->os_errno = 0;
-	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-	va_end(ap);
-	return -1;
+	return *s != '\0' && *s != '-' && *s != '+' && *s != ' ';
 }
 
 int
 cli_parse_seconds(const char *s, const char *what, uint64_t *ns, dn_error *err)
 {
 	char *end;
-	double v;
+	double v = 0;
+	int ok = 0;
 
-	if (*s == '\0' || *s == '-' || *s == '+' || *s == ' ')
-		return set_err(err, DN_EINVAL, "%s: '%s' is not a number of "
-		    "seconds: give e.g. 2 or 0.5", what, s);
-	errno = 0;
-	v = strtod(s, &end);
-	if (*end != '\0' || errno != 0 || !isfinite(v))
-		return set_err(err, DN_EINVAL, "%s: '%s' is not a number of "
+	if (unsigned_start(s)) {
+		errno = 0;
+		v = strtod(s, &end);
+		ok = *end == '\0' && errno == 0 && isfinite(v);
+	}
+	if (!ok)
+		return cli_err(err, DN_EINVAL, 0, "%s: '%s' is not a number of "
 		    "seconds: give e.g. 2 or 0.5", what, s);
 	if (v < 0.001 || v > 86400)
-		return set_err(err, DN_ERANGE, "%s: %s seconds is out of range: "
-		    "give 0.001 to 86400", what, s);
+		return cli_err(err, DN_ERANGE, 0, "%s: %s seconds is out of "
+		    "range: give 0.001 to 86400", what, s);
 	*ns = (uint64_t)(v * 1e9 + 0.5);
 	return 0;
 }
@@ -427,7 +503,7 @@ cli_parse_num(const char *s, const char *what, long long min, long long max,
 	v = strtonum(s, min, max, &errstr);
 	if (errstr != NULL) {
 		*okp = 0;
-		set_err(err, errstr[0] == 'i' ? DN_EINVAL : DN_ERANGE,
+		cli_err(err, errstr[0] == 'i' ? DN_EINVAL : DN_ERANGE, 0,
 		    "%s: '%s' is %s: give %lld to %lld", what, s, errstr, min,
 		    max);
 		return 0;
@@ -451,19 +527,19 @@ cli_parse_port(const char *s, int allow_zero, uint16_t *port, dn_error *err)
 	if (digits) {
 		v = strtonum(s, allow_zero ? 0 : 1, 65535, &errstr);
 		if (errstr != NULL)
-			return set_err(err, DN_ERANGE, "port %s is out of range: "
-			    "give %d to 65535", s, allow_zero ? 0 : 1);
+			return cli_err(err, DN_ERANGE, 0, "port %s is out of "
+			    "range: give %d to 65535", s, allow_zero ? 0 : 1);
 		*port = (uint16_t)v;
 		return 0;
 	}
 	if (*s == '\0')
-		return set_err(err, DN_ESYNTAX, "the port is empty: give a "
+		return cli_err(err, DN_ESYNTAX, 0, "the port is empty: give a "
 		    "number from 1 to 65535 or a service name");
 	/* /etc/services through NSS: a local file, not the network. */
 	se = getservbyname(s, "tcp");
 	if (se == NULL)
-		return set_err(err, DN_ESYNTAX, "port '%s' is neither a number "
-		    "nor a service in /etc/services", s);
+		return cli_err(err, DN_ESYNTAX, 0, "port '%s' is neither a "
+		    "number nor a service in /etc/services", s);
 	*port = ntohs((uint16_t)se->s_port);
 	return 0;
 }
@@ -471,19 +547,20 @@ cli_parse_port(const char *s, int allow_zero, uint16_t *port, dn_error *err)
 int
 cli_parse_flowlabel(const char *s, uint32_t *label, dn_error *err)
 {
-	unsigned long long v;
+	unsigned long long v = 0;
 	char *end;
+	int ok = 0;
 
-	if (*s == '\0' || *s == '-' || *s == '+' || *s == ' ')
-		return set_err(err, DN_EINVAL, "--flow-label: '%s' is not a "
-		    "number: give 0 to 0xfffff", s);
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (*end != '\0' || errno != 0)
-		return set_err(err, DN_EINVAL, "--flow-label: '%s' is not a "
+	if (unsigned_start(s)) {
+		errno = 0;
+		v = strtoull(s, &end, 0);
+		ok = *end == '\0' && errno == 0;
+	}
+	if (!ok)
+		return cli_err(err, DN_EINVAL, 0, "--flow-label: '%s' is not a "
 		    "number: give 0 to 0xfffff", s);
 	if (v > 0xfffff)
-		return set_err(err, DN_ERANGE, "--flow-label: %s is over 20 "
+		return cli_err(err, DN_ERANGE, 0, "--flow-label: %s is over 20 "
 		    "bits: give 0 to 0xfffff", s);
 	*label = (uint32_t)v;
 	return 0;
@@ -499,4 +576,95 @@ void
 cli_signals_default(void)
 {
 	signal(SIGPIPE, SIG_IGN);
+}
+
+int
+cli_signals_watch(const cli *c, dn_reactor *r, const int *signos, size_t n,
+    dn_signal **sigs, dn_signal_cb cb, void *arg)
+{
+	dn_error e;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		sigs[i] = dn_signal_new(r, signos[i], cb, arg, &e);
+		if (sigs[i] == NULL)
+			return cli_fail(c, &e);
+	}
+	return 0;
+}
+
+void
+cli_signals_free(dn_signal **sigs, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		dn_signal_free(sigs[i]);
+}
+
+/* --- listening ------------------------------------------------------- */
+
+void
+cli_report_listening(const cli *c, const dn_addr *a, int v6only)
+{
+	char buf[DN_ADDR_STRLEN];
+	const char *mode = "";
+	cli_json j;
+
+	dn_addr_format(a, buf, sizeof(buf));
+	if (c->json) {
+		cli_json_begin(c, &j, "listening");
+		cli_json_str(&j, "address", buf);
+		cli_json_bool(&j, "v6only", v6only);
+		cli_json_end(c, &j);
+		return;
+	}
+	if (dn_addr_family(a) == AF_INET6 && dn_addr_is_unspecified(a))
+		mode = v6only ? " (v6only)" : " (dual-stack)";
+	cli_warn(c, "listening on %s%s", buf, mode);
+}
+
+/* "PORT" alone: digits or a service name, no address characters. */
+static int
+is_port_only(const char *s)
+{
+	return strpbrk(s, ":.,[]%") == NULL;
+}
+
+int
+cli_listen_args(const cli *c, int argc, char **argv, dn_addr *local)
+{
+	const char *addr_text = NULL, *port_text = NULL;
+	dn_addr_hints hints;
+	dn_error e;
+	uint16_t port;
+
+	if (argc == 2) {
+		addr_text = argv[0];
+		port_text = argv[1];
+	} else if (is_port_only(argv[0]))
+		port_text = argv[0];
+	else
+		addr_text = argv[0];
+	if (addr_text == NULL)
+		addr_text = c->family == AF_INET6 ? "::" : "0.0.0.0";
+	memset(&hints, 0, sizeof(hints));
+	hints.family = c->family;
+	hints.default_scope = c->scope;
+	hints.what = "listen address";
+	hints.flags = port_text != NULL ? DN_ADDR_PORT_NONE :
+	    DN_ADDR_PORT_REQUIRED;
+	if (dn_addr_parse(local, addr_text, &hints, &e) == -1) {
+		if (e.code == DN_ENOTLITERAL)
+			return cli_usage_fail(c, "listen address %s is not an "
+			    "address literal: give e.g. 0.0.0.0, :: or "
+			    "fe80::1%%eth0", addr_text);
+		return cli_fail(c, &e);
+	}
+	if (port_text != NULL) {
+		if (cli_parse_port(port_text, 1, &port, &e) == -1)
+			return cli_fail(c, &e);
+		dn_addr_set_port(local, port);
+	}
+	return 0;
 }

@@ -27,6 +27,7 @@ typedef struct cli {
 	int json;		/* --json */
 	int quiet;		/* -q */
 	int family;		/* -4/-6: AF_INET, AF_INET6, AF_UNSPEC */
+	int v6only;		/* --v6only 1, --dual-stack 0, else -1 */
 	const char *scope;	/* -I */
 	uint64_t timeout_ns;	/* -w */
 	uint64_t t0;		/* CLOCK_MONOTONIC at start, ns */
@@ -37,13 +38,36 @@ enum {
 	CLI_OPT_JSON = 0x100,
 	CLI_OPT_VERSION,
 	CLI_OPT_HELP,
+	CLI_OPT_DUAL_STACK,	/* the listening programs' --dual-stack */
+	CLI_OPT_V6ONLY,		/* and --v6only */
 	CLI_OPT_FIRST_PRIVATE	/* programs number their own from here */
 };
 
+/* cli_getopt(): an option's value was bad (reported). */
+#define CLI_OPT_BAD	(-2)
+
+struct option;
+
 void cli_init(cli *c, const char *prog);
-/* Handles -4 -6 -I -q -v -w --json; 1 if taken, 0 if not ours, -1 on a
- * bad value (already reported). */
+/* Handles -4 -6 -I -q -v -w --json --dual-stack --v6only; 1 if taken, 0
+ * if not ours, -1 on a bad value (already reported). */
 int cli_common_opt(cli *c, int ch, const char *arg);
+/*
+ * getopt_long() past what cli_common_opt() and then more(arg, ch, optarg)
+ * (1 taken, 0 not, -1 bad; NULL: none) take: the next option for the
+ * program's own switch, CLI_OPT_BAD, or -1 at the end.
+ */
+int cli_getopt(cli *c, int argc, char **argv, const char *optstring,
+    const struct option *longopts,
+    int (*more)(void *arg, int ch, const char *optarg), void *arg);
+/*
+ * The rest of a getopt_long() switch, alike in every program: -h prints
+ * usage, --version the version (both 0); ':' and anything unknown are
+ * usage errors, CLI_OPT_BAD one already reported (64). opt:
+ * argv[optind - 1].
+ */
+int cli_other_opt(const cli *c, int ch, const char *opt,
+    void (*usage)(FILE *));
 
 /* Seconds since start. */
 double cli_elapsed(const cli *c);
@@ -61,6 +85,18 @@ int cli_fail(const cli *c, const dn_error *err);
 /* Reports a usage problem and returns 64. */
 int cli_usage_fail(const cli *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* Fills err (code, os_errno, message) and returns -1. */
+int cli_err(dn_error *err, dn_err code, int os_errno, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* cli_err() then cli_fail(): the exit code. */
+int cli_failf(const cli *c, dn_err code, int os_errno, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* "PROG: listening on X" with (v6only)/(dual-stack), or the JSON event. */
+void cli_report_listening(const cli *c, const dn_addr *a, int v6only);
+/* -l [ADDR] PORT or ADDR:PORT (argc 1 or 2) into local: 0, or the exit
+ * code (reported). */
+int cli_listen_args(const cli *c, int argc, char **argv, dn_addr *local);
 
 /*
  * JSON events, one object per line on stderr:
@@ -102,5 +138,10 @@ void cli_version(const cli *c);
 
 /* Blocks nothing, ignores SIGPIPE: writes to a closed peer become EPIPE. */
 void cli_signals_default(void);
+/* A watcher in sigs[i] for each of signos[0..n): 0, or the exit code
+ * (reported); cli_signals_free() either way. */
+int cli_signals_watch(const cli *c, dn_reactor *r, const int *signos,
+    size_t n, dn_signal **sigs, dn_signal_cb cb, void *arg);
+void cli_signals_free(dn_signal **sigs, size_t n);
 
 #endif /* DN_CLI_H */

@@ -1,6 +1,7 @@
 /*
- * dgram.c - datagram output (line, raw, hex, --from, truncation) and
- * standard input as datagrams, shared by dnudp and dnmcast.
+ * dgram.c - a run of dnudp or dnmcast (socket, loop, signals, timer,
+ * draining), datagram output (line, raw, hex, --from, truncation) and
+ * standard input as datagrams.
  */
 #include "config.h"
 
@@ -9,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,16 +18,17 @@
 
 #include "dgram.h"
 
-void
-dgram_out_init(dgram_out *o)
-{
-	memset(o, 0, sizeof(*o));
-	o->max_size = 65535;
-}
+/* Past this much waiting to be sent, standard input waits too. */
+#define QUEUE_HIGH	(1024 * 1024)
 
-int
-dgram_opt(const cli *c, dgram_out *o, int ch, const char *arg)
+/* --count --from --hex --max-size --raw: 1 taken, 0 not ours, -1 a bad
+ * value (reported). */
+static int
+dgram_opt(void *arg_p, int ch, const char *arg)
 {
+	dgram_prog *p = arg_p;
+	const cli *c = &p->c;
+	dgram_out *o = &p->out;
 	long long v;
 	dn_error e;
 	int ok;
@@ -61,6 +64,13 @@ dgram_opt(const cli *c, dgram_out *o, int ch, const char *arg)
 	return 0;
 }
 
+int
+dgram_getopt(dgram_prog *p, int argc, char **argv, const char *optstring,
+    const struct option *longopts)
+{
+	return cli_getopt(&p->c, argc, argv, optstring, longopts, dgram_opt, p);
+}
+
 const char *
 dgram_ifname(unsigned ifindex, char *buf, size_t len)
 {
@@ -85,6 +95,13 @@ static int
 out_write(const void *buf, size_t len)
 {
 	return len == 0 || fwrite(buf, 1, len, stdout) == len ? 0 : -1;
+}
+
+static int
+out_failed(dn_error *err)
+{
+	return cli_err(err, DN_EIO, errno, "cannot write to standard output: "
+	    "%s", strerror(errno));
 }
 
 int
@@ -160,27 +177,15 @@ dgram_print(const cli *c, const dgram_out *o, const dn_datagram *dg,
 		    && putchar('\n') == EOF)
 			bad = 1;
 	}
-	if (bad || (!o->turn_flush && fflush(stdout) == EOF)) {
-		err->code = DN_EIO;
-		err->os_errno = errno;
-		snprintf(err->msg, sizeof(err->msg), "cannot write to standard "
-		    "output: %s", strerror(errno));
-		return -1;
-	}
-	return 0;
+	if (bad)
+		return out_failed(err);
+	return o->turn_flush ? 0 : dgram_flush(err);
 }
 
 int
 dgram_flush(dn_error *err)
 {
-	if (fflush(stdout) == EOF) {
-		err->code = DN_EIO;
-		err->os_errno = errno;
-		snprintf(err->msg, sizeof(err->msg), "cannot write to standard "
-		    "output: %s", strerror(errno));
-		return -1;
-	}
-	return 0;
+	return fflush(stdout) == EOF ? out_failed(err) : 0;
 }
 
 void
@@ -197,28 +202,6 @@ dgram_report_sent(const cli *c, const dn_addr *to, size_t len)
 	} else
 		cli_trace(c, "sent %zu bytes to %s", len,
 		    dn_addr_format(to, a, sizeof(a)));
-}
-
-void
-dgram_report_listening(const cli *c, dn_udp *u)
-{
-	const dn_addr *a = dn_udp_addr(u);
-	char buf[DN_ADDR_STRLEN];
-	const char *mode = "";
-	int v6only = dn_udp_v6only(u);
-	cli_json j;
-
-	dn_addr_format(a, buf, sizeof(buf));
-	if (c->json) {
-		cli_json_begin(c, &j, "listening");
-		cli_json_str(&j, "address", buf);
-		cli_json_bool(&j, "v6only", v6only);
-		cli_json_end(c, &j);
-		return;
-	}
-	if (dn_addr_family(a) == AF_INET6 && dn_addr_is_unspecified(a))
-		mode = v6only ? " (v6only)" : " (dual-stack)";
-	cli_warn(c, "listening on %s%s", buf, mode);
 }
 
 /* --- standard input -------------------------------------------------- */
@@ -312,9 +295,7 @@ in_step(dgram_in *in, int may_read)
 	if (n == -1 && (errno == EINTR || errno == EAGAIN))
 		goto out;
 	if (n == -1) {
-		e.code = DN_EIO;
-		e.os_errno = errno;
-		snprintf(e.msg, sizeof(e.msg), "cannot read standard input: %s",
+		cli_err(&e, DN_EIO, errno, "cannot read standard input: %s",
 		    strerror(errno));
 		in_end(in, &e);
 		goto out;
@@ -336,11 +317,9 @@ in_step(dgram_in *in, int may_read)
 	in->len += (size_t)n;
 	in_split(in);
 	if (!in->done && !in->freed && in->len == in->cap) {
-		e.code = DN_EINVAL;
-		e.os_errno = 0;
-		snprintf(e.msg, sizeof(e.msg), "a line of standard input is "
-		    "longer than %d bytes, more than a datagram holds: split "
-		    "it, or use --raw", DGRAM_LINE_MAX);
+		cli_err(&e, DN_EINVAL, 0, "a line of standard input is longer "
+		    "than %d bytes, more than a datagram holds: split it, or "
+		    "use --raw", DGRAM_LINE_MAX);
 		in_end(in, &e);
 	}
 out:
@@ -387,9 +366,7 @@ dgram_in_start(dn_reactor *r, int fd, int raw, dgram_in_cb cb,
 	    (in->buf = malloc(raw ? DGRAM_CHUNK_MAX : DGRAM_LINE_MAX)) ==
 	    NULL) {
 		free(in);
-		err->code = DN_ENOMEM;
-		err->os_errno = ENOMEM;
-		snprintf(err->msg, sizeof(err->msg), "out of memory");
+		cli_err(err, DN_ENOMEM, ENOMEM, "out of memory");
 		return NULL;
 	}
 	in->r = r;
@@ -427,4 +404,237 @@ dgram_in_free(dgram_in *in)
 		return;
 	in->freed = 1;
 	in_release(in);
+}
+
+/* --- a run ----------------------------------------------------------- */
+
+void
+dgram_prog_init(dgram_prog *p, const char *prog)
+{
+	cli_init(&p->c, prog);
+	memset(&p->out, 0, sizeof(p->out));
+	p->out.max_size = 65535;
+	cli_signals_default();
+	dgram_stdin_guard();
+}
+
+void
+dgram_finish(dgram_prog *p, int rv)
+{
+	if (p->done)
+		return;
+	p->done = 1;
+	p->rv = rv;
+	dn_reactor_stop(p->r);
+}
+
+static void
+on_signal(dn_signal *sg, int signo, void *arg)
+{
+	dgram_prog *p = arg;
+
+	/* SIGINT/SIGTERM: close (leaving any group) and exit 0 (DESIGN.md) */
+	cli_trace(&p->c, "%s: closing", strsignal(signo));
+	dgram_finish(p, 0);
+}
+
+int
+dgram_prog_start(dgram_prog *p)
+{
+	static const int signos[] = { SIGINT, SIGTERM };
+	dn_error e;
+
+	if ((p->r = dn_reactor_new(&e)) == NULL)
+		return cli_fail(&p->c, &e);
+	return cli_signals_watch(&p->c, p->r, signos, CLI_ARRLEN(signos),
+	    p->sigs, on_signal, p);
+}
+
+void
+dgram_prog_run(dgram_prog *p)
+{
+	dn_error e;
+
+	/* Turn by turn: signal watchers do not keep a reactor running.
+	 * With turn_flush, datagrams printed in a turn leave in one write
+	 * at its end, before the loop waits again: a write each cost more
+	 * than receiving. */
+	while (!p->done) {
+		if (dn_reactor_run_once(p->r, -1, &e) == -1) {
+			p->rv = cli_fail(&p->c, &e);
+			break;
+		}
+		if (p->flush != NULL)
+			(void)p->flush(p);
+		if (p->out.turn_flush && dgram_flush(&e) == -1) {
+			if (p->rv == 0)
+				p->rv = cli_fail(&p->c, &e);
+			break;
+		}
+	}
+}
+
+void
+dgram_prog_free(dgram_prog *p)
+{
+	dgram_in_free(p->in);
+	dn_timer_cancel(p->timer);
+	dn_udp_close(p->u);
+	cli_signals_free(p->sigs, CLI_ARRLEN(p->sigs));
+	dn_reactor_free(p->r);
+}
+
+int
+dgram_open(dgram_prog *p, const dn_addr *bind, int family, uint16_t port,
+    const dn_udp_opts *opts)
+{
+	char l[DN_ADDR_STRLEN];
+	dn_addr local;
+	dn_error e;
+
+	if (bind != NULL)
+		local = *bind;
+	else {
+		if (dn_addr_parse(&local, family == AF_INET6 ? "::" :
+		    "0.0.0.0", NULL, &e) == -1)
+			return cli_fail(&p->c, &e);
+		dn_addr_set_port(&local, port);
+	}
+	if ((p->u = dn_udp_listen_addr(p->r, &local, opts, &e)) == NULL) {
+		/* the library speaks of listening; here it is the -b bind */
+		if (bind != NULL && e.code == DN_ELOCAL)
+			snprintf(e.msg, sizeof(e.msg), "cannot bind to %s: %s",
+			    dn_addr_format(&local, l, sizeof(l)),
+			    strerror(e.os_errno));
+		return cli_fail(&p->c, &e);
+	}
+	return 0;
+}
+
+static void
+on_recv(dn_udp *u, const dn_datagram *dg, const dn_error *err, void *arg)
+{
+	dgram_prog *p = arg;
+	dn_error e;
+
+	if (p->done)
+		return;
+	if (err != NULL) {
+		dgram_finish(p, p->fail(p, err));
+		return;
+	}
+	if (dgram_print(&p->c, &p->out, dg, &e) == -1) {
+		dgram_finish(p, cli_fail(&p->c, &e));
+		return;
+	}
+	p->received(p, dg);
+}
+
+int
+dgram_recv_start(dgram_prog *p)
+{
+	if (dn_udp_recv_start(p->u, on_recv, p) == -1)
+		return cli_failf(&p->c, DN_ENOMEM, errno, "cannot receive: %s",
+		    strerror(errno));
+	return 0;
+}
+
+static void
+on_eof(const dn_error *err, void *arg)
+{
+	dgram_prog *p = arg;
+
+	if (err != NULL) {
+		dgram_finish(p, cli_fail(&p->c, err));
+		return;
+	}
+	dgram_in_free(p->in);
+	p->in = NULL;
+	if (p->flush != NULL && p->flush(p) == -1)
+		return;
+	(void)dgram_drain(p);
+}
+
+int
+dgram_input_start(dgram_prog *p, dgram_in_cb cb)
+{
+	dn_error e;
+
+	p->in = dgram_in_start(p->r, STDIN_FILENO, p->out.raw, cb, on_eof, p,
+	    &e);
+	return p->in == NULL ? cli_fail(&p->c, &e) : 0;
+}
+
+static void
+drained(dn_udp *u, const dn_error *err, void *arg)
+{
+	dgram_prog *p = arg;
+
+	p->draining = 0;
+	if (p->done || (err != NULL && err->code == DN_ECANCELED))
+		return;
+	if (err != NULL) {
+		dgram_finish(p, p->fail(p, err));
+		return;
+	}
+	if (p->in != NULL)
+		dgram_in_pause(p->in, 0);
+	else if (p->all_sent != NULL)
+		p->all_sent(p);
+	else
+		dgram_finish(p, 0);
+}
+
+int
+dgram_drain(dgram_prog *p)
+{
+	dn_error e;
+
+	if (p->draining)
+		return 0;
+	if (dn_udp_drain(p->u, drained, p, &e) == -1) {
+		dgram_finish(p, cli_fail(&p->c, &e));
+		return -1;
+	}
+	p->draining = 1;
+	return 0;
+}
+
+int
+dgram_throttle(dgram_prog *p)
+{
+	if (dn_udp_send_queued(p->u) <= QUEUE_HIGH)
+		return 0;
+	dgram_in_pause(p->in, 1);
+	return dgram_drain(p);
+}
+
+static void
+timer_expired(dn_timer *t, int cancelled, void *arg)
+{
+	dgram_prog *p = arg;
+
+	if (cancelled)
+		return;
+	p->timer = NULL;
+	if (p->expired != NULL) {
+		p->expired(p);
+		return;
+	}
+	dgram_finish(p, cli_failf(&p->c, DN_ETIMEDOUT, 0, "no datagram "
+	    "arrived for %.3fs (-w)", (double)p->c.timeout_ns / 1e9));
+}
+
+void
+dgram_timer_restart(dgram_prog *p, uint64_t ns)
+{
+	dn_timer_cancel(p->timer);
+	p->timer = dn_timer_start(p->r, ns, timer_expired, p);
+}
+
+void
+dgram_idle_restart(dgram_prog *p)
+{
+	if (p->c.timeout_ns != 0)
+		dgram_timer_restart(p, p->c.timeout_ns);
 }

@@ -1,7 +1,7 @@
 /*
- * dgram.h - what dnudp and dnmcast share: printing received datagrams
- * (line, raw, hex, --from), their trace and JSON events, and reading
- * standard input as datagrams (lines or raw chunks).
+ * dgram.h - what dnudp and dnmcast share: the socket, loop, signals and
+ * timer of a run, printing received datagrams (line, raw, hex, --from),
+ * their trace and JSON events, and reading standard input as datagrams.
  */
 #ifndef DN_DGRAM_H
 #define DN_DGRAM_H
@@ -35,12 +35,8 @@ typedef struct dgram_out {
 				 * each loop turn, not a write per datagram */
 } dgram_out;
 
-void dgram_out_init(dgram_out *o);
 /* Writes what dgram_print() left in stdout's buffer (turn_flush). */
 int dgram_flush(dn_error *err);
-/* Handles --count --from --hex --max-size --raw: 1 taken, 0 not ours,
- * -1 a bad value (reported). */
-int dgram_opt(const cli *c, dgram_out *o, int ch, const char *arg);
 
 /* "eth0", or NULL when the index is 0 or unknown. */
 const char *dgram_ifname(unsigned ifindex, char *buf, size_t len);
@@ -54,9 +50,6 @@ int dgram_print(const cli *c, const dgram_out *o, const dn_datagram *dg,
 
 /* -v "sent N bytes to X" / {"event":"sent","address":X,"bytes":N}. */
 void dgram_report_sent(const cli *c, const dn_addr *to, size_t len);
-
-/* "PROG: listening on X" with (v6only)/(dual-stack), or the JSON event. */
-void dgram_report_listening(const cli *c, dn_udp *u);
 
 /*
  * Standard input as datagrams: each line without its "\n" (raw: each
@@ -75,5 +68,67 @@ dgram_in *dgram_in_start(dn_reactor *r, int fd, int raw, dgram_in_cb cb,
 /* While paused no input is read (a full send queue); 0 resumes. */
 void dgram_in_pause(dgram_in *in, int paused);
 void dgram_in_free(dgram_in *in);
+
+/*
+ * A run of either program: the first member of its own state, which its
+ * hooks cast back to. The hooks tell the programs apart.
+ */
+typedef struct dgram_prog dgram_prog;
+struct dgram_prog {
+	cli c;
+	dgram_out out;
+	dn_reactor *r;
+	dn_udp *u;
+	dgram_in *in;		/* standard input, while it lasts */
+	dn_timer *timer;
+	dn_signal *sigs[2];	/* SIGINT, SIGTERM */
+	int draining;
+	int done;
+	int rv;
+	/* a socket error as an exit code, in the program's own words */
+	int (*fail)(dgram_prog *p, const dn_error *err);
+	/* a datagram has been printed */
+	void (*received)(dgram_prog *p, const dn_datagram *dg);
+	/* input ended and all of it left; NULL: exit 0 */
+	void (*all_sent)(dgram_prog *p);
+	/* sends what was gathered, after each turn and at end of input;
+	 * -1 once finished; NULL: each datagram leaves as it is read */
+	int (*flush)(dgram_prog *p);
+	/* the timer ran out; NULL: "no datagram arrived for SEC (-w)" */
+	void (*expired)(dgram_prog *p);
+};
+
+/* cli_init() and the output defaults; SIGPIPE and a closed stdin. */
+void dgram_prog_init(dgram_prog *p, const char *prog);
+/* cli_getopt() with --count --from --hex --max-size --raw taken too. */
+int dgram_getopt(dgram_prog *p, int argc, char **argv,
+    const char *optstring, const struct option *longopts);
+/* The reactor and the SIGINT/SIGTERM watchers: 0, or the exit code. */
+int dgram_prog_start(dgram_prog *p);
+/* Turns the loop until dgram_finish(); p->rv is the exit code. */
+void dgram_prog_run(dgram_prog *p);
+void dgram_prog_free(dgram_prog *p);
+/* Stops the loop with rv; the first call decides. */
+void dgram_finish(dgram_prog *p, int rv);
+
+/* p->u on bind, or on the wildcard of family with port: 0, or the exit
+ * code (reported). */
+int dgram_open(dgram_prog *p, const dn_addr *bind, int family,
+    uint16_t port, const dn_udp_opts *opts);
+/* Received datagrams go to dgram_print() and p->received: 0, or the
+ * exit code. */
+int dgram_recv_start(dgram_prog *p);
+/* Standard input, as datagrams, to cb(buf, len, p): 0, or the exit code. */
+int dgram_input_start(dgram_prog *p, dgram_in_cb cb);
+/* After sending: past a high mark queued, input waits for the queue.
+ * -1 once finished. */
+int dgram_throttle(dgram_prog *p);
+/* Waits for the queue to leave, then resumes input or ends: -1 once
+ * finished. */
+int dgram_drain(dgram_prog *p);
+/* Restarts the timer for ns (0: the next turn). */
+void dgram_timer_restart(dgram_prog *p, uint64_t ns);
+/* With -w, restarts it for the -w time. */
+void dgram_idle_restart(dgram_prog *p);
 
 #endif /* DN_DGRAM_H */

@@ -193,7 +193,7 @@ main(int argc, char *argv[])
 	uint32_t label = 0;
 	char host[256];
 	uint16_t port;
-	int ch, rc, have_port, i, literal = 0;
+	int ch, have_port, i, literal = 0;
 	dn_error e;
 	conn cn;
 
@@ -201,13 +201,8 @@ main(int argc, char *argv[])
 	cli_init(&cn.c, "dnconnect");
 	dn_hostname_opts_init(&hopts);
 	cli_signals_default();
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":46b:hI:qvw:z", longopts,
-	    NULL)) != -1) {
-		if ((rc = cli_common_opt(&cn.c, ch, optarg)) == -1)
-			return EX_USAGE_;
-		if (rc == 1)
-			continue;
+	while ((ch = cli_getopt(&cn.c, argc, argv, ":46b:hI:qvw:z", longopts,
+	    NULL, NULL)) != -1) {
 		switch (ch) {
 		case 'b':
 			if (nbind == 2)
@@ -215,9 +210,6 @@ main(int argc, char *argv[])
 				    "twice: give at most one per family");
 			bind_text[nbind++] = optarg;
 			break;
-		case 'h':
-			usage(stdout);
-			return 0;
 		case 'z':
 			cn.zero = 1;
 			break;
@@ -274,15 +266,9 @@ main(int argc, char *argv[])
 		case OPT_PLAN:
 			plan = 1;
 			break;
-		case CLI_OPT_VERSION:
-			cli_version(&cn.c);
-			return 0;
-		case ':':
-			return cli_usage_fail(&cn.c, "option %s needs a value: "
-			    "see dnconnect -h", argv[optind - 1]);
 		default:
-			return cli_usage_fail(&cn.c, "unknown option %s: see "
-			    "dnconnect -h", argv[optind - 1]);
+			return cli_other_opt(&cn.c, ch, argv[optind - 1],
+			    usage);
 		}
 	}
 	argc -= optind;
@@ -451,11 +437,9 @@ main(int argc, char *argv[])
 	else
 		req = dn_hostname_connect(cn.r, host, port, &hopts, connected,
 		    &cn);
-	if (req == NULL) {
-		e.code = DN_ENOMEM;
-		snprintf(e.msg, sizeof(e.msg), "out of memory");
-		cn.rv = cli_fail(&cn.c, &e);
-	} else if (dn_reactor_run(cn.r, &e) == -1)
+	if (req == NULL)
+		cn.rv = cli_failf(&cn.c, DN_ENOMEM, 0, "out of memory");
+	else if (dn_reactor_run(cn.r, &e) == -1)
 		cn.rv = cli_fail(&cn.c, &e);
 	dn_reactor_free(cn.r);
 	dn_client_endpoint_free(ep);

@@ -20,9 +20,7 @@
 
 enum {
 	OPT_BACKLOG = CLI_OPT_FIRST_PRIVATE,
-	OPT_DUAL_STACK,
-	OPT_ONCE,
-	OPT_V6ONLY
+	OPT_ONCE
 };
 
 typedef struct child {
@@ -314,44 +312,15 @@ wait_expired(dn_timer *t, int cancelled, void *arg)
 	finish(sv, cli_fail(&sv->c, &e));
 }
 
-static void
-report_listening(srv *sv)
-{
-	const dn_addr *a = dn_listener_addr(sv->l);
-	char buf[DN_ADDR_STRLEN];
-	const char *mode = "";
-	int v6only = dn_listener_v6only(sv->l);
-	cli_json j;
-
-	dn_addr_format(a, buf, sizeof(buf));
-	if (sv->c.json) {
-		cli_json_begin(&sv->c, &j, "listening");
-		cli_json_str(&j, "address", buf);
-		cli_json_bool(&j, "v6only", v6only);
-		cli_json_end(&sv->c, &j);
-		return;
-	}
-	if (dn_addr_family(a) == AF_INET6 && dn_addr_is_unspecified(a))
-		mode = v6only ? " (v6only)" : " (dual-stack)";
-	cli_warn(&sv->c, "listening on %s%s", buf, mode);
-}
-
-/* "PORT" alone: digits or a service name, no address characters. */
-static int
-is_port_only(const char *s)
-{
-	return strpbrk(s, ":.,[]%") == NULL;
-}
-
 int
 main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
 		{ "backlog", required_argument, NULL, OPT_BACKLOG },
-		{ "dual-stack", no_argument, NULL, OPT_DUAL_STACK },
+		{ "dual-stack", no_argument, NULL, CLI_OPT_DUAL_STACK },
 		{ "json", no_argument, NULL, CLI_OPT_JSON },
 		{ "once", no_argument, NULL, OPT_ONCE },
-		{ "v6only", no_argument, NULL, OPT_V6ONLY },
+		{ "v6only", no_argument, NULL, CLI_OPT_V6ONLY },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, CLI_OPT_VERSION },
 		{ NULL, 0, NULL, 0 }
@@ -360,32 +329,20 @@ main(int argc, char *argv[])
 	dn_endpoint_defaults defs;
 	dn_server_endpoint *ep = NULL;
 	dn_listen_opts lo;
-	dn_addr_hints hints;
 	dn_addr local;
-	const char *addr_text = NULL, *port_text = NULL;
-	int ch, rc, ok, v6only = -1, backlog = 0;
-	uint16_t port;
-	size_t i;
+	int ch, rc, ok, backlog = 0;
 	dn_error e;
 	srv sv;
 
 	memset(&sv, 0, sizeof(sv));
 	cli_init(&sv.c, "dnlisten");
 	cli_signals_default();
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":46e:hI:kqvw:", longopts,
-	    NULL)) != -1) {
-		if ((rc = cli_common_opt(&sv.c, ch, optarg)) == -1)
-			return EX_USAGE_;
-		if (rc == 1)
-			continue;
+	while ((ch = cli_getopt(&sv.c, argc, argv, ":46e:hI:kqvw:", longopts,
+	    NULL, NULL)) != -1) {
 		switch (ch) {
 		case 'e':
 			sv.cmd = optarg;
 			break;
-		case 'h':
-			usage(stdout);
-			return 0;
 		case 'k':
 			sv.keep = 1;
 			break;
@@ -395,30 +352,12 @@ main(int argc, char *argv[])
 			if (!ok)
 				return cli_fail(&sv.c, &e);
 			break;
-		case OPT_DUAL_STACK:
-			if (v6only == 1)
-				return cli_usage_fail(&sv.c, "--dual-stack and "
-				    "--v6only contradict each other: give one");
-			v6only = 0;
-			break;
 		case OPT_ONCE:
 			sv.once = 1;
 			break;
-		case OPT_V6ONLY:
-			if (v6only == 0)
-				return cli_usage_fail(&sv.c, "--dual-stack and "
-				    "--v6only contradict each other: give one");
-			v6only = 1;
-			break;
-		case CLI_OPT_VERSION:
-			cli_version(&sv.c);
-			return 0;
-		case ':':
-			return cli_usage_fail(&sv.c, "option %s needs a value: "
-			    "see dnlisten -h", argv[optind - 1]);
 		default:
-			return cli_usage_fail(&sv.c, "unknown option %s: see "
-			    "dnlisten -h", argv[optind - 1]);
+			return cli_other_opt(&sv.c, ch, argv[optind - 1],
+			    usage);
 		}
 	}
 	argc -= optind;
@@ -436,41 +375,14 @@ main(int argc, char *argv[])
 	memset(&defs, 0, sizeof(defs));
 	defs.default_scope = sv.c.scope;
 	defs.family = sv.c.family;
-	defs.v6only = v6only;
+	defs.v6only = sv.c.v6only;
 	defs.backlog = backlog;
 
-	memset(&hints, 0, sizeof(hints));
-	hints.family = sv.c.family;
-	hints.default_scope = sv.c.scope;
-	hints.what = "listen address";
 	if (argc == 1 && dn_desc_is_description(argv[0])) {
 		if ((ep = dn_server_endpoint_parse(argv[0], &defs, &e)) == NULL)
 			return cli_fail(&sv.c, &e);
-	} else {
-		if (argc == 2) {
-			addr_text = argv[0];
-			port_text = argv[1];
-		} else if (is_port_only(argv[0]))
-			port_text = argv[0];
-		else
-			addr_text = argv[0];
-		if (addr_text == NULL)
-			addr_text = sv.c.family == AF_INET6 ? "::" : "0.0.0.0";
-		hints.flags = port_text != NULL ? DN_ADDR_PORT_NONE :
-		    DN_ADDR_PORT_REQUIRED;
-		if (dn_addr_parse(&local, addr_text, &hints, &e) == -1) {
-			if (e.code == DN_ENOTLITERAL)
-				return cli_usage_fail(&sv.c, "listen address %s "
-				    "is not an address literal: give e.g. "
-				    "0.0.0.0, :: or fe80::1%%eth0", addr_text);
-			return cli_fail(&sv.c, &e);
-		}
-		if (port_text != NULL) {
-			if (cli_parse_port(port_text, 1, &port, &e) == -1)
-				return cli_fail(&sv.c, &e);
-			dn_addr_set_port(&local, port);
-		}
-	}
+	} else if ((rc = cli_listen_args(&sv.c, argc, argv, &local)) != 0)
+		return rc;
 
 	if ((sv.r = dn_reactor_new(&e)) == NULL)
 		return cli_fail(&sv.c, &e);
@@ -478,21 +390,18 @@ main(int argc, char *argv[])
 		sv.l = dn_server_endpoint_listen(sv.r, ep, accepted, &sv, &e);
 	else {
 		lo.backlog = backlog;
-		lo.v6only = v6only;
+		lo.v6only = sv.c.v6only;
 		sv.l = dn_tcp_listen_addr(sv.r, &local, &lo, accepted, &sv, &e);
 	}
 	if (sv.l == NULL) {
 		sv.rv = cli_fail(&sv.c, &e);
 		goto done;
 	}
-	report_listening(&sv);
-	for (i = 0; i < CLI_ARRLEN(signos); i++) {
-		sv.sigs[i] = dn_signal_new(sv.r, signos[i], on_signal, &sv, &e);
-		if (sv.sigs[i] == NULL) {
-			sv.rv = cli_fail(&sv.c, &e);
-			goto done;
-		}
-	}
+	cli_report_listening(&sv.c, dn_listener_addr(sv.l),
+	    dn_listener_v6only(sv.l));
+	if ((sv.rv = cli_signals_watch(&sv.c, sv.r, signos, CLI_ARRLEN(signos),
+	    sv.sigs, on_signal, &sv)) != 0)
+		goto done;
 	if (sv.c.timeout_ns != 0)
 		sv.wait_timer = dn_timer_start(sv.r, sv.c.timeout_ns,
 		    wait_expired, &sv);
@@ -506,8 +415,7 @@ main(int argc, char *argv[])
 		}
 done:
 	dn_listener_close(sv.l);
-	for (i = 0; i < CLI_ARRLEN(signos); i++)
-		dn_signal_free(sv.sigs[i]);
+	cli_signals_free(sv.sigs, CLI_ARRLEN(signos));
 	dn_reactor_free(sv.r);
 	dn_server_endpoint_free(ep);
 	while (sv.children != NULL) {

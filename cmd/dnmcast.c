@@ -27,17 +27,8 @@ enum {
 
 enum { ROLE_NONE, ROLE_RECV, ROLE_SEND };
 
-/* Past this much waiting to be sent, standard input waits too. */
-#define QUEUE_HIGH	(1024 * 1024)
-
 typedef struct mcast {
-	cli c;
-	dgram_out out;
-	dn_reactor *r;
-	dn_udp *u;
-	dgram_in *in;
-	dn_timer *timer;	/* recv -w: idle */
-	dn_signal *sigs[2];
+	dgram_prog p;		/* first: the hooks cast it back */
 	int role;
 	dn_dgram_endpoint *ep;
 	const dn_addr *group;	/* with its port */
@@ -50,9 +41,6 @@ typedef struct mcast {
 	int has_bind;
 	dn_addr bind;		/* send: -b */
 	long long sent;
-	int draining;
-	int done;
-	int rv;
 } mcast;
 
 static void
@@ -91,16 +79,6 @@ usage(FILE *f)
 	    "[:hops=N][:loop=yes|no]\n");
 }
 
-static void
-finish(mcast *m, int rv)
-{
-	if (m->done)
-		return;
-	m->done = 1;
-	m->rv = rv;
-	dn_reactor_stop(m->r);
-}
-
 /* -v and JSON name the interface; "default" when the routes pick it. */
 static const char *
 ifshown(const mcast *m)
@@ -126,104 +104,60 @@ report_membership(mcast *m, const char *what)
 	dn_addr_format_host(m->group, g, sizeof(g));
 	if (m->source != NULL)
 		dn_addr_format_host(m->source, s, sizeof(s));
-	if (m->c.json) {
-		cli_json_begin(&m->c, &j, what);
+	if (m->p.c.json) {
+		cli_json_begin(&m->p.c, &j, what);
 		cli_json_str(&j, "group", g);
 		json_iface(m, &j);
 		if (m->source != NULL)
 			cli_json_str(&j, "source", s);
 		else
 			cli_json_bool(&j, "source", -1);
-		cli_json_end(&m->c, &j);
+		cli_json_end(&m->p.c, &j);
 		return;
 	}
 	if (m->source != NULL)
 		snprintf(src, sizeof(src), "source %s", s);
 	else
 		snprintf(src, sizeof(src), "any-source");
-	cli_trace(&m->c, "%s %s on %s (%s)", what, g, ifshown(m), src);
+	cli_trace(&m->p.c, "%s %s on %s (%s)", what, g, ifshown(m), src);
 }
 
 /* --- recv ------------------------------------------------------------ */
 
 static void
-idle_expired(dn_timer *t, int cancelled, void *arg)
+received(dgram_prog *p, const dn_datagram *dg)
 {
-	mcast *m = arg;
-	dn_error e;
+	mcast *m = (mcast *)p;
 
-	if (cancelled)
-		return;
-	m->timer = NULL;
-	e.code = DN_ETIMEDOUT;
-	e.os_errno = 0;
-	snprintf(e.msg, sizeof(e.msg), "no datagram arrived for %.3fs (-w)",
-	    (double)m->c.timeout_ns / 1e9);
-	finish(m, cli_fail(&m->c, &e));
-}
-
-static void
-idle_restart(mcast *m)
-{
-	if (m->c.timeout_ns == 0)
-		return;
-	dn_timer_cancel(m->timer);
-	m->timer = dn_timer_start(m->r, m->c.timeout_ns, idle_expired, m);
-}
-
-static void
-on_recv(dn_udp *u, const dn_datagram *dg, const dn_error *err, void *arg)
-{
-	mcast *m = arg;
-	dn_error e;
-
-	if (m->done)
-		return;
-	if (err != NULL) {
-		finish(m, cli_fail(&m->c, err));
-		return;
-	}
-	if (dgram_print(&m->c, &m->out, dg, &e) == -1) {
-		finish(m, cli_fail(&m->c, &e));
-		return;
-	}
-	if (m->out.count > 0 && ++m->sent >= m->out.count)
-		finish(m, 0);
+	if (p->out.count > 0 && ++m->sent >= p->out.count)
+		dgram_finish(p, 0);
 	else
-		idle_restart(m);
+		dgram_idle_restart(p);
 }
 
 static int
 open_recv(mcast *m)
 {
 	dn_udp_opts opts;
-	dn_addr local;
 	dn_error e;
+	int rv;
 
-	if (dn_addr_parse(&local, dn_addr_family(m->group) == AF_INET6 ?
-	    "::" : "0.0.0.0", NULL, &e) == -1)
-		return cli_fail(&m->c, &e);
-	dn_addr_set_port(&local, dn_addr_port(m->group));
 	memset(&opts, 0, sizeof(opts));
 	/* an IPv6 group's receiver wants no IPv4 traffic on its port */
 	opts.v6only = dn_addr_family(m->group) == AF_INET6 ? 1 : -1;
 	/* several receivers of a group share its port */
 	opts.reuseaddr = 1;
-	opts.max_datagram = m->out.max_size;
-	if ((m->u = dn_udp_listen_addr(m->r, &local, &opts, &e)) == NULL)
-		return cli_fail(&m->c, &e);
-	if (dn_mcast_join(m->u, m->group, m->source, m->iface, &e) == -1)
-		return cli_fail(&m->c, &e);
+	opts.max_datagram = m->p.out.max_size;
+	if ((rv = dgram_open(&m->p, NULL, dn_addr_family(m->group),
+	    dn_addr_port(m->group), &opts)) != 0)
+		return rv;
+	if (dn_mcast_join(m->p.u, m->group, m->source, m->iface, &e) == -1)
+		return cli_fail(&m->p.c, &e);
 	m->joined = 1;
 	report_membership(m, "joined");
-	if (dn_udp_recv_start(m->u, on_recv, m) == -1) {
-		e.code = DN_ENOMEM;
-		e.os_errno = errno;
-		snprintf(e.msg, sizeof(e.msg), "cannot receive: %s",
-		    strerror(errno));
-		return cli_fail(&m->c, &e);
-	}
-	idle_restart(m);
+	if ((rv = dgram_recv_start(&m->p)) != 0)
+		return rv;
+	dgram_idle_restart(&m->p);
 	return 0;
 }
 
@@ -232,50 +166,18 @@ open_recv(mcast *m)
 /* A send the kernel refuses (no route, no device) is a local refusal
  * here: the group itself cannot refuse anything. */
 static int
-fail_send(mcast *m, const dn_error *err)
+fail_send(dgram_prog *p, const dn_error *err)
 {
+	mcast *m = (mcast *)p;
 	dn_error e = *err;
 
-	if (e.code == DN_EUNREACH) {
+	if (m->role == ROLE_SEND && e.code == DN_EUNREACH) {
 		e.code = DN_ELOCAL;
 		if (m->ifname[0] == '\0')
 			strlcat(e.msg, ": no route picks an interface for the "
 			    "group, give -I IFACE", sizeof(e.msg));
 	}
-	return cli_fail(&m->c, &e);
-}
-
-static void
-drained(dn_udp *u, const dn_error *err, void *arg)
-{
-	mcast *m = arg;
-
-	m->draining = 0;
-	if (m->done || (err != NULL && err->code == DN_ECANCELED))
-		return;
-	if (err != NULL) {
-		finish(m, fail_send(m, err));
-		return;
-	}
-	if (m->in != NULL)
-		dgram_in_pause(m->in, 0);
-	else
-		finish(m, 0);
-}
-
-static int
-drain(mcast *m)
-{
-	dn_error e;
-
-	if (m->draining)
-		return 0;
-	if (dn_udp_drain(m->u, drained, m, &e) == -1) {
-		finish(m, cli_fail(&m->c, &e));
-		return -1;
-	}
-	m->draining = 1;
-	return 0;
+	return cli_fail(&m->p.c, &e);
 }
 
 static void
@@ -284,15 +186,15 @@ report_sent(mcast *m, size_t len)
 	char a[DN_ADDR_STRLEN];
 	cli_json j;
 
-	if (m->c.json) {
-		cli_json_begin(&m->c, &j, "sent");
+	if (m->p.c.json) {
+		cli_json_begin(&m->p.c, &j, "sent");
 		cli_json_addr(&j, "address", m->group);
 		cli_json_uint(&j, "bytes", len);
 		json_iface(m, &j);
 		cli_json_int(&j, "hops", m->hops);
-		cli_json_end(&m->c, &j);
+		cli_json_end(&m->p.c, &j);
 	} else
-		cli_trace(&m->c, "sent %zu bytes to %s via %s (hops %d)", len,
+		cli_trace(&m->p.c, "sent %zu bytes to %s via %s (hops %d)", len,
 		    dn_addr_format_host(m->group, a, sizeof(a)), ifshown(m),
 		    m->hops);
 }
@@ -303,40 +205,21 @@ on_line(const void *buf, size_t len, void *arg)
 	mcast *m = arg;
 	dn_error e;
 
-	if (m->done)
+	if (m->p.done)
 		return -1;
-	if (dn_udp_send(m->u, buf, len, m->group, &e) == -1) {
-		finish(m, fail_send(m, &e));
+	if (dn_udp_send(m->p.u, buf, len, m->group, &e) == -1) {
+		dgram_finish(&m->p, fail_send(&m->p, &e));
 		return -1;
 	}
 	report_sent(m, len);
-	if (m->out.count > 0 && ++m->sent >= m->out.count) {
+	if (m->p.out.count > 0 && ++m->sent >= m->p.out.count) {
 		/* --count: stop reading; exit once the queue is out */
-		dgram_in_free(m->in);
-		m->in = NULL;
-		(void)drain(m);
+		dgram_in_free(m->p.in);
+		m->p.in = NULL;
+		(void)dgram_drain(&m->p);
 		return -1;
 	}
-	if (dn_udp_send_queued(m->u) > QUEUE_HIGH) {
-		dgram_in_pause(m->in, 1);
-		if (drain(m) == -1)
-			return -1;
-	}
-	return 0;
-}
-
-static void
-on_eof(const dn_error *err, void *arg)
-{
-	mcast *m = arg;
-
-	if (err != NULL) {
-		finish(m, cli_fail(&m->c, err));
-		return;
-	}
-	dgram_in_free(m->in);
-	m->in = NULL;
-	(void)drain(m);
+	return dgram_throttle(&m->p);
 }
 
 /* The hop limit the kernel will use, for the trace. */
@@ -346,7 +229,7 @@ kernel_hops(mcast *m)
 	socklen_t len = sizeof(int);
 	int v = -1;
 
-	if (getsockopt(dn_udp_fd(m->u), dn_addr_family(m->group) == AF_INET6 ?
+	if (getsockopt(dn_udp_fd(m->p.u), dn_addr_family(m->group) == AF_INET6 ?
 	    IPPROTO_IPV6 : IPPROTO_IP, dn_addr_family(m->group) == AF_INET6 ?
 	    IPV6_MULTICAST_HOPS : IP_MULTICAST_TTL, &v, &len) == -1)
 		v = -1;
@@ -358,50 +241,27 @@ open_send(mcast *m)
 {
 	char l[DN_ADDR_STRLEN], g[DN_ADDR_STRLEN];
 	dn_udp_opts opts;
-	dn_addr local;
 	dn_error e;
+	int rv;
 
-	if (m->has_bind)
-		local = m->bind;
-	else if (dn_addr_parse(&local, dn_addr_family(m->group) == AF_INET6 ?
-	    "::" : "0.0.0.0", NULL, &e) == -1)
-		return cli_fail(&m->c, &e);
 	memset(&opts, 0, sizeof(opts));
 	opts.v6only = dn_addr_family(m->group) == AF_INET6 ? 1 : -1;
-	if ((m->u = dn_udp_listen_addr(m->r, &local, &opts, &e)) == NULL) {
-		if (m->has_bind && e.code == DN_ELOCAL)
-			snprintf(e.msg, sizeof(e.msg), "cannot bind to %s: %s",
-			    dn_addr_format(&local, l, sizeof(l)),
-			    strerror(e.os_errno));
-		return cli_fail(&m->c, &e);
-	}
+	if ((rv = dgram_open(&m->p, m->has_bind ? &m->bind : NULL,
+	    dn_addr_family(m->group), 0, &opts)) != 0)
+		return rv;
 	if (m->ifname[0] != '\0' &&
-	    dn_mcast_set_interface(m->u, m->ifname, &e) == -1)
-		return cli_fail(&m->c, &e);
-	if (m->hops >= 0 && dn_mcast_set_hops(m->u, m->hops, &e) == -1)
-		return cli_fail(&m->c, &e);
-	if (m->loop >= 0 && dn_mcast_set_loop(m->u, m->loop, &e) == -1)
-		return cli_fail(&m->c, &e);
+	    dn_mcast_set_interface(m->p.u, m->ifname, &e) == -1)
+		return cli_fail(&m->p.c, &e);
+	if (m->hops >= 0 && dn_mcast_set_hops(m->p.u, m->hops, &e) == -1)
+		return cli_fail(&m->p.c, &e);
+	if (m->loop >= 0 && dn_mcast_set_loop(m->p.u, m->loop, &e) == -1)
+		return cli_fail(&m->p.c, &e);
 	m->hops = kernel_hops(m);
-	cli_trace(&m->c, "sending from %s to %s via %s (hops %d, loop %s)",
-	    dn_addr_format(dn_udp_addr(m->u), l, sizeof(l)),
+	cli_trace(&m->p.c, "sending from %s to %s via %s (hops %d, loop %s)",
+	    dn_addr_format(dn_udp_addr(m->p.u), l, sizeof(l)),
 	    dn_addr_format(m->group, g, sizeof(g)), ifshown(m), m->hops,
 	    m->loop == 0 ? "off" : m->loop == 1 ? "on" : "default");
-	m->in = dgram_in_start(m->r, STDIN_FILENO, m->out.raw, on_line,
-	    on_eof, m, &e);
-	if (m->in == NULL)
-		return cli_fail(&m->c, &e);
-	return 0;
-}
-
-static void
-on_signal(dn_signal *sg, int signo, void *arg)
-{
-	mcast *m = arg;
-
-	/* SIGINT/SIGTERM: leave the groups, exit 0 (DESIGN.md) */
-	cli_trace(&m->c, "%s: closing", strsignal(signo));
-	finish(m, 0);
+	return dgram_input_start(&m->p, on_line);
 }
 
 /* --- arguments ------------------------------------------------------- */
@@ -419,13 +279,13 @@ recv_only(const mcast *m, const opts *o)
 {
 	if (o->source_text != NULL || dn_dgram_endpoint_source(m->ep) != NULL)
 		return o->source_text != NULL ? "--source" : "source=";
-	if (m->out.from)
+	if (m->p.out.from)
 		return "--from";
-	if (m->out.hex)
+	if (m->p.out.hex)
 		return "--hex";
-	if (m->out.max_size != 65535)
+	if (m->p.out.max_size != 65535)
 		return "--max-size";
-	if (m->c.timeout_ns != 0)
+	if (m->p.c.timeout_ns != 0)
 		return "-w";
 	return NULL;
 }
@@ -454,20 +314,22 @@ check_role(mcast *m, const opts *o, int described)
 	if (m->role == ROLE_NONE) {
 		/* a description alone: its keys and the options tell */
 		if (r != NULL && s != NULL)
-			return cli_usage_fail(&m->c, "%s receives and %s sends: "
-			    "give recv or send", r, s);
+			return cli_usage_fail(&m->p.c, "%s receives and %s "
+			    "sends: give recv or send", r, s);
 		if (!described)
-			return cli_usage_fail(&m->c, "give recv or send before "
-			    "GROUP PORT: see dnmcast -h");
+			return cli_usage_fail(&m->p.c, "give recv or send "
+			    "before GROUP PORT: see dnmcast -h");
 		m->role = s != NULL ? ROLE_SEND : ROLE_RECV;
 	}
 	if (m->role == ROLE_RECV && s != NULL)
-		return cli_usage_fail(&m->c, "%s goes with send, not recv", s);
+		return cli_usage_fail(&m->p.c, "%s goes with send, not recv",
+		    s);
 	if (m->role == ROLE_SEND && r != NULL)
-		return cli_usage_fail(&m->c, "%s goes with recv, not send", r);
-	if (m->role == ROLE_RECV && m->out.raw && m->out.hex)
-		return cli_usage_fail(&m->c, "--raw and --hex contradict each "
-		    "other: give one");
+		return cli_usage_fail(&m->p.c, "%s goes with recv, not send",
+		    r);
+	if (m->role == ROLE_RECV && m->p.out.raw && m->p.out.hex)
+		return cli_usage_fail(&m->p.c, "--raw and --hex contradict "
+		    "each other: give one");
 	return 0;
 }
 
@@ -478,7 +340,7 @@ set_ifname(mcast *m)
 	dn_error e;
 
 	if (m->iface != NULL && dn_iface_index(m->iface, &idx, &e) == -1)
-		return cli_fail(&m->c, &e);
+		return cli_fail(&m->p.c, &e);
 	if (idx == 0)
 		idx = dn_addr_scope(m->group);
 	if (idx != 0 && if_indextoname(idx, m->ifname) == NULL)
@@ -504,14 +366,12 @@ main(int argc, char *argv[])
 		{ "version", no_argument, NULL, CLI_OPT_VERSION },
 		{ NULL, 0, NULL, 0 }
 	};
-	static const int signos[] = { SIGINT, SIGTERM };
 	dn_endpoint_defaults defs;
 	dn_addr_hints hints;
 	char host[256], idxs[16], b[DN_ADDR_STRLEN], g[DN_ADDR_STRLEN];
 	int ch, rc, ok, p, described = 0;
 	uint16_t port;
 	unsigned idx;
-	size_t i;
 	dn_error e;
 	opts o;
 	mcast m;
@@ -519,54 +379,36 @@ main(int argc, char *argv[])
 	memset(&m, 0, sizeof(m));
 	memset(&o, 0, sizeof(o));
 	o.hops = o.loop = -1;
-	cli_init(&m.c, "dnmcast");
-	dgram_out_init(&m.out);
-	cli_signals_default();
-	dgram_stdin_guard();
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":46b:hI:qvw:", longopts,
-	    NULL)) != -1) {
-		if ((rc = cli_common_opt(&m.c, ch, optarg)) == 0)
-			rc = dgram_opt(&m.c, &m.out, ch, optarg);
-		if (rc == -1)
-			return EX_USAGE_;
-		if (rc == 1)
-			continue;
+	dgram_prog_init(&m.p, "dnmcast");
+	while ((ch = dgram_getopt(&m.p, argc, argv, ":46b:hI:qvw:",
+	    longopts)) != -1) {
 		switch (ch) {
 		case 'b':
 			if (o.bind_text != NULL)
-				return cli_usage_fail(&m.c, "-b given twice: "
+				return cli_usage_fail(&m.p.c, "-b given twice: "
 				    "give one source address");
 			o.bind_text = optarg;
 			break;
-		case 'h':
-			usage(stdout);
-			return 0;
 		case OPT_HOPS:
 			o.hops = (int)cli_parse_num(optarg, "--hops", 0, 255,
 			    &e, &ok);
 			if (!ok)
-				return cli_fail(&m.c, &e);
+				return cli_fail(&m.p.c, &e);
 			break;
 		case OPT_LOOP:
 		case OPT_NO_LOOP:
 			if (o.loop == (ch == OPT_NO_LOOP))
-				return cli_usage_fail(&m.c, "--loop and --no-loop "
-				    "contradict each other: give one");
+				return cli_usage_fail(&m.p.c, "--loop and "
+				    "--no-loop contradict each other: give "
+				    "one");
 			o.loop = ch == OPT_LOOP;
 			break;
 		case OPT_SOURCE:
 			o.source_text = optarg;
 			break;
-		case CLI_OPT_VERSION:
-			cli_version(&m.c);
-			return 0;
-		case ':':
-			return cli_usage_fail(&m.c, "option %s needs a value: "
-			    "see dnmcast -h", argv[optind - 1]);
 		default:
-			return cli_usage_fail(&m.c, "unknown option %s: see "
-			    "dnmcast -h", argv[optind - 1]);
+			return cli_other_opt(&m.p.c, ch, argv[optind - 1],
+			    usage);
 		}
 	}
 	argc -= optind;
@@ -580,21 +422,21 @@ main(int argc, char *argv[])
 		argv++;
 	}
 	if (m.role == ROLE_NONE && argc == 3)
-		return cli_usage_fail(&m.c, "unknown command '%s': give recv or "
-		    "send", argv[0]);
+		return cli_usage_fail(&m.p.c, "unknown command '%s': give "
+		    "recv or send", argv[0]);
 	if (argc < 1 || argc > 2)
-		return cli_usage_fail(&m.c, "%s: give %sGROUP PORT or a "
+		return cli_usage_fail(&m.p.c, "%s: give %sGROUP PORT or a "
 		    "description (see dnmcast -h)", argc < 1 ? "missing group" :
 		    "too many arguments", m.role == ROLE_NONE ?
 		    "recv or send, then " : "");
 
 	/* -I as an index: an IPv4 interface address names one too */
 	memset(&defs, 0, sizeof(defs));
-	defs.family = m.c.family;
+	defs.family = m.p.c.family;
 	defs.v6only = -1;
-	if (m.c.scope != NULL) {
-		if (dn_iface_index(m.c.scope, &idx, &e) == -1)
-			return cli_fail(&m.c, &e);
+	if (m.p.c.scope != NULL) {
+		if (dn_iface_index(m.p.c.scope, &idx, &e) == -1)
+			return cli_fail(&m.p.c, &e);
 		snprintf(idxs, sizeof(idxs), "%u", idx);
 		defs.default_scope = idxs;
 	}
@@ -602,27 +444,27 @@ main(int argc, char *argv[])
 		described = 1;
 		if ((m.ep = dn_dgram_endpoint_parse(argv[0], &defs, &e)) ==
 		    NULL) {
-			m.rv = cli_fail(&m.c, &e);
+			m.p.rv = cli_fail(&m.p.c, &e);
 			goto done;
 		}
 		if (dn_dgram_endpoint_kind(m.ep) != DN_DGRAM_MULTICAST) {
-			m.rv = cli_usage_fail(&m.c, "%s is a unicast "
+			m.p.rv = cli_usage_fail(&m.p.c, "%s is a unicast "
 			    "description: use dnudp, or give multicast:GROUP:"
 			    "PORT", argv[0]);
 			goto done;
 		}
 		if (o.source_text != NULL &&
 		    dn_dgram_endpoint_source(m.ep) != NULL) {
-			m.rv = cli_usage_fail(&m.c, "--source and source= both "
-			    "given: give the source once");
+			m.p.rv = cli_usage_fail(&m.p.c, "--source and "
+			    "source= both given: give the source once");
 			goto done;
 		}
 		if ((o.hops >= 0 && dn_dgram_endpoint_hops(m.ep) >= 0) ||
 		    (o.loop >= 0 && dn_dgram_endpoint_loop(m.ep) >= 0)) {
-			m.rv = cli_usage_fail(&m.c, "%s given as an option and "
-			    "in the description: give it once", o.hops >= 0 &&
-			    dn_dgram_endpoint_hops(m.ep) >= 0 ? "hops" :
-			    "loop");
+			m.p.rv = cli_usage_fail(&m.p.c, "%s given as an "
+			    "option and in the description: give it once",
+			    o.hops >= 0 && dn_dgram_endpoint_hops(m.ep) >= 0 ?
+			    "hops" : "loop");
 			goto done;
 		}
 		if (o.source_text != NULL) {
@@ -639,7 +481,7 @@ main(int argc, char *argv[])
 			    dn_dgram_endpoint_port(m.ep), o.source_text, &defs,
 			    &e);
 			if (ep2 == NULL) {
-				m.rv = cli_fail(&m.c, &e);
+				m.p.rv = cli_fail(&m.p.c, &e);
 				goto done;
 			}
 			o.hops = dn_dgram_endpoint_hops(m.ep);
@@ -651,22 +493,22 @@ main(int argc, char *argv[])
 		if (argc == 2) {
 			strlcpy(host, argv[0], sizeof(host));
 			if (cli_parse_port(argv[1], 0, &port, &e) == -1)
-				return cli_fail(&m.c, &e);
+				return cli_fail(&m.p.c, &e);
 		} else {
 			/* GROUP:PORT in one, as every program takes */
 			if (dn_hostport_split(argv[0], host, sizeof(host), &p,
 			    &e) == -1)
-				return cli_fail(&m.c, &e);
+				return cli_fail(&m.p.c, &e);
 			if (p <= 0)
-				return cli_usage_fail(&m.c, "%s has no port: give "
-				    "GROUP PORT", argv[0]);
+				return cli_usage_fail(&m.p.c, "%s has no "
+				    "port: give GROUP PORT", argv[0]);
 			port = (uint16_t)p;
 		}
 		if ((m.ep = dn_dgram_endpoint_new_multicast(host, port,
 		    o.source_text, &defs, &e)) == NULL)
-			return cli_fail(&m.c, &e);
+			return cli_fail(&m.p.c, &e);
 	}
-	if ((m.rv = check_role(&m, &o, described)) != 0)
+	if ((m.p.rv = check_role(&m, &o, described)) != 0)
 		goto done;
 
 	m.group = dn_dgram_endpoint_dest(m.ep);
@@ -674,7 +516,7 @@ main(int argc, char *argv[])
 	m.iface = dn_dgram_endpoint_interface(m.ep);
 	m.hops = o.hops >= 0 ? o.hops : dn_dgram_endpoint_hops(m.ep);
 	m.loop = o.loop >= 0 ? o.loop : dn_dgram_endpoint_loop(m.ep);
-	if ((m.rv = set_ifname(&m)) != 0)
+	if ((m.p.rv = set_ifname(&m)) != 0)
 		goto done;
 	if (o.bind_text != NULL) {
 		memset(&hints, 0, sizeof(hints));
@@ -684,55 +526,38 @@ main(int argc, char *argv[])
 		hints.what = "bind address";
 		if (dn_addr_parse(&m.bind, o.bind_text, &hints, &e) == -1) {
 			if (e.code == DN_EFAMILY || e.code == DN_ENOTLITERAL)
-				m.rv = cli_usage_fail(&m.c, "bind address %s "
-				    "must be an %s literal, the family of group "
-				    "%s", o.bind_text,
+				m.p.rv = cli_usage_fail(&m.p.c, "bind "
+				    "address %s must be an %s literal, the "
+				    "family of group %s", o.bind_text,
 				    dn_addr_family(m.group) == AF_INET6 ?
 				    "IPv6" : "IPv4", dn_addr_format_host(
 				    m.group, b, sizeof(b)));
 			else
-				m.rv = cli_fail(&m.c, &e);
+				m.p.rv = cli_fail(&m.p.c, &e);
 			goto done;
 		}
 		m.has_bind = 1;
 	}
 
-	if ((m.r = dn_reactor_new(&e)) == NULL) {
-		m.rv = cli_fail(&m.c, &e);
+	m.p.fail = fail_send;
+	m.p.received = received;
+	if ((m.p.rv = dgram_prog_start(&m.p)) != 0)
 		goto done;
-	}
-	for (i = 0; i < CLI_ARRLEN(signos); i++) {
-		m.sigs[i] = dn_signal_new(m.r, signos[i], on_signal, &m, &e);
-		if (m.sigs[i] == NULL) {
-			m.rv = cli_fail(&m.c, &e);
-			goto done;
-		}
-	}
 	rc = m.role == ROLE_RECV ? open_recv(&m) : open_send(&m);
 	if (rc != 0) {
-		m.rv = rc;
+		m.p.rv = rc;
 		goto done;
 	}
-	/* Turn by turn: signal watchers do not keep a reactor running. */
-	while (!m.done)
-		if (dn_reactor_run_once(m.r, -1, &e) == -1) {
-			m.rv = cli_fail(&m.c, &e);
-			break;
-		}
+	dgram_prog_run(&m.p);
 done:
 	/* closing would leave too; leaving first lets -v and --json say so */
 	if (m.joined) {
-		if (dn_mcast_leave(m.u, m.group, m.source, m.iface, &e) == 0)
+		if (dn_mcast_leave(m.p.u, m.group, m.source, m.iface, &e) == 0)
 			report_membership(&m, "left");
 		else
-			cli_warn(&m.c, "%s", e.msg);
+			cli_warn(&m.p.c, "%s", e.msg);
 	}
-	dgram_in_free(m.in);
-	dn_timer_cancel(m.timer);
-	dn_udp_close(m.u);
-	for (i = 0; i < CLI_ARRLEN(signos); i++)
-		dn_signal_free(m.sigs[i]);
-	dn_reactor_free(m.r);
+	dgram_prog_free(&m.p);
 	dn_dgram_endpoint_free(m.ep);
-	return m.rv;
+	return m.p.rv;
 }

@@ -19,14 +19,10 @@
 
 enum {
 	OPT_CONNECT = DGRAM_OPT_FIRST_PRIVATE,
-	OPT_DUAL_STACK,
 	OPT_ECHO,
-	OPT_FLOW_LABEL,
-	OPT_V6ONLY
+	OPT_FLOW_LABEL
 };
 
-/* Past this much waiting to be sent, standard input waits too. */
-#define QUEUE_HIGH	(1024 * 1024)
 /* -l: the receive buffer asked for (net.core.rmem_max caps it). */
 #define LISTEN_RCVBUF	(4 * 1024 * 1024)
 /* Lines gathered for one dn_udp_send_many() (sendmmsg): at most this
@@ -35,14 +31,8 @@ enum {
 #define BATCH_BYTES	(4 * DGRAM_LINE_MAX)
 
 typedef struct udpc {
-	cli c;
-	dgram_out out;
-	dn_reactor *r;
-	dn_udp *u;
-	dgram_in *in;
+	dgram_prog p;		/* first: the hooks cast it back */
 	dn_resolve_req *rq;
-	dn_timer *timer;	/* -w: idle (-l), or the wait after EOF */
-	dn_signal *sigs[2];
 	int listen;		/* -l */
 	int connect;		/* --connect */
 	int echo;		/* --echo */
@@ -62,9 +52,6 @@ typedef struct udpc {
 	size_t bn;
 	long long got;		/* datagrams printed */
 	int sent_all;		/* stdin ended and its datagrams left */
-	int draining;
-	int done;
-	int rv;
 } udpc;
 
 static void
@@ -107,61 +94,35 @@ usage(FILE *f)
 	    "  --version          print the version\n");
 }
 
-static void
-finish(udpc *uc, int rv)
-{
-	if (uc->done)
-		return;
-	uc->done = 1;
-	uc->rv = rv;
-	dn_reactor_stop(uc->r);
-}
-
 /* A connected send to a closed port: the contract's own words. */
 static int
-fail_dgram(udpc *uc, const dn_error *err)
+fail_dgram(dgram_prog *p, const dn_error *err)
 {
+	udpc *uc = (udpc *)p;
 	char a[DN_ADDR_STRLEN];
 	dn_error e;
 
 	if (err->code != DN_EREFUSED)
-		return cli_fail(&uc->c, err);
+		return cli_fail(&p->c, err);
 	e = *err;
 	snprintf(e.msg, sizeof(e.msg), "%s refused the datagram (port "
 	    "unreachable)", dn_addr_format(&uc->dest, a, sizeof(a)));
-	return cli_fail(&uc->c, &e);
+	return cli_fail(&p->c, &e);
 }
 
+/* Sending, -w is the wait for replies after input ended. */
 static void
-timer_expired(dn_timer *t, int cancelled, void *arg)
+replies_expired(dgram_prog *p)
 {
-	udpc *uc = arg;
-	dn_error e;
+	udpc *uc = (udpc *)p;
 
-	if (cancelled)
-		return;
-	uc->timer = NULL;
-	if (!uc->listen && uc->out.count == 0) {
-		finish(uc, 0);
+	if (p->out.count == 0) {
+		dgram_finish(p, 0);
 		return;
 	}
-	e.code = DN_ETIMEDOUT;
-	e.os_errno = 0;
-	if (uc->listen)
-		snprintf(e.msg, sizeof(e.msg), "no datagram arrived for %.3fs "
-		    "(-w)", (double)uc->c.timeout_ns / 1e9);
-	else
-		snprintf(e.msg, sizeof(e.msg), "%lld of %lld replies arrived "
-		    "within %.3fs (-w)", uc->got, uc->out.count,
-		    (double)uc->c.timeout_ns / 1e9);
-	finish(uc, cli_fail(&uc->c, &e));
-}
-
-static void
-timer_restart(udpc *uc, uint64_t ns)
-{
-	dn_timer_cancel(uc->timer);
-	uc->timer = dn_timer_start(uc->r, ns, timer_expired, uc);
+	dgram_finish(p, cli_failf(&p->c, DN_ETIMEDOUT, 0, "%lld of %lld "
+	    "replies arrived within %.3fs (-w)", uc->got, p->out.count,
+	    (double)p->c.timeout_ns / 1e9));
 }
 
 /*
@@ -175,77 +136,50 @@ echo_back(udpc *uc, const dn_datagram *dg)
 	char a[DN_ADDR_STRLEN];
 	dn_error e;
 
-	if (dn_udp_reply(uc->u, dg, dg->data, dg->len, &e) == -1) {
-		cli_warn(&uc->c, "cannot echo to %s: %s",
+	if (dn_udp_reply(uc->p.u, dg, dg->data, dg->len, &e) == -1) {
+		cli_warn(&uc->p.c, "cannot echo to %s: %s",
 		    dn_addr_format(&dg->from, a, sizeof(a)), e.msg);
 		return;
 	}
-	dgram_report_sent(&uc->c, &dg->from, dg->len);
+	dgram_report_sent(&uc->p.c, &dg->from, dg->len);
 }
 
 static void
-on_recv(dn_udp *u, const dn_datagram *dg, const dn_error *err, void *arg)
+received(dgram_prog *p, const dn_datagram *dg)
 {
-	udpc *uc = arg;
-	dn_error e;
+	udpc *uc = (udpc *)p;
 
-	if (uc->done)
-		return;
-	if (err != NULL) {
-		finish(uc, fail_dgram(uc, err));
-		return;
-	}
-	if (dgram_print(&uc->c, &uc->out, dg, &e) == -1) {
-		finish(uc, cli_fail(&uc->c, &e));
-		return;
-	}
 	uc->got++;
 	if (uc->listen) {
 		if (uc->echo)
 			echo_back(uc, dg);
-		if (uc->out.count > 0 && uc->got >= uc->out.count)
-			finish(uc, 0);
-		else if (uc->c.timeout_ns != 0)
-			timer_restart(uc, uc->c.timeout_ns);
+		if (p->out.count > 0 && uc->got >= p->out.count)
+			dgram_finish(p, 0);
+		else
+			dgram_idle_restart(p);
 		return;
 	}
-	if (uc->sent_all && uc->out.count > 0 && uc->got >= uc->out.count)
-		finish(uc, 0);
+	if (uc->sent_all && p->out.count > 0 && uc->got >= p->out.count)
+		dgram_finish(p, 0);
 }
 
 /* Standard input has ended and every datagram has left. */
 static void
-all_sent(udpc *uc)
+all_sent(dgram_prog *p)
 {
+	udpc *uc = (udpc *)p;
+
 	uc->sent_all = 1;
-	if (uc->out.count > 0) {
-		if (uc->got >= uc->out.count)
-			finish(uc, 0);
-		else if (uc->c.timeout_ns != 0)
-			timer_restart(uc, uc->c.timeout_ns);
+	if (p->out.count > 0) {
+		if (uc->got >= p->out.count)
+			dgram_finish(p, 0);
+		else
+			dgram_idle_restart(p);
 		return;
 	}
 	/* without -w, still one turn: what has already come back (a reply,
 	 * an ICMP error on a connected socket) is handled before exit */
-	timer_restart(uc, uc->c.timeout_ns);
-}
-
-static void
-drained(dn_udp *u, const dn_error *err, void *arg)
-{
-	udpc *uc = arg;
-
-	uc->draining = 0;
-	if (uc->done || (err != NULL && err->code == DN_ECANCELED))
-		return;
-	if (err != NULL) {
-		finish(uc, fail_dgram(uc, err));
-		return;
-	}
-	if (uc->in != NULL)
-		dgram_in_pause(uc->in, 0);
-	else
-		all_sent(uc);
+	dgram_timer_restart(p, p->c.timeout_ns);
 }
 
 static void
@@ -253,22 +187,7 @@ exit_drained(dn_udp *u, const dn_error *err, void *arg)
 {
 	udpc *uc = arg;
 
-	uc->draining = 0;
-}
-
-static int
-drain(udpc *uc)
-{
-	dn_error e;
-
-	if (uc->draining)
-		return 0;
-	if (dn_udp_drain(uc->u, drained, uc, &e) == -1) {
-		finish(uc, cli_fail(&uc->c, &e));
-		return -1;
-	}
-	uc->draining = 1;
-	return 0;
+	uc->p.draining = 0;
 }
 
 /*
@@ -276,27 +195,23 @@ drain(udpc *uc)
  * after they were read, and a system call each cost more than the rest.
  */
 static int
-batch_flush(udpc *uc)
+batch_flush(dgram_prog *p)
 {
+	udpc *uc = (udpc *)p;
 	dn_error e;
 	size_t i, n = uc->bn;
 
-	if (n == 0 || uc->done)
-		return uc->done ? -1 : 0;
+	if (n == 0 || p->done)
+		return p->done ? -1 : 0;
 	uc->bn = 0;
 	uc->bused = 0;
-	if (dn_udp_send_many(uc->u, uc->bm, n, &e) == -1) {
-		finish(uc, fail_dgram(uc, &e));
+	if (dn_udp_send_many(p->u, uc->bm, n, &e) == -1) {
+		dgram_finish(p, fail_dgram(p, &e));
 		return -1;
 	}
 	for (i = 0; i < n; i++)
-		dgram_report_sent(&uc->c, &uc->dest, uc->bm[i].len);
-	if (dn_udp_send_queued(uc->u) > QUEUE_HIGH) {
-		dgram_in_pause(uc->in, 1);
-		if (drain(uc) == -1)
-			return -1;
-	}
-	return 0;
+		dgram_report_sent(&p->c, &uc->dest, uc->bm[i].len);
+	return dgram_throttle(p);
 }
 
 static int
@@ -305,10 +220,10 @@ on_line(const void *buf, size_t len, void *arg)
 	udpc *uc = arg;
 	dn_udp_msg *m;
 
-	if (uc->done)
+	if (uc->p.done)
 		return -1;
 	if ((uc->bn == SEND_BATCH || uc->bused + len > BATCH_BYTES) &&
-	    batch_flush(uc) == -1)
+	    batch_flush(&uc->p) == -1)
 		return -1;
 	m = &uc->bm[uc->bn++];
 	memcpy(uc->bbuf + uc->bused, buf, len);
@@ -319,70 +234,31 @@ on_line(const void *buf, size_t len, void *arg)
 	return 0;
 }
 
-static void
-on_eof(const dn_error *err, void *arg)
-{
-	udpc *uc = arg;
-
-	if (err != NULL) {
-		finish(uc, cli_fail(&uc->c, err));
-		return;
-	}
-	dgram_in_free(uc->in);
-	uc->in = NULL;
-	if (batch_flush(uc) == -1)
-		return;
-	(void)drain(uc);
-}
-
 static int
 open_send(udpc *uc)
 {
 	char a[DN_ADDR_STRLEN], l[DN_ADDR_STRLEN];
 	dn_udp_opts opts;
-	dn_addr local;
 	dn_error e;
+	int rv;
 
-	if (uc->has_bind)
-		local = uc->bind;
-	else if (dn_addr_parse(&local, dn_addr_family(&uc->dest) == AF_INET6 ?
-	    "::" : "0.0.0.0", NULL, &e) == -1)
-		return cli_fail(&uc->c, &e);
 	memset(&opts, 0, sizeof(opts));
 	opts.v6only = -1;
-	opts.max_datagram = uc->out.max_size;
-	if ((uc->u = dn_udp_listen_addr(uc->r, &local, &opts, &e)) == NULL) {
-		/* the library speaks of listening; here it is the -b bind */
-		if (uc->has_bind && e.code == DN_ELOCAL)
-			snprintf(e.msg, sizeof(e.msg), "cannot bind to %s: %s",
-			    dn_addr_format(&local, l, sizeof(l)),
-			    strerror(e.os_errno));
-		return cli_fail(&uc->c, &e);
-	}
-	if (uc->connect && dn_udp_connect(uc->u, &uc->dest, &e) == -1)
-		return cli_fail(&uc->c, &e);
-	cli_trace(&uc->c, "%s %s from %s", uc->connect ? "connected to" :
+	opts.max_datagram = uc->p.out.max_size;
+	if ((rv = dgram_open(&uc->p, uc->has_bind ? &uc->bind : NULL,
+	    dn_addr_family(&uc->dest), 0, &opts)) != 0)
+		return rv;
+	if (uc->connect && dn_udp_connect(uc->p.u, &uc->dest, &e) == -1)
+		return cli_fail(&uc->p.c, &e);
+	cli_trace(&uc->p.c, "%s %s from %s", uc->connect ? "connected to" :
 	    "sending to", dn_addr_format(&uc->dest, a, sizeof(a)),
-	    dn_addr_format(dn_udp_addr(uc->u), l, sizeof(l)));
-	if (dn_udp_recv_start(uc->u, on_recv, uc) == -1) {
-		e.code = DN_ENOMEM;
-		e.os_errno = errno;
-		snprintf(e.msg, sizeof(e.msg), "cannot receive: %s",
-		    strerror(errno));
-		return cli_fail(&uc->c, &e);
-	}
-	if ((uc->bbuf = malloc(BATCH_BYTES)) == NULL) {
-		e.code = DN_ENOMEM;
-		e.os_errno = errno;
-		snprintf(e.msg, sizeof(e.msg), "out of memory for a batch of "
-		    "datagrams");
-		return cli_fail(&uc->c, &e);
-	}
-	uc->in = dgram_in_start(uc->r, STDIN_FILENO, uc->out.raw, on_line,
-	    on_eof, uc, &e);
-	if (uc->in == NULL)
-		return cli_fail(&uc->c, &e);
-	return 0;
+	    dn_addr_format(dn_udp_addr(uc->p.u), l, sizeof(l)));
+	if ((rv = dgram_recv_start(&uc->p)) != 0)
+		return rv;
+	if ((uc->bbuf = malloc(BATCH_BYTES)) == NULL)
+		return cli_failf(&uc->p.c, DN_ENOMEM, errno, "out of memory "
+		    "for a batch of datagrams");
+	return dgram_input_start(&uc->p, on_line);
 }
 
 static void
@@ -403,9 +279,9 @@ resolved(dn_resolve_req *req, int family, const dn_addr *addrs,
 	ev.addrs = addrs;
 	ev.naddrs = naddrs;
 	ev.err = err;
-	cli_connect_trace(&ev, &uc->c);
+	cli_connect_trace(&ev, &uc->p.c);
 	if (err != NULL) {
-		finish(uc, cli_fail(&uc->c, err));
+		dgram_finish(&uc->p, cli_fail(&uc->p.c, err));
 		return;
 	}
 	/* dnconnect tries each address; a datagram goes to the first */
@@ -413,7 +289,25 @@ resolved(dn_resolve_req *req, int family, const dn_addr *addrs,
 	if (uc->has_label && family == AF_INET6)
 		uc->dest.u.sin6.sin6_flowinfo = htonl(uc->label);
 	if ((rv = open_send(uc)) != 0)
-		finish(uc, rv);
+		dgram_finish(&uc->p, rv);
+}
+
+static int
+resolve_start(udpc *uc)
+{
+	dn_trace_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = DN_TRACE_RESOLVING;
+	ev.host = uc->host;
+	ev.family = uc->resolve_family;
+	cli_connect_trace(&ev, &uc->p.c);
+	uc->rq = dn_resolve(uc->p.r, uc->host, uc->port, uc->resolve_family,
+	    resolved, uc);
+	if (uc->rq == NULL)
+		return cli_usage_fail(&uc->p.c, "cannot resolve %s: out of "
+		    "memory", uc->host);
+	return 0;
 }
 
 static int
@@ -421,81 +315,22 @@ open_listen(udpc *uc)
 {
 	dn_udp_opts opts;
 	dn_error e;
+	int rv;
 
 	memset(&opts, 0, sizeof(opts));
 	opts.v6only = uc->v6only;
-	opts.max_datagram = uc->out.max_size;
+	opts.max_datagram = uc->p.out.max_size;
 	/* a burst arriving while we are scheduled out waits here instead
 	 * of being dropped (the default holds some 300 small datagrams) */
 	opts.rcvbuf = LISTEN_RCVBUF;
-	if ((uc->u = dn_udp_listen_addr(uc->r, &uc->local, &opts, &e)) == NULL)
-		return cli_fail(&uc->c, &e);
-	dgram_report_listening(&uc->c, uc->u);
-	if (dn_udp_recv_start(uc->u, on_recv, uc) == -1) {
-		e.code = DN_ENOMEM;
-		e.os_errno = errno;
-		snprintf(e.msg, sizeof(e.msg), "cannot receive: %s",
-		    strerror(errno));
-		return cli_fail(&uc->c, &e);
-	}
-	if (uc->c.timeout_ns != 0)
-		timer_restart(uc, uc->c.timeout_ns);
-	return 0;
-}
-
-static void
-on_signal(dn_signal *sg, int signo, void *arg)
-{
-	udpc *uc = arg;
-
-	/* SIGINT/SIGTERM: close and exit 0 (DESIGN.md) */
-	cli_trace(&uc->c, "%s: closing", strsignal(signo));
-	finish(uc, 0);
-}
-
-/* "PORT" alone: digits or a service name, no address characters. */
-static int
-is_port_only(const char *s)
-{
-	return strpbrk(s, ":.,[]%") == NULL;
-}
-
-/* -l [ADDR] PORT, -l ADDR:PORT */
-static int
-args_listen(udpc *uc, int argc, char **argv)
-{
-	const char *addr_text = NULL, *port_text = NULL;
-	dn_addr_hints hints;
-	dn_error e;
-	uint16_t port;
-
-	if (argc == 2) {
-		addr_text = argv[0];
-		port_text = argv[1];
-	} else if (is_port_only(argv[0]))
-		port_text = argv[0];
-	else
-		addr_text = argv[0];
-	if (addr_text == NULL)
-		addr_text = uc->c.family == AF_INET6 ? "::" : "0.0.0.0";
-	memset(&hints, 0, sizeof(hints));
-	hints.family = uc->c.family;
-	hints.default_scope = uc->c.scope;
-	hints.what = "listen address";
-	hints.flags = port_text != NULL ? DN_ADDR_PORT_NONE :
-	    DN_ADDR_PORT_REQUIRED;
-	if (dn_addr_parse(&uc->local, addr_text, &hints, &e) == -1) {
-		if (e.code == DN_ENOTLITERAL)
-			return cli_usage_fail(&uc->c, "listen address %s is not "
-			    "an address literal: give e.g. 0.0.0.0, :: or "
-			    "fe80::1%%eth0", addr_text);
-		return cli_fail(&uc->c, &e);
-	}
-	if (port_text != NULL) {
-		if (cli_parse_port(port_text, 1, &port, &e) == -1)
-			return cli_fail(&uc->c, &e);
-		dn_addr_set_port(&uc->local, port);
-	}
+	if ((uc->p.u = dn_udp_listen_addr(uc->p.r, &uc->local, &opts,
+	    &e)) == NULL)
+		return cli_fail(&uc->p.c, &e);
+	cli_report_listening(&uc->p.c, dn_udp_addr(uc->p.u),
+	    dn_udp_v6only(uc->p.u));
+	if ((rv = dgram_recv_start(&uc->p)) != 0)
+		return rv;
+	dgram_idle_restart(&uc->p);
 	return 0;
 }
 
@@ -511,53 +346,55 @@ args_send(udpc *uc, int argc, char **argv, const char *flow_text,
 	int literal = 0, have_port = 0, p;
 
 	memset(&hints, 0, sizeof(hints));
-	hints.family = uc->c.family;
-	hints.default_scope = uc->c.scope;
+	hints.family = uc->p.c.family;
+	hints.default_scope = uc->p.c.scope;
 	hints.what = "destination";
 	hints.flags = argc == 1 ? DN_ADDR_PORT_REQUIRED : DN_ADDR_PORT_OPTIONAL;
 	if (dn_addr_parse(&uc->dest, argv[0], &hints, &e) == 0)
 		literal = 1;
 	else if (e.code != DN_ENOTLITERAL)
-		return cli_fail(&uc->c, &e);
+		return cli_fail(&uc->p.c, &e);
 	if (argc == 2) {
 		if (cli_parse_port(argv[1], 0, &port, &e) == -1)
-			return cli_fail(&uc->c, &e);
+			return cli_fail(&uc->p.c, &e);
 		if (literal && dn_addr_port(&uc->dest) != 0 &&
 		    dn_addr_port(&uc->dest) != port)
-			return cli_usage_fail(&uc->c, "the port is given twice "
-			    "(%u in %s, and %u): give it once",
+			return cli_usage_fail(&uc->p.c, "the port is given "
+			    "twice (%u in %s, and %u): give it once",
 			    dn_addr_port(&uc->dest), argv[0], port);
 		have_port = 1;
 	}
 	if (!literal) {
 		if (dn_hostport_split(argv[0], host, hostlen, &p, &e) == -1)
-			return cli_fail(&uc->c, &e);
+			return cli_fail(&uc->p.c, &e);
 		if (argc == 1) {
 			if (p < 0)
-				return cli_usage_fail(&uc->c, "%s has no port: "
-				    "give HOST PORT or HOST:PORT", argv[0]);
+				return cli_usage_fail(&uc->p.c, "%s has no "
+				    "port: give HOST PORT or HOST:PORT",
+				    argv[0]);
 			port = (uint16_t)p;
 		} else if (p >= 0)
-			return cli_usage_fail(&uc->c, "the port is given twice "
-			    "(%d in %s, and %u): give it once", p, argv[0],
-			    port);
+			return cli_usage_fail(&uc->p.c, "the port is given "
+			    "twice (%d in %s, and %u): give it once", p,
+			    argv[0], port);
 		if (port == 0)
-			return cli_usage_fail(&uc->c, "port 0 of %s cannot be "
-			    "sent to: give 1 to 65535", argv[0]);
-		if (uc->c.scope != NULL)
-			return cli_usage_fail(&uc->c, "-I %s: a scope goes with "
-			    "an address literal, and %s is a name", uc->c.scope,
-			    host);
+			return cli_usage_fail(&uc->p.c, "port 0 of %s cannot "
+			    "be sent to: give 1 to 65535", argv[0]);
+		if (uc->p.c.scope != NULL)
+			return cli_usage_fail(&uc->p.c, "-I %s: a scope goes "
+			    "with an address literal, and %s is a name",
+			    uc->p.c.scope, host);
 		/* plan point 5: names resolve to IPv4 unless -6 */
-		uc->resolve_family = uc->c.family == AF_INET6 ? AF_INET6 :
+		uc->resolve_family = uc->p.c.family == AF_INET6 ? AF_INET6 :
 		    AF_INET;
 		if (flow_text != NULL && uc->resolve_family != AF_INET6)
-			return cli_usage_fail(&uc->c, "--flow-label needs IPv6 "
-			    "but %s resolves to IPv4 only here: add -6", host);
+			return cli_usage_fail(&uc->p.c, "--flow-label needs "
+			    "IPv6 but %s resolves to IPv4 only here: add -6",
+			    host);
 		if (uc->has_bind &&
 		    dn_addr_family(&uc->bind) != uc->resolve_family)
-			return cli_usage_fail(&uc->c, "bind address %s is %s but "
-			    "%s resolves to %s only here%s",
+			return cli_usage_fail(&uc->p.c, "bind address %s is "
+			    "%s but %s resolves to %s only here%s",
 			    dn_addr_format_host(&uc->bind, a, sizeof(a)),
 			    dn_addr_family(&uc->bind) == AF_INET6 ? "IPv6" :
 			    "IPv4", host, uc->resolve_family == AF_INET6 ?
@@ -570,21 +407,21 @@ args_send(udpc *uc, int argc, char **argv, const char *flow_text,
 	if (have_port)
 		dn_addr_set_port(&uc->dest, port);
 	if (dn_addr_port(&uc->dest) == 0)
-		return cli_usage_fail(&uc->c, "port 0 of %s cannot be sent to: "
-		    "give 1 to 65535", argv[0]);
+		return cli_usage_fail(&uc->p.c, "port 0 of %s cannot be sent "
+		    "to: give 1 to 65535", argv[0]);
 	if (flow_text != NULL) {
 		if (dn_addr_family(&uc->dest) != AF_INET6)
-			return cli_usage_fail(&uc->c, "--flow-label needs an "
+			return cli_usage_fail(&uc->p.c, "--flow-label needs an "
 			    "IPv6 destination, and %s is IPv4", argv[0]);
 		if (dn_addr_flowinfo(&uc->dest) != 0 &&
 		    dn_addr_flowinfo(&uc->dest) != uc->label)
-			return cli_usage_fail(&uc->c, "--flow-label %s and the "
-			    "flowinfo 0x%x in %s disagree: give one", flow_text,
-			    dn_addr_flowinfo(&uc->dest), argv[0]);
+			return cli_usage_fail(&uc->p.c, "--flow-label %s and "
+			    "the flowinfo 0x%x in %s disagree: give one",
+			    flow_text, dn_addr_flowinfo(&uc->dest), argv[0]);
 		uc->dest.u.sin6.sin6_flowinfo = htonl(uc->label);
 	}
 	if (uc->has_bind && dn_addr_check_bind(&uc->bind, &uc->dest, &e) == -1)
-		return cli_fail(&uc->c, &e);
+		return cli_fail(&uc->p.c, &e);
 	return 0;
 }
 
@@ -599,22 +436,23 @@ args_description(udpc *uc, const char *text, const char *flow_text,
 	int rv = EX_USAGE_;
 
 	memset(&defs, 0, sizeof(defs));
-	defs.default_scope = uc->c.scope;
+	defs.default_scope = uc->p.c.scope;
 	defs.bind = uc->has_bind ? &uc->bind : NULL;
-	defs.family = uc->c.family;
+	defs.family = uc->p.c.family;
 	defs.v6only = uc->v6only;
 	if ((ep = dn_dgram_endpoint_parse(text, &defs, &e)) == NULL)
-		return cli_fail(&uc->c, &e);
+		return cli_fail(&uc->p.c, &e);
 	switch (dn_dgram_endpoint_kind(ep)) {
 	case DN_DGRAM_MULTICAST:
-		cli_usage_fail(&uc->c, "multicast: descriptions go to dnmcast");
+		cli_usage_fail(&uc->p.c, "multicast: descriptions go to "
+		    "dnmcast");
 		goto done;
 	case DN_DGRAM_LISTEN:
 		uc->listen = 1;
 		uc->local = *dn_dgram_endpoint_local(ep);
 		if (uc->v6only >= 0 &&
 		    dn_dgram_endpoint_v6only(ep) != uc->v6only) {
-			cli_usage_fail(&uc->c, "%s and v6only= in the "
+			cli_usage_fail(&uc->p.c, "%s and v6only= in the "
 			    "description disagree: give one", uc->v6only ?
 			    "--v6only" : "--dual-stack");
 			goto done;
@@ -623,13 +461,13 @@ args_description(udpc *uc, const char *text, const char *flow_text,
 		break;
 	case DN_DGRAM_SEND:
 		if (uc->listen) {
-			cli_usage_fail(&uc->c, "%s sends (it has a host): drop "
-			    "-l, or give udp:PORT to listen", text);
+			cli_usage_fail(&uc->p.c, "%s sends (it has a host): "
+			    "drop -l, or give udp:PORT to listen", text);
 			goto done;
 		}
 		if (flow_text != NULL) {
-			cli_usage_fail(&uc->c, "--flow-label does not go with a "
-			    "description: give HOST PORT or a 4-tuple");
+			cli_usage_fail(&uc->p.c, "--flow-label does not go "
+			    "with a description: give HOST PORT or a 4-tuple");
 			goto done;
 		}
 		if (dn_dgram_endpoint_local(ep) != NULL) {
@@ -666,10 +504,10 @@ check_mode(udpc *uc, int bind_given, const char *flow_text, int v6flag)
 		else if (flow_text != NULL)
 			bad = "--flow-label";
 		if (bad != NULL)
-			return cli_usage_fail(&uc->c, "%s goes with sending, not "
-			    "with -l", bad);
-		if (uc->out.raw && uc->out.hex)
-			return cli_usage_fail(&uc->c, "--raw and --hex "
+			return cli_usage_fail(&uc->p.c, "%s goes with "
+			    "sending, not with -l", bad);
+		if (uc->p.out.raw && uc->p.out.hex)
+			return cli_usage_fail(&uc->p.c, "--raw and --hex "
 			    "contradict each other: give one");
 		return 0;
 	}
@@ -680,8 +518,8 @@ check_mode(udpc *uc, int bind_given, const char *flow_text, int v6flag)
 	else if (v6flag == 0)
 		bad = "--dual-stack";
 	if (bad != NULL)
-		return cli_usage_fail(&uc->c, "%s goes with -l (listening), not "
-		    "with sending", bad);
+		return cli_usage_fail(&uc->p.c, "%s goes with -l "
+		    "(listening), not with sending", bad);
 	return 0;
 }
 
@@ -691,7 +529,7 @@ main(int argc, char *argv[])
 	static const struct option longopts[] = {
 		{ "connect", no_argument, NULL, OPT_CONNECT },
 		{ "count", required_argument, NULL, DGRAM_OPT_COUNT },
-		{ "dual-stack", no_argument, NULL, OPT_DUAL_STACK },
+		{ "dual-stack", no_argument, NULL, CLI_OPT_DUAL_STACK },
 		{ "echo", no_argument, NULL, OPT_ECHO },
 		{ "flow-label", required_argument, NULL, OPT_FLOW_LABEL },
 		{ "from", no_argument, NULL, DGRAM_OPT_FROM },
@@ -699,59 +537,37 @@ main(int argc, char *argv[])
 		{ "json", no_argument, NULL, CLI_OPT_JSON },
 		{ "max-size", required_argument, NULL, DGRAM_OPT_MAX_SIZE },
 		{ "raw", no_argument, NULL, DGRAM_OPT_RAW },
-		{ "v6only", no_argument, NULL, OPT_V6ONLY },
+		{ "v6only", no_argument, NULL, CLI_OPT_V6ONLY },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, CLI_OPT_VERSION },
 		{ NULL, 0, NULL, 0 }
 	};
-	static const int signos[] = { SIGINT, SIGTERM };
 	const char *bind_text = NULL, *flow_text = NULL;
 	dn_addr_hints hints;
-	dn_trace_event ev;
 	char host[256];
-	int ch, rc, v6flag = -1;
+	int ch, rc, v6flag;
 	size_t i;
 	dn_error e;
 	udpc uc;
 
 	memset(&uc, 0, sizeof(uc));
-	cli_init(&uc.c, "dnudp");
-	dgram_out_init(&uc.out);
-	uc.out.turn_flush = 1;
+	dgram_prog_init(&uc.p, "dnudp");
+	uc.p.out.turn_flush = 1;
 	(void)setvbuf(stdout, NULL, _IOFBF, 1 << 16);
-	cli_signals_default();
-	dgram_stdin_guard();
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":46b:hI:lqvw:", longopts,
-	    NULL)) != -1) {
-		if ((rc = cli_common_opt(&uc.c, ch, optarg)) == 0)
-			rc = dgram_opt(&uc.c, &uc.out, ch, optarg);
-		if (rc == -1)
-			return EX_USAGE_;
-		if (rc == 1)
-			continue;
+	while ((ch = dgram_getopt(&uc.p, argc, argv, ":46b:hI:lqvw:",
+	    longopts)) != -1) {
 		switch (ch) {
 		case 'b':
 			if (bind_text != NULL)
-				return cli_usage_fail(&uc.c, "-b given twice: "
-				    "give one bind address");
+				return cli_usage_fail(&uc.p.c, "-b given "
+				    "twice: give one bind address");
 			bind_text = optarg;
 			break;
-		case 'h':
-			usage(stdout);
-			return 0;
 		case 'l':
 			uc.listen = 1;
 			break;
 		case OPT_CONNECT:
 			uc.connect = 1;
-			break;
-		case OPT_DUAL_STACK:
-		case OPT_V6ONLY:
-			if (v6flag == (ch == OPT_DUAL_STACK))
-				return cli_usage_fail(&uc.c, "--dual-stack and "
-				    "--v6only contradict each other: give one");
-			v6flag = ch == OPT_V6ONLY;
 			break;
 		case OPT_ECHO:
 			uc.echo = 1;
@@ -759,40 +575,34 @@ main(int argc, char *argv[])
 		case OPT_FLOW_LABEL:
 			flow_text = optarg;
 			break;
-		case CLI_OPT_VERSION:
-			cli_version(&uc.c);
-			return 0;
-		case ':':
-			return cli_usage_fail(&uc.c, "option %s needs a value: "
-			    "see dnudp -h", argv[optind - 1]);
 		default:
-			return cli_usage_fail(&uc.c, "unknown option %s: see "
-			    "dnudp -h", argv[optind - 1]);
+			return cli_other_opt(&uc.p.c, ch, argv[optind - 1],
+			    usage);
 		}
 	}
 	argc -= optind;
 	argv += optind;
-	uc.v6only = v6flag;
+	v6flag = uc.v6only = uc.p.c.v6only;
 	if (argc < 1)
-		return cli_usage_fail(&uc.c, "missing %s: give %s, ADDR:PORT or "
-		    "a description (see dnudp -h)", uc.listen ? "port" :
+		return cli_usage_fail(&uc.p.c, "missing %s: give %s, ADDR:PORT "
+		    "or a description (see dnudp -h)", uc.listen ? "port" :
 		    "destination", uc.listen ? "[ADDR] PORT" : "HOST PORT");
 	if (argc > 2)
-		return cli_usage_fail(&uc.c, "too many arguments, from '%s' on: "
-		    "give %s, ADDR:PORT or a description", argv[2],
+		return cli_usage_fail(&uc.p.c, "too many arguments, from '%s' "
+		    "on: give %s, ADDR:PORT or a description", argv[2],
 		    uc.listen ? "[ADDR] PORT" : "HOST PORT");
 	if (flow_text != NULL &&
 	    cli_parse_flowlabel(flow_text, &uc.label, &e) == -1)
-		return cli_fail(&uc.c, &e);
+		return cli_fail(&uc.p.c, &e);
 	uc.has_label = flow_text != NULL;
 	if (bind_text != NULL) {
 		memset(&hints, 0, sizeof(hints));
-		hints.family = uc.c.family;
-		hints.default_scope = uc.c.scope;
+		hints.family = uc.p.c.family;
+		hints.default_scope = uc.p.c.scope;
 		hints.flags = DN_ADDR_PORT_OPTIONAL;
 		hints.what = "bind address";
 		if (dn_addr_parse(&uc.bind, bind_text, &hints, &e) == -1)
-			return cli_fail(&uc.c, &e);
+			return cli_fail(&uc.p.c, &e);
 		uc.has_bind = 1;
 	}
 
@@ -804,70 +614,38 @@ main(int argc, char *argv[])
 	if (rc == 0)
 		rc = check_mode(&uc, bind_text != NULL, flow_text, v6flag);
 	if (rc == 0 && !dn_desc_is_description(argv[0]))
-		rc = uc.listen ? args_listen(&uc, argc, argv) :
+		rc = uc.listen ? cli_listen_args(&uc.p.c, argc, argv,
+		    &uc.local) :
 		    args_send(&uc, argc, argv, flow_text, host, sizeof(host));
 	if (rc != 0)
 		return rc;
 
-	if ((uc.r = dn_reactor_new(&e)) == NULL)
-		return cli_fail(&uc.c, &e);
-	for (i = 0; i < CLI_ARRLEN(signos); i++) {
-		uc.sigs[i] = dn_signal_new(uc.r, signos[i], on_signal, &uc, &e);
-		if (uc.sigs[i] == NULL) {
-			uc.rv = cli_fail(&uc.c, &e);
-			goto done;
-		}
-	}
-	if (uc.listen)
-		rc = open_listen(&uc);
-	else if (uc.host != NULL) {
-		memset(&ev, 0, sizeof(ev));
-		ev.kind = DN_TRACE_RESOLVING;
-		ev.host = uc.host;
-		ev.family = uc.resolve_family;
-		cli_connect_trace(&ev, &uc.c);
-		uc.rq = dn_resolve(uc.r, uc.host, uc.port, uc.resolve_family,
-		    resolved, &uc);
-		if (uc.rq == NULL)
-			rc = cli_usage_fail(&uc.c, "cannot resolve %s: out of "
-			    "memory", uc.host);
-	} else
-		rc = open_send(&uc);
+	uc.p.fail = fail_dgram;
+	uc.p.received = received;
+	uc.p.all_sent = all_sent;
+	uc.p.flush = batch_flush;
+	if (!uc.listen)
+		uc.p.expired = replies_expired;
+	if ((rc = dgram_prog_start(&uc.p)) == 0)
+		rc = uc.listen ? open_listen(&uc) : uc.host != NULL ?
+		    resolve_start(&uc) : open_send(&uc);
 	if (rc != 0) {
-		uc.rv = rc;
+		uc.p.rv = rc;
 		goto done;
 	}
-	/* Turn by turn: signal watchers do not keep a reactor running.
-	 * Datagrams printed in a turn leave in one write at its end, before
-	 * the loop waits again: a write each cost more than receiving. */
-	while (!uc.done) {
-		if (dn_reactor_run_once(uc.r, -1, &e) == -1) {
-			uc.rv = cli_fail(&uc.c, &e);
-			break;
-		}
-		(void)batch_flush(&uc);
-		if (dgram_flush(&e) == -1) {
-			if (uc.rv == 0)
-				uc.rv = cli_fail(&uc.c, &e);
-			break;
-		}
-	}
+	dgram_prog_run(&uc.p);
 	/* echoes the kernel could not take at once are still queued */
-	if (uc.rv == 0 && uc.u != NULL && dn_udp_send_queued(uc.u) > 0 &&
-	    !uc.draining && dn_udp_drain(uc.u, exit_drained, &uc, &e) == 0) {
-		uc.draining = 1;
-		for (i = 0; uc.draining && i < 100; i++)
-			if (dn_reactor_run_once(uc.r, 100, &e) == -1)
+	if (uc.p.rv == 0 && uc.p.u != NULL && dn_udp_send_queued(uc.p.u) > 0 &&
+	    !uc.p.draining &&
+	    dn_udp_drain(uc.p.u, exit_drained, &uc, &e) == 0) {
+		uc.p.draining = 1;
+		for (i = 0; uc.p.draining && i < 100; i++)
+			if (dn_reactor_run_once(uc.p.r, 100, &e) == -1)
 				break;
 	}
 done:
-	dgram_in_free(uc.in);
 	dn_resolve_cancel(uc.rq);
-	dn_timer_cancel(uc.timer);
-	dn_udp_close(uc.u);
-	for (i = 0; i < CLI_ARRLEN(signos); i++)
-		dn_signal_free(uc.sigs[i]);
-	dn_reactor_free(uc.r);
+	dgram_prog_free(&uc.p);
 	free(uc.bbuf);
-	return uc.rv;
+	return uc.p.rv;
 }
