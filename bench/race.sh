@@ -92,8 +92,6 @@ STRICT=${DN_BENCH_STRICT:-0}
 dn_bench_programs "$DN_BIN" dnconnect
 DNCONNECT=${DN_BENCH_dnconnect:?}
 
-die() { echo "race.sh: $*" >&2; exit 2; }
-
 if ! [[ $RUNS =~ ^[0-9]+$ ]] || (( RUNS < 10 || RUNS > 1000 )); then
 	die "DN_BENCH_RUNS must be 10 to 1000, not '$RUNS': medians of fewer say little"
 fi
@@ -105,17 +103,10 @@ fi
 command -v ip >/dev/null || die "needs ip (iproute2)"
 command -v python3 >/dev/null || die "needs python3 (tests/dnsd.py and the server)"
 [[ -x $DNCONNECT ]] || die "no dnconnect in $DN_BIN: build it first"
+dn_bench_tools "curl nc.openbsd ncat" "its rows stay n/a" "$TOOLS_WANT"
 TOOLS=
-for t in $TOOLS_WANT; do
-	case $t in
-	curl|nc.openbsd|ncat) ;;
-	*) die "DN_BENCH_TOOLS: unknown tool '$t' (curl, nc.openbsd, ncat)" ;;
-	esac
-	if command -v "$t" >/dev/null; then
-		TOOLS="$TOOLS $t"
-	else
-		echo "race.sh: $t is not installed: its rows stay n/a" >&2
-	fi
+for t in "${DN_BENCH_HAVE[@]}"; do
+	TOOLS="$TOOLS $t"
 done
 
 tag="dnb-$$"

@@ -32,27 +32,16 @@ TMO=${DN_BENCH_TIMEOUT:-120}
 TOOLS=${DN_BENCH_TOOLS:-nc.openbsd ncat socat}
 ADDRS=${DN_BENCH_ADDRS:-127.0.0.1 ::1}
 STRICT=${DN_BENCH_STRICT:-0}
+# shellcheck source=bench/common.sh
 . "$here/common.sh"
 dn_bench_programs "$DN_BIN" dnconnect dnlisten
 DNCONNECT=$DN_BENCH_dnconnect
 DNLISTEN=$DN_BENCH_dnlisten
 
-die() { echo "relay.sh: $*" >&2; exit 2; }
-
-for v in BYTES RUNS ZCOUNT TMO; do
-	[[ ${!v} =~ ^[0-9]+$ ]] || die "$v must be a whole number, not '${!v}'"
-done
-(( RUNS >= 5 )) || die "DN_BENCH_RUNS must be at least 5: medians of fewer say little"
+dn_bench_counts BYTES RUNS ZCOUNT TMO
 (( BYTES > 0 && ZCOUNT > 0 && TMO > 0 )) || die "sizes and counts must be over 0"
-[[ -n ${EPOCHREALTIME:-} ]] || die "needs bash 5 (EPOCHREALTIME)"
-command -v ss >/dev/null || die "needs ss(8) to read back the ports of nc/ncat/socat"
+dn_bench_loopback
 command -v python3 >/dev/null || die "needs python3 for the -z accept loop"
-for a in $ADDRS; do
-	case $a in
-	127.*|::1) ;;
-	*) die "DN_BENCH_ADDRS: $a is not a loopback address" ;;
-	esac
-done
 
 # Which contenders are here: "dualnet" plus the tools that exist.
 have=()
@@ -61,34 +50,11 @@ if [[ -x $DNCONNECT && -x $DNLISTEN ]]; then
 else
 	echo "relay.sh: no dnconnect/dnlisten in $DN_BIN: measuring the other tools only" >&2
 fi
-for t in $TOOLS; do
-	case $t in
-	nc.openbsd|ncat|socat) ;;
-	*) die "DN_BENCH_TOOLS: unknown tool '$t' (nc.openbsd, ncat, socat)" ;;
-	esac
-	if command -v "$t" >/dev/null; then
-		have+=("$t")
-	else
-		echo "relay.sh: $t is not installed: its column stays n/a" >&2
-	fi
-done
+dn_bench_tools "nc.openbsd ncat socat" "its column stays n/a" "$TOOLS"
+have+=("${DN_BENCH_HAVE[@]}")
 (( ${#have[@]} > 0 )) || die "nothing to measure"
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/dn-bench.XXXXXX") || die "mktemp failed"
-# Measurements run in command substitutions (subshells): the PIDs they
-# start are kept in a file, so that an interrupted run kills them too.
-track() { echo "$1" >>"$work/pids"; }
-cleanup() {
-	local p
-	if [[ -f $work/pids ]]; then
-		while read -r p; do
-			kill -TERM "$p" 2>/dev/null
-		done <"$work/pids"
-	fi
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+dn_bench_workdir dn-bench
 
 if [[ -n ${DN_BENCH_FILE:-} ]]; then
 	DATA=$DN_BENCH_FILE
@@ -152,28 +118,6 @@ zero_cmd() {
 
 # --- helpers -------------------------------------------------------------
 
-# The port pid $2 listens on: from dnlisten's own line, else from ss.
-# Waits at most 5 s.
-listen_port() {
-	local tool=$1 pid=$2 errf=$3 i port
-	for ((i = 0; i < 500; i++)); do
-		if [[ $tool == dualnet ]]; then
-			port=$(sed -n 's/^dnlisten: listening on .*:\([0-9][0-9]*\).*$/\1/p' \
-			    "$errf" | head -n 1)
-		else
-			port=$(ss -ltnpH 2>/dev/null | awk -v p="pid=$pid," \
-			    'index($0, p) { n = split($4, f, ":"); print f[n]; exit }')
-		fi
-		if [[ -n $port ]]; then
-			echo "$port"
-			return 0
-		fi
-		kill -0 "$pid" 2>/dev/null || return 1
-		sleep 0.01
-	done
-	return 1
-}
-
 # Kills pid $1 after $2 seconds unless killed first; sets WD.
 watchdog() {
 	local target=$1 secs=$2
@@ -187,11 +131,6 @@ watchdog() {
 	track "$WD"
 }
 
-unwatch() {
-	kill -TERM "$1" 2>/dev/null
-	wait "$1" 2>/dev/null
-}
-
 # Seconds of one transfer of $DATA from tool $1's client to its listener on
 # $2, fed from a file or a pipe ($3); prints "fail" when it did not finish.
 one_transfer() {
@@ -201,11 +140,8 @@ one_transfer() {
 	"${LISTEN[@]}" </dev/null >/dev/null 2>"$errf" &
 	lpid=$!
 	track "$lpid"
-	if ! port=$(listen_port "$tool" "$lpid" "$errf"); then
-		echo "relay.sh: $tool did not listen on $addr: $(head -c 300 "$errf")" >&2
-		kill -TERM "$lpid" 2>/dev/null
-		wait "$lpid" 2>/dev/null
-		echo fail
+	if ! port=$(dn_bench_port dnlisten -ltnpH "$tool" "$lpid" "$errf"); then
+		dn_bench_nolisten "$tool" "$addr" "$lpid" "$errf"
 		return
 	fi
 	send_cmd "$tool" "$addr" "$port"
@@ -221,25 +157,13 @@ one_transfer() {
 	wait "$lpid"
 	lrc=$?
 	t1=$EPOCHREALTIME
-	unwatch "$WD"
+	dn_bench_stop "$WD"
 	if (( crc != 0 || lrc != 0 )); then
 		echo "relay.sh: $tool $src over $addr: sender exit $crc, listener exit $lrc" >&2
 		echo fail
 		return
 	fi
 	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f\n", b - a }'
-}
-
-# Median of the numbers on stdin ("fail" lines make it "fail").
-median() {
-	sort -g | awk '
-	    /fail/ { bad = 1 }
-	    { v[NR] = $1 }
-	    END {
-		if (bad || NR == 0) { print "fail"; exit }
-		if (NR % 2) print v[(NR + 1) / 2]
-		else printf "%.6f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2
-	    }'
 }
 
 # An accept-and-close loop for -z, printing its own port; it ends itself
@@ -305,7 +229,7 @@ measure_bulk() {
 		done
 	done
 	for t in "${have[@]}"; do
-		MED[$src/$addr/$t]=$(printf '%s' "${samples[$t]}" | median)
+		MED[$src/$addr/$t]=$(printf '%s' "${samples[$t]}" | dn_bench_median 6)
 	done
 }
 
@@ -318,10 +242,9 @@ measure_zero() {
 			samples[$t]+="$(zero_sample "$t" "$addr")"$'\n'
 		done
 	done
-	kill -TERM "$ZPID" 2>/dev/null
-	wait "$ZPID" 2>/dev/null
+	dn_bench_stop "$ZPID"
 	for t in "${have[@]}"; do
-		MED[zero/$addr/$t]=$(printf '%s' "${samples[$t]}" | median)
+		MED[zero/$addr/$t]=$(printf '%s' "${samples[$t]}" | dn_bench_median 6)
 	done
 }
 

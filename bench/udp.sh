@@ -62,30 +62,19 @@ TOOLS=${DN_BENCH_TOOLS:-nc.openbsd ncat socat}
 ADDRS=${DN_BENCH_ADDRS:-127.0.0.1 ::1}
 STRICT=${DN_BENCH_STRICT:-0}
 PIN=${DN_BENCH_PIN:-auto}
+# shellcheck source=bench/common.sh
 . "$here/common.sh"
 dn_bench_programs "$DN_BIN" dnudp
 DNUDP=$DN_BENCH_dnudp
 
-die() { echo "udp.sh: $*" >&2; exit 2; }
-
-for v in COUNT RUNS WINDOW TMO; do
-	[[ ${!v} =~ ^[0-9]+$ ]] || die "$v must be a whole number, not '${!v}'"
-done
-(( RUNS >= 5 )) || die "DN_BENCH_RUNS must be at least 5: medians of fewer say little"
+dn_bench_counts COUNT RUNS WINDOW TMO
 (( COUNT > 0 && WINDOW > 0 && TMO > 0 )) || die "counts and times must be over 0"
 for s in $SIZES; do
 	[[ $s =~ ^[0-9]+$ ]] && (( s >= 1 && s <= 8000 )) ||
 	    die "DN_BENCH_SIZES: '$s' is not a size from 1 to 8000"
 done
-[[ -n ${EPOCHREALTIME:-} ]] || die "needs bash 5 (EPOCHREALTIME)"
-command -v ss >/dev/null || die "needs ss(8) to read back the ports of nc/ncat/socat"
+dn_bench_loopback
 [[ -x $DNUDP ]] || die "no dnudp in $DN_BIN: it is the sender of every receive run"
-for a in $ADDRS; do
-	case $a in
-	127.*|::1) ;;
-	*) die "DN_BENCH_ADDRS: $a is not a loopback address" ;;
-	esac
-done
 
 SPIN=() RPIN=()
 case $PIN in
@@ -103,39 +92,10 @@ auto)
 	SPIN=(taskset -c "${BASH_REMATCH[1]}") RPIN=(taskset -c "${BASH_REMATCH[2]}") ;;
 esac
 
-have=(dualnet)
-for t in $TOOLS; do
-	case $t in
-	nc.openbsd|ncat|socat) ;;
-	*) die "DN_BENCH_TOOLS: unknown tool '$t' (nc.openbsd, ncat, socat)" ;;
-	esac
-	if command -v "$t" >/dev/null; then
-		have+=("$t")
-	else
-		echo "udp.sh: $t is not installed: its column stays n/a" >&2
-	fi
-done
+dn_bench_tools "nc.openbsd ncat socat" "its column stays n/a" "$TOOLS"
+have=(dualnet "${DN_BENCH_HAVE[@]}")
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/dn-bench-udp.XXXXXX") || die "mktemp failed"
-# Measurements run in command substitutions (subshells): the PIDs they
-# start are kept in a file, so that an interrupted run kills them too.
-track() { echo "$1" >>"$work/pids"; }
-cleanup() {
-	local p
-	if [[ -f $work/pids ]]; then
-		while read -r p; do
-			kill -TERM "$p" 2>/dev/null
-		done <"$work/pids"
-	fi
-	if [[ -f $work/files ]]; then
-		while read -r p; do
-			rm -f "$p"
-		done <"$work/files"
-	fi
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+dn_bench_workdir dn-bench-udp
 
 outdir=${DN_BENCH_OUTDIR:-}
 if [[ -z $outdir && -d /dev/shm && -w /dev/shm ]]; then
@@ -195,28 +155,6 @@ out_per() {
 
 # --- helpers -------------------------------------------------------------
 
-# The port pid $2 receives on: from dnudp's own line, else from ss.
-# Waits at most 5 s.
-recv_port() {
-	local tool=$1 pid=$2 errf=$3 i port
-	for ((i = 0; i < 500; i++)); do
-		if [[ $tool == dualnet ]]; then
-			port=$(sed -n 's/^dnudp: listening on .*:\([0-9][0-9]*\).*$/\1/p' \
-			    "$errf" | head -n 1)
-		else
-			port=$(ss -lunpH 2>/dev/null | awk -v p="pid=$pid," \
-			    'index($0, p) { n = split($4, f, ":"); print f[n]; exit }')
-		fi
-		if [[ -n $port ]]; then
-			echo "$port"
-			return 0
-		fi
-		kill -0 "$pid" 2>/dev/null || return 1
-		sleep 0.01
-	done
-	return 1
-}
-
 # After the sender is done: waits until $1 stops growing (200 ms the same)
 # or the window from $2 closes; prints its size and when it last grew.
 settle() {
@@ -248,11 +186,8 @@ one_run() {
 	"${RPIN[@]}" "${RECV[@]}" </dev/null >"$out" 2>"$errf" &
 	rpid=$!
 	track "$rpid"
-	if ! port=$(recv_port "$rtool" "$rpid" "$errf"); then
-		echo "udp.sh: $rtool did not listen on $addr: $(head -c 300 "$errf")" >&2
-		kill -TERM "$rpid" 2>/dev/null
-		wait "$rpid" 2>/dev/null
-		echo fail
+	if ! port=$(dn_bench_port dnudp -lunpH "$rtool" "$rpid" "$errf"); then
+		dn_bench_nolisten "$rtool" "$addr" "$rpid" "$errf"
 		return
 	fi
 	send_cmd "$stool" "$addr" "$port" $(( size + 1 ))
@@ -262,8 +197,7 @@ one_run() {
 	rc=$?
 	t1=$EPOCHREALTIME
 	read -r got src < <(settle "$out" "$t0")
-	kill -TERM "$rpid" 2>/dev/null
-	wait "$rpid" 2>/dev/null
+	dn_bench_stop "$rpid"
 	if (( rc != 0 )); then
 		echo "udp.sh: $stool sender over $addr exited $rc" >&2
 		echo fail
@@ -286,14 +220,7 @@ one_run() {
 # Median of column $1 of the lines on stdin ("fail" makes it "fail").
 median() {
 	awk -v k="$1" '/fail/ { bad = 1; next } { print $k }
-	    END { if (bad) print "fail" }' | sort -g | awk '
-	    /fail/ { bad = 1 }
-	    { v[NR] = $1 }
-	    END {
-		if (bad || NR == 0) { print "fail"; exit }
-		if (NR % 2) print v[(NR + 1) / 2]
-		else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2
-	    }'
+	    END { if (bad) print "fail" }' | dn_bench_median 3
 }
 
 # --- measurements --------------------------------------------------------

@@ -21,22 +21,34 @@ DN_TIMEOUT="${DN_TIMEOUT:-30}"
 # The prefix (array) that runs a program in the suite's namespace, or nothing.
 DN_X=()
 
-# Runs PROG (dnconnect, dnlisten) bounded in time, in DN_X.
-dnc() { timeout -k 2 "$DN_TIMEOUT" "${DN_X[@]}" "$DN_BIN/dnconnect" "$@"; }
-dnl() { timeout -k 2 "$DN_TIMEOUT" "${DN_X[@]}" "$DN_BIN/dnlisten" "$@"; }
-# In a given namespace.
-dnc_in() { local ns=$1; shift; timeout -k 2 "$DN_TIMEOUT" ip netns exec "$ns" "$DN_BIN/dnconnect" "$@"; }
+# dn_run PROG ARGS...: $DN_BIN/PROG bounded in time, in DN_X.
+dn_run() { local p=$1; shift; timeout -k 2 "$DN_TIMEOUT" "${DN_X[@]}" "$DN_BIN/$p" "$@"; }
+# dn_run_in NS PROG ARGS...: the same in namespace NS.
+dn_run_in() { local ns=$1 p=$2; shift 2; timeout -k 2 "$DN_TIMEOUT" ip netns exec "$ns" "$DN_BIN/$p" "$@"; }
 
-# Under make check (DN_BUILDDIR set) missing programs are a failure; run by
-# hand against an unbuilt tree, the suite skips.
-dn_require_programs() {
-	[ -x "$DN_BIN/dnconnect" ] && [ -x "$DN_BIN/dnlisten" ] && return 0
+# Runs PROG (dnconnect, dnlisten) bounded in time, in DN_X.
+dnc() { dn_run dnconnect "$@"; }
+dnl() { dn_run dnlisten "$@"; }
+# In a given namespace.
+dnc_in() { dn_run_in "$1" dnconnect "${@:2}"; }
+
+# dn_require WHAT PROG...: under make check (DN_BUILDDIR set) a missing
+# PROG is a failure; run by hand against an unbuilt tree, the suite skips
+# (WHAT not built).
+dn_require() {
+	local what=$1 p ok=1
+	shift
+	for p in "$@"; do
+		[ -x "$DN_BIN/$p" ] || ok=
+	done
+	[ -n "$ok" ] && return 0
 	if [ -n "${DN_BUILDDIR:-}" ]; then
-		echo "no dnconnect/dnlisten in $DN_BIN" >&2
+		(IFS=/; echo "no $* in $DN_BIN") >&2
 		return 1
 	fi
-	skip "programs not built in $DN_BIN"
+	skip "$what not built in $DN_BIN"
 }
+dn_require_programs() { dn_require programs dnconnect dnlisten; }
 
 # Remembers a background PID so teardown kills it.
 dn_track() { echo "$1" >> "$BATS_TEST_TMPDIR/pids"; }
@@ -82,26 +94,22 @@ dn_port_of() { printf '%s\n' "${1##*:}"; }
 # event). Sets LPID, LADDR (as printed), LPORT, LERR, LOUT. Each call uses
 # fresh files: LERR=$BATS_TEST_TMPDIR/l.N.err.
 dn_listen() {
-	local n i line pfx=("${DN_X[@]}")
-	[ -n "${DN_LNS:-}" ] && pfx=(ip netns exec "$DN_LNS")
-	DN_NLISTEN=$(( ${DN_NLISTEN:-0} + 1 ))
-	LERR="$BATS_TEST_TMPDIR/l.$DN_NLISTEN.err"
-	LOUT="$BATS_TEST_TMPDIR/l.$DN_NLISTEN.out"
-	: > "$LERR"
-	# SIGINT back to default: bash makes background jobs ignore it, and a
-	# program rightly leaves an ignored SIGINT ignored.
-	env --default-signal=INT "${pfx[@]}" "$DN_BIN/dnlisten" "$@" \
-	    < "${DN_LISTEN_IN:-/dev/null}" > "$LOUT" 2> "$LERR" 3>&- &
-	LPID=$!
-	dn_track "$LPID"
+	dn_bg dnlisten "$@"
+	dn_wait_listening "dnlisten $*"
+}
+
+# dn_wait_listening WHAT: after dn_bg, waits (bounded) for the "listening
+# on" line or --json "listening" event in LERR. Sets LADDR and LPORT; says
+# that WHAT did not report listening otherwise.
+dn_wait_listening() {
+	local i line
 	LADDR= LPORT=
 	for ((i = 0; i < 200; i++)); do
 		line=$(grep -m1 -e 'listening on ' -e '"event":"listening"' "$LERR" 2>/dev/null) || line=
 		if [ -n "$line" ]; then
 			case $line in
 			*'"event":"listening"'*)
-				LADDR=$(printf '%s\n' "$line" |
-				    sed -n 's/.*"address":"\([^"]*\)".*/\1/p') ;;
+				LADDR=$(sed -n 's/.*"address":"\([^"]*\)".*/\1/p' <<< "$line") ;;
 			*)
 				LADDR=${line#*listening on }
 				LADDR=${LADDR%% (*} ;;
@@ -112,7 +120,7 @@ dn_listen() {
 		kill -0 "$LPID" 2>/dev/null || break
 		sleep 0.05
 	done
-	echo "# dnlisten $* did not report listening; stderr:" >&2
+	echo "# $1 did not report listening; stderr:" >&2
 	sed 's/^/#   /' "$LERR" >&2
 	return 1
 }
@@ -142,6 +150,19 @@ dn_closed_port() {
 # A port for a local bind, chosen at random below the ephemeral range; the
 # caller retries with another when the program says 71 (in use).
 dn_random_port() { echo $(( 20000 + RANDOM % 12000 )); }
+
+# dn_run_bound ARGS...: `run --separate-stderr ARGS` with @B in ARGS replaced
+# by a random port, another one while the program says 71 (in use); at most
+# 5 tries. Each try reads DN_BOUND_IN (default /dev/null). Sets BP; leaves
+# run's status, output and stderr.
+dn_run_bound() {
+	local i
+	for ((i = 0; i < 5; i++)); do
+		BP=$(dn_random_port)
+		run --separate-stderr "${@//@B/$BP}" < "${DN_BOUND_IN:-/dev/null}"
+		[ "$status" = 71 ] || break
+	done
+}
 
 # Asserts the usage-error shape: exit 64 already checked by `run -64`;
 # exactly one stderr line, prefixed PROG:, holding every FRAGMENT.
@@ -388,19 +409,12 @@ dnsd_stop() {
 
 # --- datagrams: dnudp and dnmcast (udp.bats, mcast.bats) ----------------------
 
-dnu() { timeout -k 2 "$DN_TIMEOUT" "${DN_X[@]}" "$DN_BIN/dnudp" "$@"; }
-dnm() { timeout -k 2 "$DN_TIMEOUT" "${DN_X[@]}" "$DN_BIN/dnmcast" "$@"; }
-dnu_in() { local ns=$1; shift; timeout -k 2 "$DN_TIMEOUT" ip netns exec "$ns" "$DN_BIN/dnudp" "$@"; }
-dnm_in() { local ns=$1; shift; timeout -k 2 "$DN_TIMEOUT" ip netns exec "$ns" "$DN_BIN/dnmcast" "$@"; }
+dnu() { dn_run dnudp "$@"; }
+dnm() { dn_run dnmcast "$@"; }
+dnu_in() { dn_run_in "$1" dnudp "${@:2}"; }
+dnm_in() { dn_run_in "$1" dnmcast "${@:2}"; }
 
-dn_require_dgram() {
-	[ -x "$DN_BIN/dnudp" ] && [ -x "$DN_BIN/dnmcast" ] && return 0
-	if [ -n "${DN_BUILDDIR:-}" ]; then
-		echo "no dnudp/dnmcast in $DN_BIN" >&2
-		return 1
-	fi
-	skip "dnudp/dnmcast not built in $DN_BIN"
-}
+dn_require_dgram() { dn_require dnudp/dnmcast dnudp dnmcast; }
 
 # dn_bg PROG ARGS...: starts $DN_BIN/PROG in the background (in DN_X, or in
 # namespace DN_LNS when set) with stdin from DN_LISTEN_IN (default
@@ -413,6 +427,8 @@ dn_bg() {
 	LERR="$BATS_TEST_TMPDIR/l.$DN_NLISTEN.err"
 	LOUT="$BATS_TEST_TMPDIR/l.$DN_NLISTEN.out"
 	: > "$LERR"
+	# SIGINT back to default: bash makes background jobs ignore it, and a
+	# program rightly leaves an ignored SIGINT ignored.
 	env --default-signal=INT "${pfx[@]}" "$DN_BIN/$prog" "$@" \
 	    < "${DN_LISTEN_IN:-/dev/null}" > "$LOUT" 2> "$LERR" 3>&- &
 	LPID=$!
@@ -423,28 +439,8 @@ dn_bg() {
 # for its "listening on" line or --json event. Sets LPID, LADDR, LPORT,
 # LOUT, LERR.
 dn_udp_listen() {
-	local i line
 	dn_bg dnudp -l "$@"
-	LADDR= LPORT=
-	for ((i = 0; i < 200; i++)); do
-		line=$(grep -m1 -e 'listening on ' -e '"event":"listening"' "$LERR" 2>/dev/null) || line=
-		if [ -n "$line" ]; then
-			case $line in
-			*'"event":"listening"'*)
-				LADDR=$(sed -n 's/.*"address":"\([^"]*\)".*/\1/p' <<< "$line") ;;
-			*)
-				LADDR=${line#*listening on }
-				LADDR=${LADDR%% (*} ;;
-			esac
-			LPORT=$(dn_port_of "$LADDR")
-			return 0
-		fi
-		kill -0 "$LPID" 2>/dev/null || break
-		sleep 0.05
-	done
-	echo "# dnudp -l $* did not report listening; stderr:" >&2
-	sed 's/^/#   /' "$LERR" >&2
-	return 1
+	dn_wait_listening "dnudp -l $*"
 }
 
 # dn_mcast_recv ARGS...: dnmcast recv ARGS in the background; ARGS must hold
@@ -488,4 +484,144 @@ dn_json_keys() {
 	print("<no %s event>" % sys.argv[2])
 	sys.exit(1)
 	PY
+}
+
+# --- what several suites share: setup, skips, captures -------------------------
+
+# dn_big_files: BIG1 and BIG2, two 64 MiB files of random bytes (exported).
+dn_big_files() {
+	BIG1="$BATS_FILE_TMPDIR/big1" BIG2="$BATS_FILE_TMPDIR/big2"
+	head -c 64M /dev/urandom > "$BIG1"
+	head -c 64M /dev/urandom > "$BIG2"
+	export BIG1 BIG2
+}
+
+# dn_ns_skip_setup: from setup_file, ns_setup; bats 1.8 cannot skip from
+# setup_file, so NS_SKIP records why there are no namespaces ("" when there
+# are) and dn_ns_setup skips on it.
+dn_ns_skip_setup() {
+	NS_SKIP=
+	if ! ns_available; then
+		NS_SKIP="network namespaces unavailable: $NS_WHY"
+	elif ! ns_setup; then
+		ns_teardown
+		NS_SKIP="could not build two namespaces joined by a veth pair: $NS_WHY"
+	fi
+}
+
+# dn_ns_setup: from setup, a test between NS_A and NS_B: dnc runs in A.
+dn_ns_setup() {
+	[ -z "$NS_SKIP" ] || skip "$NS_SKIP"
+	dn_require_programs
+	T=$BATS_TEST_TMPDIR
+	DN_X=(ip netns exec "$NS_A")	# dnc runs in A
+}
+
+# dn_lb_ab_setup SUFFIX: from setup_file, a private loopback namespace
+# LB_NS (or "") and ns_setup; AB_SKIP records why the two-namespace cases
+# cannot run ("" when they can). Exports LB_NS, AB_SKIP and NS_WHY.
+dn_lb_ab_setup() {
+	LB_NS= AB_SKIP=
+	if ns_available; then
+		LB_NS="dnt-$$-$RANDOM-$1"
+		ns_make "$LB_NS" || LB_NS=
+		if ! ns_setup; then
+			AB_SKIP="could not build two namespaces joined by a veth pair: $NS_WHY"
+		fi
+	else
+		AB_SKIP="network namespaces unavailable: $NS_WHY"
+	fi
+	export LB_NS AB_SKIP NS_WHY
+}
+
+# dn_lb_setup: from setup, T, and DN_X running in LB_NS when there is one.
+dn_lb_setup() {
+	T=$BATS_TEST_TMPDIR
+	DN_X=()
+	[ -z "$LB_NS" ] || DN_X=(ip netns exec "$LB_NS")
+}
+
+need_ns() {
+	[ -n "$LB_NS" ] || skip "needs a private namespace: ${NS_WHY:-unavailable}"
+}
+
+# The two-namespace cases: the client runs in A, listeners in B (DN_LNS).
+need_ab() {
+	[ -z "$AB_SKIP" ] || skip "$AB_SKIP"
+	DN_X=(ip netns exec "$NS_A")
+	DN_LNS=$NS_B
+}
+
+# wait_ok [SECONDS]: the background program LPID exits 0 within SECONDS.
+wait_ok() {
+	dn_wait_exit "$LPID" "${1:-10}" || { echo "pid $LPID still runs" >&2; return 1; }
+	dn_status_is 0
+}
+
+# Listener in B.
+listen_b() { DN_LNS=$NS_B dn_listen "$@"; }
+# B on every address of both families, -k (losers of a race connect too),
+# answering each connection with the address it was reached on (DN_LOCAL).
+# shellcheck disable=SC2016 # DN_LOCAL is the listener's, expanded by its shell
+listen_both() { listen_b -k --dual-stack -e 'printf "%s" "$DN_LOCAL"' :: 0; }
+
+sha() { sha256sum < "$1" | cut -d' ' -f1; }
+
+# dn_dnc_big SECONDS FILE DEST...: dnc DEST... < FILE > $T/out, bounded by
+# SECONDS; its stderr is shown, and it must exit 0.
+dn_dnc_big() {
+	local secs=$1 in=$2 st=0
+	shift 2
+	DN_TIMEOUT=$secs dnc "$@" < "$in" > "$T/out" 2> "$T/err" || st=$?
+	cat "$T/err" >&2
+	[ "$st" = 0 ]
+}
+
+# dn_echo_big SECONDS FILE DEST...: FILE sent to a listener running -e cat
+# comes back byte-identical.
+dn_echo_big() {
+	dn_dnc_big "$@" || return 1
+	[ "$(sha "$T/out")" = "$(sha "$2")" ]
+}
+
+# dn_both_ways SECONDS DEST...: BIG1 sent while the listener LPID (started
+# with DN_LISTEN_IN=$BIG2) sends BIG2: both arrive byte-identical, both
+# ends exit 0.
+dn_both_ways() {
+	local secs=$1
+	shift
+	dn_dnc_big "$secs" "$BIG1" "$@" || return 1
+	dn_wait_exit "$LPID" 30
+	dn_status_is 0 || return 1
+	[ "$(sha "$T/out")" = "$(sha "$BIG2")" ] || return 1
+	[ "$(sha "$LOUT")" = "$(sha "$BIG1")" ]
+}
+
+# dn_capture_start FILTER: tcpdump on A's vethA into $CAP, until it listens.
+dn_capture_start() {
+	command -v tcpdump > /dev/null || skip "tcpdump not installed"
+	CAP="$T/cap.pcap"
+	# -Z root: Debian's tcpdump drops to user tcpdump before opening the file.
+	ip netns exec "$NS_A" tcpdump -Z root --immediate-mode -i vethA -n -U -w "$CAP" "$1" \
+	    > "$T/td.out" 2> "$T/td.err" 3>&- &
+	TDPID=$!
+	dn_track "$TDPID"
+	dn_wait_for "$T/td.err" 'listening on' 10
+}
+
+# dn_capture_has PATTERN: `tcpdump -r -v` of the capture shows a line
+# matching the extended regex PATTERN (polled, bounded); then tcpdump stops.
+dn_capture_has() {
+	local i found=
+	for ((i = 0; i < 50; i++)); do
+		tcpdump -r "$CAP" -n -v 2>/dev/null > "$T/cap.txt"
+		grep -Eq -- "$1" "$T/cap.txt" && { found=1; break; }
+		sleep 0.1
+	done
+	kill -TERM "$TDPID"
+	dn_wait_exit "$TDPID" 5
+	[ -n "$found" ] && return 0
+	echo "no packet matching /$1/ in:" >&2
+	cat "$T/cap.txt" "$T/td.err" >&2
+	return 1
 }

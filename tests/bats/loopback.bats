@@ -20,10 +20,7 @@ setup_file() {
 		fi
 	fi
 	export LB_NS NS_WHY
-	BIG1="$BATS_FILE_TMPDIR/big1" BIG2="$BATS_FILE_TMPDIR/big2"
-	head -c 64M /dev/urandom > "$BIG1"
-	head -c 64M /dev/urandom > "$BIG2"
-	export BIG1 BIG2
+	dn_big_files
 }
 
 teardown_file() {
@@ -32,9 +29,7 @@ teardown_file() {
 
 setup() {
 	dn_require_programs
-	T=$BATS_TEST_TMPDIR
-	DN_X=()
-	[ -z "$LB_NS" ] || DN_X=(ip netns exec "$LB_NS")
+	dn_lb_setup
 }
 
 teardown() {
@@ -42,12 +37,6 @@ teardown() {
 	dn_kill_all
 	dn_dump_logs
 }
-
-need_ns() {
-	[ -n "$LB_NS" ] || skip "needs a private namespace: ${NS_WHY:-unavailable}"
-}
-
-sha() { sha256sum < "$1" | cut -d' ' -f1; }
 
 # --- basic connections -------------------------------------------------------
 
@@ -220,24 +209,13 @@ sys_mode() {
 # --- bulk data -----------------------------------------------------------------
 
 @test "64 MiB echoed byte-identical through dnlisten -e cat (127.0.0.1)" {
-	local st=0
 	dn_listen -e cat 127.0.0.1 0
-	DN_TIMEOUT=180 dnc 127.0.0.1 "$LPORT" < "$BIG1" > "$T/out" 2> "$T/err" || st=$?
-	cat "$T/err" >&2
-	[ "$st" = 0 ]
-	[ "$(sha "$T/out")" = "$(sha "$BIG1")" ]
+	dn_echo_big 180 "$BIG1" 127.0.0.1 "$LPORT"
 }
 
 @test "64 MiB each way at once, relay to relay, with half-close (::1)" {
-	local st=0
 	DN_LISTEN_IN="$BIG2" dn_listen ::1 0
-	DN_TIMEOUT=180 dnc ::1 "$LPORT" < "$BIG1" > "$T/out" 2> "$T/err" || st=$?
-	cat "$T/err" >&2
-	[ "$st" = 0 ]
-	dn_wait_exit "$LPID" 30
-	dn_status_is 0
-	[ "$(sha "$T/out")" = "$(sha "$BIG2")" ]
-	[ "$(sha "$LOUT")" = "$(sha "$BIG1")" ]
+	dn_both_ways 180 ::1 "$LPORT"
 }
 
 @test "slow reader on dnconnect's stdout: 8 MiB byte-identical" {
@@ -435,15 +413,11 @@ hold_open() {
 # bind_seen BIND DEST WANT_PREFIX: the server sees DN_PEER = BIND's address and
 # port. BIND has @B where a random port goes; retried when that port is taken.
 bind_seen() {
-	local bind=$1 dest=$2 want=$3 i bp
+	local bind=$1 dest=$2 want=$3
 	dn_listen -k -e 'printf "%s" "$DN_PEER"' "$dest" 0
-	for ((i = 0; i < 5; i++)); do
-		bp=$(dn_random_port)
-		run --separate-stderr dnc -b "${bind//@B/$bp}" "$dest" "$LPORT" < /dev/null
-		[ "$status" = 71 ] || break
-	done
+	dn_run_bound dnc -b "$bind" "$dest" "$LPORT"
 	[ "$status" = 0 ] || { echo "status $status: $stderr" >&2; return 1; }
-	[ "$output" = "${want//@B/$bp}" ]
+	[ "$output" = "${want//@B/$BP}" ]
 }
 
 @test "-b 127.0.0.1:PORT: the server sees that port" {

@@ -13,20 +13,11 @@ load helpers
 
 # bats 1.8 cannot skip from setup_file: it records why, the tests skip.
 setup_file() {
-	LB_NS= AB_SKIP=
-	if ns_available; then
-		LB_NS="dnt-$$-$RANDOM-mlo"
-		ns_make "$LB_NS" || LB_NS=
-		if ! ns_setup; then
-			AB_SKIP="could not build two namespaces joined by a veth pair: $NS_WHY"
-		elif ! ip -n "$NS_A" addr add 10.77.0.3/24 dev vethA ||
-		    ! ip -n "$NS_A" -6 addr add 2001:db8:77::c/64 dev vethA nodad preferred_lft 0; then
-			AB_SKIP="could not add the second source addresses to $NS_A"
-		fi
-	else
-		AB_SKIP="network namespaces unavailable: $NS_WHY"
+	dn_lb_ab_setup mlo
+	if [ -z "$AB_SKIP" ] && { ! ip -n "$NS_A" addr add 10.77.0.3/24 dev vethA ||
+	    ! ip -n "$NS_A" -6 addr add 2001:db8:77::c/64 dev vethA nodad preferred_lft 0; }; then
+		AB_SKIP="could not add the second source addresses to $NS_A"
 	fi
-	export LB_NS AB_SKIP NS_WHY
 }
 
 teardown_file() {
@@ -35,9 +26,7 @@ teardown_file() {
 
 setup() {
 	dn_require_dgram
-	T=$BATS_TEST_TMPDIR
-	DN_X=()
-	[ -z "$LB_NS" ] || DN_X=(ip netns exec "$LB_NS")
+	dn_lb_setup
 	MP=$(dn_random_port)
 	# A group of our own on a shared host loopback.
 	G4="239.77.$((RANDOM % 250 + 1)).$((RANDOM % 250 + 1))"
@@ -46,23 +35,6 @@ setup() {
 teardown() {
 	dn_kill_all
 	dn_dump_logs
-}
-
-need_ns() {
-	[ -n "$LB_NS" ] || skip "needs a private namespace: ${NS_WHY:-unavailable}"
-}
-
-# The two-namespace cases: dnm runs in A, receivers in B (DN_LNS).
-need_ab() {
-	[ -z "$AB_SKIP" ] || skip "$AB_SKIP"
-	DN_X=(ip netns exec "$NS_A")
-	DN_LNS=$NS_B
-}
-
-# wait_ok [SECONDS]: the background program LPID exits 0 within SECONDS.
-wait_ok() {
-	dn_wait_exit "$LPID" "${1:-10}" || { echo "pid $LPID still runs" >&2; return 1; }
-	dn_status_is 0
 }
 
 # send ARGS... <<< payload: dnmcast send in DN_X, must exit 0.
@@ -550,60 +522,32 @@ lb_ns() { printf '%s' "$LB_NS"; }
 
 # --- the wire: hop limit, TTL -----------------------------------------------------
 
-capture_start() {
-	command -v tcpdump > /dev/null || skip "tcpdump not installed"
-	CAP="$T/cap.pcap"
-	# -Z root: Debian's tcpdump drops to user tcpdump before opening the file.
-	ip netns exec "$NS_A" tcpdump -Z root --immediate-mode -i vethA -n -U -w "$CAP" "$1" \
-	    > "$T/td.out" 2> "$T/td.err" 3>&- &
-	TDPID=$!
-	dn_track "$TDPID"
-	dn_wait_for "$T/td.err" 'listening on' 10
-}
-
-# capture_has PATTERN: `tcpdump -r -v` of the capture shows a line matching
-# the extended regex PATTERN (polled, bounded); then tcpdump stops.
-capture_has() {
-	local i found=
-	for ((i = 0; i < 50; i++)); do
-		tcpdump -r "$CAP" -n -v 2>/dev/null > "$T/cap.txt"
-		grep -Eq -- "$1" "$T/cap.txt" && { found=1; break; }
-		sleep 0.1
-	done
-	kill -TERM "$TDPID"
-	dn_wait_exit "$TDPID" 5
-	[ -n "$found" ] && return 0
-	echo "no packet matching /$1/ in:" >&2
-	cat "$T/cap.txt" "$T/td.err" >&2
-	return 1
-}
-
 @test "--hops 7 on an IPv6 group: hlim 7 on the wire" {
 	need_ab
-	capture_start "ip6 and udp port $MP"
+	dn_capture_start "ip6 and udp port $MP"
 	send -I vethA --hops 7 ff08::db8:7 "$MP" <<< hop
-	capture_has '[(, ]hlim 7, next-header UDP'
+	dn_capture_has '[(, ]hlim 7, next-header UDP'
 }
 
 @test "IPv6 default hop limit: hlim 1 on the wire" {
 	need_ab
-	capture_start "ip6 and udp port $MP"
+	dn_capture_start "ip6 and udp port $MP"
 	send -I vethA ff08::db8:7 "$MP" <<< hop
-	capture_has '[(, ]hlim 1, next-header UDP'
+	dn_capture_has '[(, ]hlim 1, next-header UDP'
 }
 
 @test "--hops 9 on an IPv4 group: ttl 9 on the wire" {
 	need_ab
-	capture_start "ip and udp port $MP"
+	dn_capture_start "ip and udp port $MP"
 	send -I vethA --hops 9 "$G4" "$MP" <<< ttl
-	capture_has ' ttl 9,.*proto UDP'
+	dn_capture_has ' ttl 9,.*proto UDP'
 }
 
 @test "the hops= key of a description: hlim 4" {
 	need_ab
-	capture_start "ip6 and udp port $MP"
+	dn_capture_start "ip6 and udp port $MP"
 	run -0 --separate-stderr dnm "multicast:ff08\\:\\:db8\\:7:$MP:interface=vethA:hops=4" <<< hop
-	capture_has '[(, ]hlim 4, next-header UDP'
+	dn_capture_has '[(, ]hlim 4, next-header UDP'
 }
 
 # --- loop ------------------------------------------------------------------------

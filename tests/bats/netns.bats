@@ -10,19 +10,10 @@ load helpers
 
 # bats 1.8 cannot skip from setup_file: it records why, setup() skips.
 setup_file() {
-	NS_SKIP=
-	if ! ns_available; then
-		NS_SKIP="network namespaces unavailable: $NS_WHY"
-	elif ! ns_setup; then
-		ns_teardown
-		NS_SKIP="could not build two namespaces joined by a veth pair: $NS_WHY"
-	fi
+	dn_ns_skip_setup
 	export NS_SKIP
 	[ -n "$NS_SKIP" ] && return 0
-	BIG1="$BATS_FILE_TMPDIR/big1" BIG2="$BATS_FILE_TMPDIR/big2"
-	head -c 64M /dev/urandom > "$BIG1"
-	head -c 64M /dev/urandom > "$BIG2"
-	export BIG1 BIG2
+	dn_big_files
 }
 
 teardown_file() {
@@ -30,21 +21,13 @@ teardown_file() {
 }
 
 setup() {
-	[ -z "$NS_SKIP" ] || skip "$NS_SKIP"
-	dn_require_programs
-	T=$BATS_TEST_TMPDIR
-	DN_X=(ip netns exec "$NS_A")	# dnc runs in A
+	dn_ns_setup
 }
 
 teardown() {
 	dn_kill_all
 	dn_dump_logs
 }
-
-# Listener in B.
-listen_b() { DN_LNS=$NS_B dn_listen "$@"; }
-
-sha() { sha256sum < "$1" | cut -d' ' -f1; }
 
 # --- link-local scopes ----------------------------------------------------------
 
@@ -142,16 +125,12 @@ peer_is() {
 # bind_seen BIND: B sees DN_PEER [fe80::a%vethB]:PORT for a -b BIND with @B
 # replaced by a random port (another one when that is taken: 71).
 bind_seen() {
-	local bind=$1 i bp dest=(fe80::b%vethA)
+	local bind=$1 dest=(fe80::b%vethA)
 	[ $# -lt 2 ] || dest=("${@:2}")
 	listen_b -k -e 'printf "%s" "$DN_PEER"' 'fe80::b%vethB' 0
-	for ((i = 0; i < 5; i++)); do
-		bp=$(dn_random_port)
-		run --separate-stderr dnc -b "${bind//@B/$bp}" "${dest[@]}" "$LPORT" < /dev/null
-		[ "$status" = 71 ] || break
-	done
+	dn_run_bound dnc -b "$bind" "${dest[@]}" "$LPORT"
 	[ "$status" = 0 ] || { echo "status $status: $stderr" >&2; return 1; }
-	[ "$output" = "[fe80::a%vethB]:$bp" ]
+	[ "$output" = "[fe80::a%vethB]:$BP" ]
 }
 
 @test "-b fe80::a,PORT,,vethA: the server sees [fe80::a%vethB]:PORT" {
@@ -180,9 +159,6 @@ bind_seen() {
 }
 
 # --- names ---------------------------------------------------------------------
-
-# B answers with its DN_LOCAL; it listens on both families.
-listen_both() { listen_b -k --dual-stack -e 'printf "%s" "$DN_LOCAL"' :: 0; }
 
 @test "plain HOST PORT: a name with A and AAAA races, IPv6 first (RFC 8305)" {
 	listen_both
@@ -276,17 +252,6 @@ listen_both() { listen_b -k --dual-stack -e 'printf "%s" "$DN_LOCAL"' :: 0; }
 
 # --- flow labels on the wire ---------------------------------------------------------
 
-capture_start() {
-	command -v tcpdump > /dev/null || skip "tcpdump not installed"
-	CAP="$T/cap.pcap"
-	# -Z root: Debian's tcpdump drops to user tcpdump before opening the file.
-	ip netns exec "$NS_A" tcpdump -Z root --immediate-mode -i vethA -n -U -w "$CAP" 'ip6 and tcp' \
-	    > "$T/td.out" 2> "$T/td.err" 3>&- &
-	TDPID=$!
-	dn_track "$TDPID"
-	dn_wait_for "$T/td.err" 'listening on' 10
-}
-
 capture_stop() {
 	kill -TERM "$TDPID"
 	dn_wait_exit "$TDPID" 5 || { cat "$T/td.err" >&2; return 1; }
@@ -317,21 +282,21 @@ syn_has_label() {
 
 @test "--flow-label 0x12345 is on the SYN (link-local)" {
 	listen_b -k 'fe80::b%vethB' 0
-	capture_start
+	dn_capture_start 'ip6 and tcp'
 	run -0 --separate-stderr dnc -z --flow-label 0x12345 'fe80::b%vethA' "$LPORT"
 	syn_has_label fe80::b 0x12345
 }
 
 @test "4-tuple FLOWINFO 0x23456 is on the SYN" {
 	listen_b -k 'fe80::b%vethB' 0
-	capture_start
+	dn_capture_start 'ip6 and tcp'
 	run -0 --separate-stderr dnc -z "fe80::b,$LPORT,0x23456,vethA"
 	syn_has_label fe80::b 0x23456
 }
 
 @test "--flow-label in decimal to a global address, agreeing 4-tuple" {
 	listen_b -k :: 0
-	capture_start
+	dn_capture_start 'ip6 and tcp'
 	run -0 --separate-stderr dnc -z --flow-label 703710 "2001:db8:77::b,$LPORT,0xabcde"
 	syn_has_label 2001:db8:77::b 0xabcde
 }
@@ -339,31 +304,16 @@ syn_has_label() {
 # --- bulk data ------------------------------------------------------------------------
 
 @test "64 MiB each way at once across the veth, byte-identical (global IPv6)" {
-	local st=0
 	DN_LISTEN_IN="$BIG2" listen_b 2001:db8:77::b 0
-	DN_TIMEOUT=300 dnc 2001:db8:77::b "$LPORT" < "$BIG1" > "$T/out" 2> "$T/err" || st=$?
-	cat "$T/err" >&2
-	[ "$st" = 0 ]
-	dn_wait_exit "$LPID" 30
-	dn_status_is 0
-	[ "$(sha "$T/out")" = "$(sha "$BIG2")" ]
-	[ "$(sha "$LOUT")" = "$(sha "$BIG1")" ]
+	dn_both_ways 300 2001:db8:77::b "$LPORT"
 }
 
 @test "64 MiB echoed over link-local by dnlisten -e cat, byte-identical" {
-	local st=0
 	listen_b -e cat 'fe80::b%vethB' 0
-	DN_TIMEOUT=300 dnc 'fe80::b%vethA' "$LPORT" < "$BIG1" > "$T/out" 2> "$T/err" || st=$?
-	cat "$T/err" >&2
-	[ "$st" = 0 ]
-	[ "$(sha "$T/out")" = "$(sha "$BIG1")" ]
+	dn_echo_big 300 "$BIG1" 'fe80::b%vethA' "$LPORT"
 }
 
 @test "64 MiB over IPv4 across the veth, byte-identical" {
-	local st=0
 	listen_b -e cat 10.77.0.2 0
-	DN_TIMEOUT=300 dnc 10.77.0.2 "$LPORT" < "$BIG2" > "$T/out" 2> "$T/err" || st=$?
-	cat "$T/err" >&2
-	[ "$st" = 0 ]
-	[ "$(sha "$T/out")" = "$(sha "$BIG2")" ]
+	dn_echo_big 300 "$BIG2" 10.77.0.2 "$LPORT"
 }

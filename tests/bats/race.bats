@@ -18,13 +18,8 @@ load helpers
 
 # bats 1.8 cannot skip from setup_file: it records why, setup() skips.
 setup_file() {
-	NS_SKIP=
-	if ! ns_available; then
-		NS_SKIP="network namespaces unavailable: $NS_WHY"
-	elif ! ns_setup; then
-		ns_teardown
-		NS_SKIP="could not build two namespaces joined by a veth pair: $NS_WHY"
-	elif ! race_setup; then
+	dn_ns_skip_setup
+	if [ -z "$NS_SKIP" ] && ! race_setup; then
 		ns_teardown
 		NS_SKIP="could not set up the race hosts and dnsd: $NS_WHY"
 	fi
@@ -114,10 +109,7 @@ race_setup() {
 }
 
 setup() {
-	[ -z "$NS_SKIP" ] || skip "$NS_SKIP"
-	dn_require_programs
-	T=$BATS_TEST_TMPDIR
-	DN_X=(ip netns exec "$NS_A")	# dnc runs in A
+	dn_ns_setup
 }
 
 teardown() {
@@ -137,13 +129,6 @@ teardown() {
 # on every run. Otherwise the AAAA answer, usually first, starts IPv6
 # attempts before A is in, and a refused one moves on to the next IPv6.
 SYNC=(--resolution-delay 2000)
-
-# Listener in B.
-listen_b() { DN_LNS=$NS_B dn_listen "$@"; }
-
-# B on every address of both families, -k (losers of a race connect too),
-# answering each connection with the address it was reached on.
-listen_both() { listen_b -k --dual-stack -e 'printf "%s" "$DN_LOCAL"' :: 0; }
 
 # A port of B that refuses on every address.
 closed_b() { DN_LNS=$NS_B dn_closed_port --dual-stack :: 0; }
@@ -243,6 +228,13 @@ jseq() {
 	PY
 }
 
+# attempts_are WANT...: the connecting, attempt_* and connected events of
+# the --json trace, in order, are exactly WANT (all events in $T/seq).
+attempts_are() {
+	jseq > "$T/seq" || return 1
+	is_seq "$(grep -E '^(connecting|attempt_|connected)' "$T/seq")" "$@"
+}
+
 # The dnsd log lines for queries of NAME (type and answer).
 queries() { grep -F " query $1 " "$DNSD53_LOG" || true; }
 
@@ -288,8 +280,7 @@ queries() { grep -F " query $1 " "$DNSD53_LOG" || true; }
 	listen_both
 	jtrace bh6.race.test "$LPORT"
 	[ "$status" = 0 ]
-	jseq > "$T/seq"
-	is_seq "$(grep -E '^(connecting|attempt_|connected)' "$T/seq")" \
+	attempts_are \
 	    "connecting $(ap "$BH6" "$LPORT")" \
 	    "connecting $(ap "$B4" "$LPORT")" \
 	    "attempt_canceled $(ap "$BH6" "$LPORT") ECANCELED" \
@@ -312,8 +303,7 @@ queries() { grep -F " query $1 " "$DNSD53_LOG" || true; }
 	listen_b -k -e 'printf "%s" "$DN_LOCAL"' "$B4" 0
 	jtrace dual.race.test "$LPORT"
 	[ "$status" = 0 ]
-	jseq > "$T/seq"
-	is_seq "$(grep -E '^(connecting|attempt_|connected)' "$T/seq")" \
+	attempts_are \
 	    "connecting $(ap "$B6" "$LPORT")" \
 	    "attempt_failed $(ap "$B6" "$LPORT") EREFUSED" \
 	    "connecting $(ap "$B4" "$LPORT")" \
@@ -968,8 +958,7 @@ other_dnsd() {
 	listen_both
 	jtrace "hostname:host=slow4bh6.race.test:port=$LPORT"
 	[ "$status" = 0 ]
-	jseq > "$T/seq"
-	is_seq "$(grep -E '^(connecting|attempt_|connected)' "$T/seq")" \
+	attempts_are \
 	    "connecting $(ap "$BH6" "$LPORT")" \
 	    "connecting $(ap "$B4" "$LPORT")" \
 	    "attempt_canceled $(ap "$BH6" "$LPORT") ECANCELED" \

@@ -9,17 +9,7 @@ load helpers
 
 # bats 1.8 cannot skip from setup_file: it records why, the tests skip.
 setup_file() {
-	LB_NS= AB_SKIP=
-	if ns_available; then
-		LB_NS="dnt-$$-$RANDOM-ulo"
-		ns_make "$LB_NS" || LB_NS=
-		if ! ns_setup; then
-			AB_SKIP="could not build two namespaces joined by a veth pair: $NS_WHY"
-		fi
-	else
-		AB_SKIP="network namespaces unavailable: $NS_WHY"
-	fi
-	export LB_NS AB_SKIP NS_WHY
+	dn_lb_ab_setup ulo
 }
 
 teardown_file() {
@@ -28,31 +18,12 @@ teardown_file() {
 
 setup() {
 	dn_require_dgram
-	T=$BATS_TEST_TMPDIR
-	DN_X=()
-	[ -z "$LB_NS" ] || DN_X=(ip netns exec "$LB_NS")
+	dn_lb_setup
 }
 
 teardown() {
 	dn_kill_all
 	dn_dump_logs
-}
-
-need_ns() {
-	[ -n "$LB_NS" ] || skip "needs a private namespace: ${NS_WHY:-unavailable}"
-}
-
-# The two-namespace cases: dnu runs in A, listeners in B (DN_LNS).
-need_ab() {
-	[ -z "$AB_SKIP" ] || skip "$AB_SKIP"
-	DN_X=(ip netns exec "$NS_A")
-	DN_LNS=$NS_B
-}
-
-# wait_ok [SECONDS]: the background program LPID exits 0 within SECONDS.
-wait_ok() {
-	dn_wait_exit "$LPID" "${1:-10}" || { echo "pid $LPID still runs" >&2; return 1; }
-	dn_status_is 0
 }
 
 # same_file WANT GOT: byte-identical, else both are shown.
@@ -69,14 +40,10 @@ same_file() {
 # retries) with -b BIND, @B in BIND replaced by a random port, another one
 # when that one is taken (71). Sets BP; leaves run's status/output/stderr.
 send_from() {
-	local bind=$1 i
+	local bind=$1
 	shift
 	cat > "$T/send.in"
-	for ((i = 0; i < 5; i++)); do
-		BP=$(dn_random_port)
-		run --separate-stderr dnu -b "${bind//@B/$BP}" "$@" < "$T/send.in"
-		[ "$status" = 71 ] || break
-	done
+	DN_BOUND_IN=$T/send.in dn_run_bound dnu -b "$bind" "$@"
 	[ "$status" = 0 ] || { echo "dnudp -b ${bind//@B/$BP} $*: status $status: $stderr" >&2; return 1; }
 }
 
@@ -688,48 +655,20 @@ closed_port() {
 
 # --- flow labels on the wire ----------------------------------------------------
 
-capture_start() {
-	command -v tcpdump > /dev/null || skip "tcpdump not installed"
-	CAP="$T/cap.pcap"
-	# -Z root: Debian's tcpdump drops to user tcpdump before opening the file.
-	ip netns exec "$NS_A" tcpdump -Z root --immediate-mode -i vethA -n -U -w "$CAP" "$1" \
-	    > "$T/td.out" 2> "$T/td.err" 3>&- &
-	TDPID=$!
-	dn_track "$TDPID"
-	dn_wait_for "$T/td.err" 'listening on' 10
-}
-
-# capture_has PATTERN: `tcpdump -r -v` of the capture shows a line matching
-# the extended regex PATTERN (polled, bounded); then tcpdump stops.
-capture_has() {
-	local i found=
-	for ((i = 0; i < 50; i++)); do
-		tcpdump -r "$CAP" -n -v 2>/dev/null > "$T/cap.txt"
-		grep -Eq -- "$1" "$T/cap.txt" && { found=1; break; }
-		sleep 0.1
-	done
-	kill -TERM "$TDPID"
-	dn_wait_exit "$TDPID" 5
-	[ -n "$found" ] && return 0
-	echo "no packet matching /$1/ in:" >&2
-	cat "$T/cap.txt" "$T/td.err" >&2
-	return 1
-}
-
 @test "4-tuple FLOWINFO 0x12345 is on the datagram" {
 	need_ab
 	dn_udp_listen --count 1 'fe80::b%vethB' 0
-	capture_start "ip6 and udp port $LPORT"
+	dn_capture_start "ip6 and udp port $LPORT"
 	run -0 --separate-stderr dnu "fe80::b,$LPORT,0x12345,vethA" <<< labelled
 	wait_ok
-	capture_has 'flowlabel 0x12345,'
+	dn_capture_has 'flowlabel 0x12345,'
 }
 
 @test "--flow-label 0xabcde to a global address is on the datagram" {
 	need_ab
 	dn_udp_listen --count 1 2001:db8:77::b 0
-	capture_start "ip6 and udp port $LPORT"
+	dn_capture_start "ip6 and udp port $LPORT"
 	run -0 --separate-stderr dnu --flow-label 0xabcde 2001:db8:77::b "$LPORT" <<< labelled
 	wait_ok
-	capture_has 'flowlabel 0xabcde,'
+	dn_capture_has 'flowlabel 0xabcde,'
 }
