@@ -18,16 +18,23 @@
 /* Options                                                            */
 /* ------------------------------------------------------------------ */
 
+/* The RFC 8305 defaults live in one place, the scheduler's policy. */
 void
 dn_hostname_opts_init(dn_hostname_opts *o)
 {
+	dn__race_policy p;
+
+	dn__race_policy_init(&p);
 	memset(o, 0, sizeof(*o));
 	o->race = DN_RACE_STAGGERED;
 	o->order = DN_ORDER_INTERLEAVE;
-	o->family = AF_UNSPEC;
-	o->resolution_delay_ns = DN__RACE_RESOLUTION_DELAY;
-	o->attempt_delay_ns = DN__RACE_ATTEMPT_DELAY;
-	o->first_family_count = 1;
+	o->family = p.family;
+	o->resolution_delay_ns = p.resolution_delay;
+	o->attempt_delay_ns = p.attempt_delay;
+	o->first_family_count = p.first_family_count;
+	o->max_concurrent = p.max_concurrent;
+	o->attempt_timeout_ns = p.attempt_timeout;
+	o->timeout_ns = p.timeout;
 	o->resolver = DN_RESOLVER_ARES;
 }
 
