@@ -668,3 +668,168 @@ cli_listen_args(const cli *c, int argc, char **argv, dn_addr *local)
 	}
 	return 0;
 }
+
+/* --- listening ports' events --------------------------------------- */
+
+void
+cli_listen_event(const dn_listen_event *ev, void *arg)
+{
+	const cli *c = arg;
+	char a[DN_ADDR_STRLEN];
+	cli_json j;
+
+	if (ev->addr != NULL)
+		dn_addr_format(ev->addr, a, sizeof(a));
+	else
+		a[0] = '\0';
+	switch (ev->kind) {
+	case DN_LISTEN_STARTED:
+		cli_report_listening(c, ev->addr,
+		    dn_addr_family(ev->addr) == AF_INET6 ? 1 : -1);
+		return;
+	case DN_LISTEN_STOPPED:
+		if (c->json) {
+			cli_json_begin(c, &j, "stopped_listening");
+			cli_json_str(&j, "address", a);
+			cli_json_str(&j, "reason", ev->reason);
+			cli_json_end(c, &j);
+		} else
+			cli_warn(c, "stopped listening on %s (%s)", a,
+			    ev->reason);
+		return;
+	case DN_LISTEN_FAILED:
+		if (c->json) {
+			cli_json_begin(c, &j, "listen_failed");
+			cli_json_str(&j, "address", a);
+			cli_json_str(&j, "code", dn_err_name(ev->err->code));
+			cli_json_str(&j, "message", ev->err->msg);
+			cli_json_end(c, &j);
+		} else
+			cli_warn(c, "%s (left out; the other addresses "
+			    "serve)", ev->err->msg);
+		return;
+	case DN_LISTEN_PORT_RETRY:
+		if (c->json) {
+			cli_json_begin(c, &j, "port_retry");
+			cli_json_str(&j, "address", a);
+			cli_json_uint(&j, "port", ev->port);
+			cli_json_uint(&j, "attempt", ev->attempt);
+			cli_json_uint(&j, "attempts", ev->attempts);
+			cli_json_str(&j, "message", ev->err->msg);
+			cli_json_end(c, &j);
+		} else
+			cli_trace(c, "port %u is taken on %s: releasing every "
+			    "socket and picking another port (pick %u of %u "
+			    "failed)", ev->port, a, ev->attempt, ev->attempts);
+		return;
+	case DN_LISTEN_RESCAN:
+		if (c->json) {
+			cli_json_begin(c, &j, "rescan");
+			cli_json_end(c, &j);
+		} else
+			cli_trace(c, "address notifications were lost "
+			    "(netlink overflow): read every address anew");
+		return;
+	case DN_LISTEN_ACCEPT_PAUSED:
+		if (c->json) {
+			cli_json_begin(c, &j, "accept_paused");
+			cli_json_str(&j, "reason", "resources");
+			cli_json_str(&j, "code", dn_err_name(ev->err->code));
+			cli_json_str(&j, "message", ev->err->msg);
+			cli_json_end(c, &j);
+		} else
+			cli_trace(c, "%s", ev->err->msg);
+		return;
+	case DN_LISTEN_ACCEPT_RESUMED:
+		if (c->json) {
+			cli_json_begin(c, &j, "accept_resumed");
+			cli_json_str(&j, "reason", "resources");
+			cli_json_end(c, &j);
+		} else
+			cli_trace(c, "accepting again");
+		return;
+	}
+}
+
+void
+cli_report_max_conns(const cli *c, int paused, long long live, long long max)
+{
+	cli_json j;
+
+	if (c->json) {
+		cli_json_begin(c, &j, paused ? "accept_paused" :
+		    "accept_resumed");
+		cli_json_str(&j, "reason", "max_conns");
+		cli_json_int(&j, "connections", live);
+		cli_json_int(&j, "max_conns", max);
+		cli_json_end(c, &j);
+	} else if (paused)
+		cli_trace(c, "%lld connections (--max-conns %lld): accepting "
+		    "paused, new clients wait in the backlog", live, max);
+	else
+		cli_trace(c, "%lld connections (--max-conns %lld): accepting "
+		    "again", live, max);
+}
+
+/* --- access control ------------------------------------------------ */
+
+int
+cli_acl_opt(const cli *c, dn_acl **acl, int ch, const char *arg)
+{
+	dn_error e;
+	int allow, rc;
+
+	switch (ch) {
+	case CLI_OPT_ALLOW:
+	case CLI_OPT_ALLOW_FILE:
+		allow = 1;
+		break;
+	case CLI_OPT_DENY:
+	case CLI_OPT_DENY_FILE:
+		allow = 0;
+		break;
+	default:
+		return 0;
+	}
+	if (*acl == NULL && (*acl = dn_acl_new(&e)) == NULL) {
+		cli_fail(c, &e);
+		return -1;
+	}
+	if (ch == CLI_OPT_ALLOW || ch == CLI_OPT_DENY)
+		rc = dn_acl_add(*acl, allow, arg, &e);
+	else
+		rc = dn_acl_add_file(*acl, allow, arg, &e);
+	if (rc == -1) {
+		/* a bad prefix or an unreadable file: both usage, 64 */
+		cli_failf(c, e.code, e.os_errno, "%s: %s", ch == CLI_OPT_ALLOW ? "--allow" :
+		    ch == CLI_OPT_DENY ? "--deny" : ch == CLI_OPT_ALLOW_FILE ?
+		    "--allow-file" : "--deny-file", e.msg);
+		return -1;
+	}
+	return 1;
+}
+
+int
+cli_acl_admit(const cli *c, const dn_acl *acl, const char *what,
+    const dn_addr *peer, const dn_addr *local)
+{
+	char why[160], p[DN_ADDR_STRLEN], l[DN_ADDR_STRLEN];
+	cli_json j;
+
+	if (dn_acl_empty(acl) || dn_acl_check(acl, peer, why, sizeof(why)))
+		return 1;
+	if (!c->verbose && !c->json)
+		return 0;
+	dn_addr_format(peer, p, sizeof(p));
+	dn_addr_format(local, l, sizeof(l));
+	if (c->json) {
+		cli_json_begin(c, &j, "refused");
+		cli_json_str(&j, "what", what);
+		cli_json_str(&j, "peer", p);
+		cli_json_str(&j, "local", l);
+		cli_json_str(&j, "reason", why);
+		cli_json_end(c, &j);
+	} else
+		cli_trace(c, "refused %s from %s to %s: %s", what, p, l, why);
+	return 0;
+}

@@ -40,8 +40,21 @@ enum {
 	CLI_OPT_HELP,
 	CLI_OPT_DUAL_STACK,	/* the listening programs' --dual-stack */
 	CLI_OPT_V6ONLY,		/* and --v6only */
+	CLI_OPT_ALL_INTERFACES,	/* and --all-interfaces */
+	CLI_OPT_SKIP_UNAVAILABLE, /* and --skip-unavailable */
+	CLI_OPT_ALLOW,		/* their access control (cli_acl_opt) */
+	CLI_OPT_DENY,
+	CLI_OPT_ALLOW_FILE,
+	CLI_OPT_DENY_FILE,
 	CLI_OPT_FIRST_PRIVATE	/* programs number their own from here */
 };
+
+/* The access-control options, for a program's longopts. */
+#define CLI_ACL_LONGOPTS \
+	{ "allow", required_argument, NULL, CLI_OPT_ALLOW }, \
+	{ "allow-file", required_argument, NULL, CLI_OPT_ALLOW_FILE }, \
+	{ "deny", required_argument, NULL, CLI_OPT_DENY }, \
+	{ "deny-file", required_argument, NULL, CLI_OPT_DENY_FILE }
 
 /* cli_getopt(): an option's value was bad (reported). */
 #define CLI_OPT_BAD	(-2)
@@ -94,6 +107,22 @@ int cli_failf(const cli *c, dn_err code, int os_errno, const char *fmt, ...)
 
 /* "PROG: listening on X" with (v6only)/(dual-stack), or the JSON event. */
 void cli_report_listening(const cli *c, const dn_addr *a, int v6only);
+/* A listening port's events (arg: the cli): "listening on", "stopped
+ * listening on" and failures always (but -q), the rest with -v/--json. */
+void cli_listen_event(const dn_listen_event *ev, void *arg);
+/* -v/--json: accepting paused or resumed for --max-conns. */
+void cli_report_max_conns(const cli *c, int paused, long long live,
+    long long max);
+
+/*
+ * --allow PREFIX, --deny PREFIX, --allow-file F, --deny-file F into *acl
+ * (made on first use): 1 taken, 0 not ours, -1 bad (reported, 64).
+ */
+int cli_acl_opt(const cli *c, dn_acl **acl, int ch, const char *arg);
+/* 1: peer admitted; 0: refused, and said with -v/--json ("connection" or
+ * "datagram" from peer to local). */
+int cli_acl_admit(const cli *c, const dn_acl *acl, const char *what,
+    const dn_addr *peer, const dn_addr *local);
 /* -l [ADDR] PORT or ADDR:PORT (argc 1 or 2) into local: 0, or the exit
  * code (reported). */
 int cli_listen_args(const cli *c, int argc, char **argv, dn_addr *local);

@@ -480,6 +480,8 @@ dgram_prog_free(dgram_prog *p)
 	dgram_in_free(p->in);
 	dn_timer_cancel(p->timer);
 	dn_udp_close(p->u);
+	dn_udp_all_close(p->all);
+	dn_acl_free(p->acl);
 	cli_signals_free(p->sigs, CLI_ARRLEN(p->sigs));
 	dn_reactor_free(p->r);
 }
@@ -523,19 +525,46 @@ on_recv(dn_udp *u, const dn_datagram *dg, const dn_error *err, void *arg)
 		dgram_finish(p, p->fail(p, err));
 		return;
 	}
+	if (!cli_acl_admit(&p->c, p->acl, "datagram", &dg->from, &dg->to))
+		return;
 	if (dgram_print(&p->c, &p->out, dg, &e) == -1) {
 		dgram_finish(p, cli_fail(&p->c, &e));
 		return;
 	}
-	p->received(p, dg);
+	p->received(p, u, dg);
 }
 
 int
 dgram_recv_start(dgram_prog *p)
 {
-	if (dn_udp_recv_start(p->u, on_recv, p) == -1)
+	if ((p->all != NULL ? dn_udp_all_recv_start(p->all, on_recv, p) :
+	    dn_udp_recv_start(p->u, on_recv, p)) == -1)
 		return cli_failf(&p->c, DN_ENOMEM, errno, "cannot receive: %s",
 		    strerror(errno));
+	return 0;
+}
+
+int
+dgram_open_all(dgram_prog *p, uint16_t port, const dn_all_opts *ao,
+    const dn_udp_opts *uo)
+{
+	dn_udp *one, **v = &one;
+	dn_error e;
+	size_t i, n;
+
+	if ((p->all = dn_udp_listen_all(p->r, port, ao, uo, &e)) == NULL)
+		return cli_fail(&p->c, &e);
+	if ((n = dn_udp_all_socks(p->all, v, 1)) > 1) {
+		if ((v = calloc(n, sizeof(*v))) == NULL)
+			return cli_failf(&p->c, DN_ENOMEM, errno, "out of "
+			    "memory");
+		n = dn_udp_all_socks(p->all, v, n);
+	}
+	for (i = 0; i < n; i++)
+		cli_report_listening(&p->c, dn_udp_addr(v[i]),
+		    dn_udp_v6only(v[i]));
+	if (v != &one)
+		free(v);
 	return 0;
 }
 

@@ -79,6 +79,8 @@ struct dgram_prog {
 	dgram_out out;
 	dn_reactor *r;
 	dn_udp *u;
+	dn_udp_all *all;	/* dnudp -l --all-interfaces: instead of u */
+	dn_acl *acl;		/* --allow/--deny: datagrams from others drop */
 	dgram_in *in;		/* standard input, while it lasts */
 	dn_timer *timer;
 	dn_signal *sigs[2];	/* SIGINT, SIGTERM */
@@ -87,8 +89,8 @@ struct dgram_prog {
 	int rv;
 	/* a socket error as an exit code, in the program's own words */
 	int (*fail)(dgram_prog *p, const dn_error *err);
-	/* a datagram has been printed */
-	void (*received)(dgram_prog *p, const dn_datagram *dg);
+	/* a datagram has been printed; u is the socket it came to */
+	void (*received)(dgram_prog *p, dn_udp *u, const dn_datagram *dg);
 	/* input ended and all of it left; NULL: exit 0 */
 	void (*all_sent)(dgram_prog *p);
 	/* sends what was gathered, after each turn and at end of input;
@@ -115,8 +117,12 @@ void dgram_finish(dgram_prog *p, int rv);
  * code (reported). */
 int dgram_open(dgram_prog *p, const dn_addr *bind, int family,
     uint16_t port, const dn_udp_opts *opts);
-/* Received datagrams go to dgram_print() and p->received: 0, or the
- * exit code. */
+/* p->all on every address with port, as ao and uo say; prints a
+ * "listening on" line for each socket: 0, or the exit code. */
+int dgram_open_all(dgram_prog *p, uint16_t port, const dn_all_opts *ao,
+    const dn_udp_opts *uo);
+/* Received datagrams (on p->u or p->all) that p->acl admits go to
+ * dgram_print() and p->received: 0, or the exit code. */
 int dgram_recv_start(dgram_prog *p);
 /* Standard input, as datagrams, to cb(buf, len, p): 0, or the exit code. */
 int dgram_input_start(dgram_prog *p, dgram_in_cb cb);

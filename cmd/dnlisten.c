@@ -20,6 +20,7 @@
 
 enum {
 	OPT_BACKLOG = CLI_OPT_FIRST_PRIVATE,
+	OPT_MAX_CONNS,
 	OPT_ONCE
 };
 
@@ -38,6 +39,10 @@ typedef struct srv {
 	const char *cmd;	/* -e */
 	int keep;		/* -k */
 	int once;		/* --once */
+	dn_acl *acl;		/* --allow, --deny */
+	long long max_conns;	/* --max-conns, 0: none */
+	long long live;		/* -e commands running */
+	int full;		/* paused at --max-conns */
 	child *children;
 	int done;
 	int rv;
@@ -49,25 +54,36 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: dnlisten [-46hkqv] [-e CMD] [-I IFACE] [-w SEC] "
 	    "[--backlog N] [--once]\n"
-	    "                [--v6only | --dual-stack] [--json] [ADDR] PORT\n"
+	    "                [--v6only | --dual-stack] [--json] [--max-conns N]\n"
+	    "                [--allow PREFIX] [--deny PREFIX] [--allow-file FILE]\n"
+	    "                [--deny-file FILE] [ADDR] PORT\n"
 	    "       dnlisten [options] ADDR:PORT\n"
 	    "       dnlisten [options] DESCRIPTION\n"
+	    "       dnlisten [options] --all-interfaces [--skip-unavailable] PORT\n"
 	    "       dnlisten --version\n"
 	    "\n"
-	    "  -4, -6         IPv4 or IPv6 only; default ADDR 0.0.0.0 or ::\n"
-	    "  -e CMD         run CMD with /bin/sh -c per connection, socket as stdin/stdout\n"
-	    "  -I IFACE       scope for a link-local ADDR given without one\n"
-	    "  -k             keep accepting after a connection ends\n"
-	    "  -q             quiet: no 'listening on' line, no error messages\n"
-	    "  -v             trace connections on stderr with times since start\n"
-	    "  -w SEC         give up if no connection arrives within SEC seconds\n"
-	    "  --backlog N    listen backlog (1..65535)\n"
-	    "  --dual-stack   on an IPv6 wildcard, accept IPv4 too\n"
-	    "  --json         events as JSON lines on stderr\n"
-	    "  --once         one connection, then exit with its status\n"
-	    "  --v6only       on an IPv6 wildcard, IPv6 only\n"
-	    "  -h, --help     this help\n"
-	    "  --version      print the version\n");
+	    "  -4, -6              IPv4 or IPv6 only; default ADDR 0.0.0.0 or ::\n"
+	    "  -e CMD              run CMD with /bin/sh -c per connection, socket as stdin/stdout\n"
+	    "  -I IFACE            scope for a link-local ADDR given without one;\n"
+	    "                      with --all-interfaces, the one interface to listen on\n"
+	    "  -k                  keep accepting after a connection ends\n"
+	    "  -q                  quiet: no 'listening on' line, no error messages\n"
+	    "  -v                  trace connections on stderr with times since start\n"
+	    "  -w SEC              give up if no connection arrives within SEC seconds\n"
+	    "  --all-interfaces    listen on every address of every interface, following them\n"
+	    "  --allow PREFIX      admit only peers in PREFIX (repeatable; fe80::/64%%eth0)\n"
+	    "  --allow-file FILE   --allow each prefix in FILE, one a line, # comments\n"
+	    "  --backlog N         listen backlog (1..65535)\n"
+	    "  --deny PREFIX       refuse peers in PREFIX (repeatable)\n"
+	    "  --deny-file FILE    --deny each prefix in FILE\n"
+	    "  --dual-stack        on an IPv6 wildcard, accept IPv4 too\n"
+	    "  --json              events as JSON lines on stderr\n"
+	    "  --max-conns N       with -k -e: at N running commands, stop accepting\n"
+	    "  --once              one connection, then exit with its status\n"
+	    "  --skip-unavailable  --all-interfaces: leave out addresses where PORT is taken\n"
+	    "  --v6only            on an IPv6 wildcard, IPv6 only\n"
+	    "  -h, --help          this help\n"
+	    "  --version           print the version\n");
 }
 
 static void
@@ -188,6 +204,26 @@ spawn(srv *sv, dn_stream *s, const char *peer)
 	return 0;
 }
 
+/*
+ * --max-conns: at the limit the listening sockets pause and the kernel's
+ * backlog holds the next clients; below it they accept again.
+ */
+static void
+max_conns_check(srv *sv)
+{
+	dn_error e;
+	int full = sv->max_conns > 0 && sv->live >= sv->max_conns;
+
+	if (full == sv->full || sv->l == NULL || sv->done)
+		return;
+	if (dn_listener_pause(sv->l, full, &e) == -1) {
+		finish(sv, cli_fail(&sv->c, &e));
+		return;
+	}
+	sv->full = full;
+	cli_report_max_conns(&sv->c, full, sv->live, sv->max_conns);
+}
+
 static void
 accepted(dn_listener *l, dn_stream *s, void *arg)
 {
@@ -197,6 +233,13 @@ accepted(dn_listener *l, dn_stream *s, void *arg)
 	cli_json j;
 	dn_error e;
 
+	/* refused before anything else: it never counts as the one
+	 * connection of nc -l, nor runs -e */
+	if (!cli_acl_admit(&sv->c, sv->acl, "connection", dn_stream_peer(s),
+	    dn_stream_local(s))) {
+		dn_stream_close(s);
+		return;
+	}
 	dn_timer_cancel(sv->wait_timer);
 	sv->wait_timer = NULL;
 	dn_addr_format(dn_stream_peer(s), peer, sizeof(peer));
@@ -220,7 +263,10 @@ accepted(dn_listener *l, dn_stream *s, void *arg)
 			    peer, strerror(errno));
 			dn_stream_close(s);
 			finish(sv, EX_OSERR_);
+			return;
 		}
+		sv->live++;
+		max_conns_check(sv);
 		return;
 	}
 	if ((rc = calloc(1, sizeof(*rc))) == NULL) {
@@ -274,8 +320,11 @@ reap(srv *sv)
 			cli_trace(&sv->c, "command for %s killed by signal %d",
 			    ch->peer, WTERMSIG(status));
 		free(ch);
+		sv->live--;
 		if (!sv->keep || sv->once)
 			finish(sv, sv->once ? code : 0);
+		else
+			max_conns_check(sv);
 	}
 }
 
@@ -312,25 +361,137 @@ wait_expired(dn_timer *t, int cancelled, void *arg)
 	finish(sv, cli_fail(&sv->c, &e));
 }
 
+/* Options that only make sense together, checked once all are read. */
+static int
+check_opts(srv *sv, int all, int skip, int argc, char **argv)
+{
+	if (sv->once && sv->keep)
+		return cli_usage_fail(&sv->c, "--once and -k contradict each "
+		    "other: give one");
+	if (sv->max_conns > 0 && (!sv->keep || sv->cmd == NULL))
+		return cli_usage_fail(&sv->c, "--max-conns goes with -k -e: "
+		    "without -e one connection is served at a time");
+	if (sv->cmd != NULL && *sv->cmd == '\0')
+		return cli_usage_fail(&sv->c, "-e needs a command: give e.g. "
+		    "-e cat");
+	if (skip && !all)
+		return cli_usage_fail(&sv->c, "--skip-unavailable goes with "
+		    "--all-interfaces (or all:PORT:skip-unavailable=yes)");
+	if (all && sv->c.v6only >= 0)
+		return cli_usage_fail(&sv->c, "%s does not go with "
+		    "--all-interfaces: it binds each address on its own, IPv6 "
+		    "ones v6only", sv->c.v6only ? "--v6only" : "--dual-stack");
+	if (argc < 1)
+		return cli_usage_fail(&sv->c, "missing port: give [ADDR] PORT, "
+		    "ADDR:PORT or a description (see dnlisten -h)");
+	if (all && argc > 1)
+		return cli_usage_fail(&sv->c, "--all-interfaces takes the port "
+		    "alone, not an address: give --all-interfaces PORT");
+	if (argc > 2)
+		return cli_usage_fail(&sv->c, "too many arguments, from '%s' "
+		    "on: give [ADDR] PORT, ADDR:PORT or a description",
+		    argv[2]);
+	return 0;
+}
+
+/*
+ * The listening port from the arguments: a description (all: among
+ * them), --all-interfaces PORT, or [ADDR] PORT. Prints what it listens on.
+ */
+static int
+open_port(srv *sv, int argc, char **argv, int all, int skip, int backlog)
+{
+	dn_endpoint_defaults defs;
+	dn_server_endpoint *ep = NULL;
+	dn_all_opts ao;
+	dn_listen_opts lo;
+	dn_addr local, *addrs = NULL;
+	char desc[32];
+	const char *text = argv[0];
+	size_t i, n;
+	uint16_t port;
+	dn_error e;
+	int rc = 0;
+
+	memset(&defs, 0, sizeof(defs));
+	defs.default_scope = sv->c.scope;
+	defs.family = sv->c.family;
+	defs.v6only = sv->c.v6only;
+	defs.backlog = backlog;
+	defs.listen_event = cli_listen_event;
+	defs.listen_event_arg = &sv->c;
+	dn_all_opts_init(&ao);
+	ao.family = sv->c.family;
+	ao.skip_unavailable = skip;
+	ao.event = cli_listen_event;
+	ao.event_arg = &sv->c;
+	defs.all = &ao;
+	if (all) {
+		if (dn_desc_is_description(text))
+			return cli_usage_fail(&sv->c, "--all-interfaces takes "
+			    "a port, not the description '%s'", text);
+		if (cli_parse_port(text, 1, &port, &e) == -1)
+			return cli_fail(&sv->c, &e);
+		/* -I is all:'s interface= (default_scope above) */
+		snprintf(desc, sizeof(desc), "all:%u", port);
+		text = desc;
+	}
+	if (argc == 1 && dn_desc_is_description(text)) {
+		if ((ep = dn_server_endpoint_parse(text, &defs, &e)) == NULL)
+			return cli_fail(&sv->c, &e);
+		sv->l = dn_server_endpoint_listen(sv->r, ep, accepted, sv, &e);
+	} else {
+		if ((rc = cli_listen_args(&sv->c, argc, argv, &local)) != 0)
+			return rc;
+		memset(&lo, 0, sizeof(lo));
+		lo.backlog = backlog;
+		lo.v6only = sv->c.v6only;
+		lo.event = cli_listen_event;
+		lo.event_arg = &sv->c;
+		sv->l = dn_tcp_listen_addr(sv->r, &local, &lo, accepted, sv,
+		    &e);
+	}
+	dn_server_endpoint_free(ep);
+	if (sv->l == NULL)
+		return cli_fail(&sv->c, &e);
+	n = dn_listener_addrs(sv->l, &local, 1);
+	if (n > 1) {
+		if ((addrs = calloc(n, sizeof(*addrs))) == NULL)
+			return cli_failf(&sv->c, DN_ENOMEM, errno, "out of "
+			    "memory");
+		n = dn_listener_addrs(sv->l, addrs, n);
+	}
+	for (i = 0; i < n; i++) {
+		const dn_addr *a = addrs != NULL ? &addrs[i] : &local;
+
+		cli_report_listening(&sv->c, a, n == 1 ?
+		    dn_listener_v6only(sv->l) :
+		    dn_addr_family(a) == AF_INET6 ? 1 : -1);
+	}
+	free(addrs);
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
+		{ "all-interfaces", no_argument, NULL, CLI_OPT_ALL_INTERFACES },
+		CLI_ACL_LONGOPTS,
 		{ "backlog", required_argument, NULL, OPT_BACKLOG },
 		{ "dual-stack", no_argument, NULL, CLI_OPT_DUAL_STACK },
 		{ "json", no_argument, NULL, CLI_OPT_JSON },
+		{ "max-conns", required_argument, NULL, OPT_MAX_CONNS },
 		{ "once", no_argument, NULL, OPT_ONCE },
+		{ "skip-unavailable", no_argument, NULL,
+		    CLI_OPT_SKIP_UNAVAILABLE },
 		{ "v6only", no_argument, NULL, CLI_OPT_V6ONLY },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, CLI_OPT_VERSION },
 		{ NULL, 0, NULL, 0 }
 	};
 	static const int signos[] = { SIGINT, SIGTERM, SIGCHLD };
-	dn_endpoint_defaults defs;
-	dn_server_endpoint *ep = NULL;
-	dn_listen_opts lo;
-	dn_addr local;
-	int ch, rc, ok, backlog = 0;
+	int ch, rc, ok, backlog = 0, all = 0, skip = 0;
 	dn_error e;
 	srv sv;
 
@@ -346,59 +507,54 @@ main(int argc, char *argv[])
 		case 'k':
 			sv.keep = 1;
 			break;
+		case CLI_OPT_ALL_INTERFACES:
+			all = 1;
+			break;
+		case CLI_OPT_SKIP_UNAVAILABLE:
+			skip = 1;
+			break;
 		case OPT_BACKLOG:
 			backlog = (int)cli_parse_num(optarg, "--backlog", 1,
 			    65535, &e, &ok);
-			if (!ok)
+			if (!ok) {
+				dn_acl_free(sv.acl);
 				return cli_fail(&sv.c, &e);
+			}
+			break;
+		case OPT_MAX_CONNS:
+			sv.max_conns = cli_parse_num(optarg, "--max-conns", 1,
+			    1000000, &e, &ok);
+			if (!ok) {
+				dn_acl_free(sv.acl);
+				return cli_fail(&sv.c, &e);
+			}
 			break;
 		case OPT_ONCE:
 			sv.once = 1;
 			break;
 		default:
+			if ((rc = cli_acl_opt(&sv.c, &sv.acl, ch, optarg)) == 1)
+				break;
+			dn_acl_free(sv.acl);
+			if (rc == -1)
+				return EX_USAGE_;
 			return cli_other_opt(&sv.c, ch, argv[optind - 1],
 			    usage);
 		}
 	}
 	argc -= optind;
 	argv += optind;
-	if (sv.once && sv.keep)
-		return cli_usage_fail(&sv.c, "--once and -k contradict each "
-		    "other: give one");
-	if (argc < 1)
-		return cli_usage_fail(&sv.c, "missing port: give [ADDR] PORT, "
-		    "ADDR:PORT or a description (see dnlisten -h)");
-	if (argc > 2)
-		return cli_usage_fail(&sv.c, "too many arguments, from '%s' on: "
-		    "give [ADDR] PORT, ADDR:PORT or a description", argv[2]);
-
-	memset(&defs, 0, sizeof(defs));
-	defs.default_scope = sv.c.scope;
-	defs.family = sv.c.family;
-	defs.v6only = sv.c.v6only;
-	defs.backlog = backlog;
-
-	if (argc == 1 && dn_desc_is_description(argv[0])) {
-		if ((ep = dn_server_endpoint_parse(argv[0], &defs, &e)) == NULL)
-			return cli_fail(&sv.c, &e);
-	} else if ((rc = cli_listen_args(&sv.c, argc, argv, &local)) != 0)
+	if ((rc = check_opts(&sv, all, skip, argc, argv)) != 0) {
+		dn_acl_free(sv.acl);
 		return rc;
-
-	if ((sv.r = dn_reactor_new(&e)) == NULL)
-		return cli_fail(&sv.c, &e);
-	if (ep != NULL)
-		sv.l = dn_server_endpoint_listen(sv.r, ep, accepted, &sv, &e);
-	else {
-		lo.backlog = backlog;
-		lo.v6only = sv.c.v6only;
-		sv.l = dn_tcp_listen_addr(sv.r, &local, &lo, accepted, &sv, &e);
 	}
-	if (sv.l == NULL) {
+
+	if ((sv.r = dn_reactor_new(&e)) == NULL) {
 		sv.rv = cli_fail(&sv.c, &e);
 		goto done;
 	}
-	cli_report_listening(&sv.c, dn_listener_addr(sv.l),
-	    dn_listener_v6only(sv.l));
+	if ((sv.rv = open_port(&sv, argc, argv, all, skip, backlog)) != 0)
+		goto done;
 	if ((sv.rv = cli_signals_watch(&sv.c, sv.r, signos, CLI_ARRLEN(signos),
 	    sv.sigs, on_signal, &sv)) != 0)
 		goto done;
@@ -417,7 +573,7 @@ done:
 	dn_listener_close(sv.l);
 	cli_signals_free(sv.sigs, CLI_ARRLEN(signos));
 	dn_reactor_free(sv.r);
-	dn_server_endpoint_free(ep);
+	dn_acl_free(sv.acl);
 	while (sv.children != NULL) {
 		child *next = sv.children->next;
 

@@ -125,7 +125,7 @@ report_membership(mcast *m, const char *what)
 /* --- recv ------------------------------------------------------------ */
 
 static void
-received(dgram_prog *p, const dn_datagram *dg)
+received(dgram_prog *p, dn_udp *u, const dn_datagram *dg)
 {
 	mcast *m = (mcast *)p;
 

@@ -38,6 +38,11 @@ typedef struct udpc {
 	int echo;		/* --echo */
 	int v6only;		/* -l: --v6only 1, --dual-stack 0, else -1 */
 	dn_addr local;		/* -l: where to listen */
+	int all;		/* -l --all-interfaces, udp-all: */
+	int skip;		/* --skip-unavailable */
+	uint16_t all_port;
+	dn_all_opts ao;		/* its strings are ep's */
+	dn_dgram_endpoint *ep;	/* a udp-all: description, kept for ao */
 	int has_bind;
 	dn_addr bind;		/* send: -b */
 	dn_addr dest;		/* send */
@@ -67,20 +72,30 @@ usage(FILE *f)
 	    "[--dual-stack | --v6only]\n"
 	    "             [--echo] [--from] [--hex] [--json] "
 	    "[--max-size BYTES] [--raw]\n"
+	    "             [--allow PREFIX] [--deny PREFIX] [--allow-file FILE] "
+	    "[--deny-file FILE]\n"
 	    "             [ADDR] PORT\n"
+	    "       dnudp -l [options] --all-interfaces [--skip-unavailable] "
+	    "PORT\n"
 	    "       dnudp [options] ADDR:PORT | DESCRIPTION\n"
 	    "       dnudp --version\n"
 	    "\n"
 	    "  -4, -6             IPv4 or IPv6 only\n"
 	    "  -b ADDR            send from ADDR (address, ADDR:PORT or 4-tuple)\n"
-	    "  -I IFACE           scope for link-local addresses given without one\n"
+	    "  -I IFACE           scope for link-local addresses given without one;\n"
+	    "                     with --all-interfaces, the one interface to listen on\n"
 	    "  -l                 listen on [ADDR] PORT and print the datagrams\n"
 	    "  -q                 quiet: no 'listening on' line, no error messages\n"
 	    "  -v                 trace each datagram on stderr with times since start\n"
 	    "  -w SEC             send: wait SEC for replies after input ends;\n"
 	    "                     -l: give up when nothing arrives for SEC seconds\n"
+	    "  --all-interfaces   -l: a socket on every address of every interface, following\n"
+	    "  --allow PREFIX     -l: take datagrams only from PREFIX (repeatable)\n"
+	    "  --allow-file FILE  -l: --allow each prefix in FILE, one a line\n"
 	    "  --connect          connect the socket: only the peer's replies, ICMP errors\n"
 	    "  --count N          exit after N datagrams (-l) or N replies\n"
+	    "  --deny PREFIX      -l: drop datagrams from PREFIX (repeatable)\n"
+	    "  --deny-file FILE   -l: --deny each prefix in FILE\n"
 	    "  --dual-stack       on an IPv6 wildcard, receive IPv4 too\n"
 	    "  --echo             send each datagram back to its sender\n"
 	    "  --flow-label LABEL IPv6 flow label to put on the wire (0..0xfffff)\n"
@@ -89,6 +104,7 @@ usage(FILE *f)
 	    "  --json             events as JSON lines on stderr\n"
 	    "  --max-size BYTES   longest datagram kept (1..65535, default 65535)\n"
 	    "  --raw              datagrams as they are: no newline added or split on\n"
+	    "  --skip-unavailable --all-interfaces: leave out addresses where PORT is taken\n"
 	    "  --v6only           on an IPv6 wildcard, IPv6 only\n"
 	    "  -h, --help         this help\n"
 	    "  --version          print the version\n");
@@ -131,12 +147,12 @@ replies_expired(dgram_prog *p)
  * the socket is full and lets the kernel choose for a broadcast.
  */
 static void
-echo_back(udpc *uc, const dn_datagram *dg)
+echo_back(udpc *uc, dn_udp *u, const dn_datagram *dg)
 {
 	char a[DN_ADDR_STRLEN];
 	dn_error e;
 
-	if (dn_udp_reply(uc->p.u, dg, dg->data, dg->len, &e) == -1) {
+	if (dn_udp_reply(u, dg, dg->data, dg->len, &e) == -1) {
 		cli_warn(&uc->p.c, "cannot echo to %s: %s",
 		    dn_addr_format(&dg->from, a, sizeof(a)), e.msg);
 		return;
@@ -145,14 +161,14 @@ echo_back(udpc *uc, const dn_datagram *dg)
 }
 
 static void
-received(dgram_prog *p, const dn_datagram *dg)
+received(dgram_prog *p, dn_udp *u, const dn_datagram *dg)
 {
 	udpc *uc = (udpc *)p;
 
 	uc->got++;
 	if (uc->listen) {
 		if (uc->echo)
-			echo_back(uc, dg);
+			echo_back(uc, u, dg);
 		if (p->out.count > 0 && uc->got >= p->out.count)
 			dgram_finish(p, 0);
 		else
@@ -187,7 +203,35 @@ exit_drained(dn_udp *u, const dn_error *err, void *arg)
 {
 	udpc *uc = arg;
 
-	uc->p.draining = 0;
+	uc->p.draining--;
+}
+
+/* Echoes the kernel could not take at once are still queued: a bounded
+ * wait for them, on each socket that has some. */
+static void
+drain_at_exit(udpc *uc)
+{
+	dn_udp *one = uc->p.u, **v = &one;
+	size_t n = uc->p.u != NULL, i;
+	dn_error e;
+
+	if (uc->p.draining)
+		return;
+	if (uc->p.all != NULL &&
+	    (n = dn_udp_all_socks(uc->p.all, v, 1)) > 1) {
+		if ((v = calloc(n, sizeof(*v))) == NULL)
+			return;
+		n = dn_udp_all_socks(uc->p.all, v, n);
+	}
+	for (i = 0; i < n; i++)
+		if (dn_udp_send_queued(v[i]) > 0 &&
+		    dn_udp_drain(v[i], exit_drained, uc, &e) == 0)
+			uc->p.draining++;
+	for (i = 0; uc->p.draining > 0 && i < 100; i++)
+		if (dn_reactor_run_once(uc->p.r, 100, &e) == -1)
+			break;
+	if (v != &one)
+		free(v);
 }
 
 /*
@@ -323,11 +367,19 @@ open_listen(udpc *uc)
 	/* a burst arriving while we are scheduled out waits here instead
 	 * of being dropped (the default holds some 300 small datagrams) */
 	opts.rcvbuf = LISTEN_RCVBUF;
-	if ((uc->p.u = dn_udp_listen_addr(uc->p.r, &uc->local, &opts,
-	    &e)) == NULL)
-		return cli_fail(&uc->p.c, &e);
-	cli_report_listening(&uc->p.c, dn_udp_addr(uc->p.u),
-	    dn_udp_v6only(uc->p.u));
+	if (uc->all) {
+		uc->ao.event = cli_listen_event;
+		uc->ao.event_arg = &uc->p.c;
+		if ((rv = dgram_open_all(&uc->p, uc->all_port, &uc->ao,
+		    &opts)) != 0)
+			return rv;
+	} else {
+		if ((uc->p.u = dn_udp_listen_addr(uc->p.r, &uc->local, &opts,
+		    &e)) == NULL)
+			return cli_fail(&uc->p.c, &e);
+		cli_report_listening(&uc->p.c, dn_udp_addr(uc->p.u),
+		    dn_udp_v6only(uc->p.u));
+	}
 	if ((rv = dgram_recv_start(&uc->p)) != 0)
 		return rv;
 	dgram_idle_restart(&uc->p);
@@ -440,6 +492,7 @@ args_description(udpc *uc, const char *text, const char *flow_text,
 	defs.bind = uc->has_bind ? &uc->bind : NULL;
 	defs.family = uc->p.c.family;
 	defs.v6only = uc->v6only;
+	defs.all = &uc->ao;
 	if ((ep = dn_dgram_endpoint_parse(text, &defs, &e)) == NULL)
 		return cli_fail(&uc->p.c, &e);
 	switch (dn_dgram_endpoint_kind(ep)) {
@@ -447,7 +500,25 @@ args_description(udpc *uc, const char *text, const char *flow_text,
 		cli_usage_fail(&uc->p.c, "multicast: descriptions go to "
 		    "dnmcast");
 		goto done;
+	case DN_DGRAM_LISTEN_ALL:
+		if (uc->all) {
+			cli_usage_fail(&uc->p.c, "--all-interfaces takes a "
+			    "port, not the description '%s'", text);
+			goto done;
+		}
+		uc->listen = 1;
+		uc->all = 1;
+		uc->all_port = dn_dgram_endpoint_port(ep);
+		uc->ao = *dn_dgram_endpoint_all(ep);
+		uc->ep = ep;
+		ep = NULL;
+		break;
 	case DN_DGRAM_LISTEN:
+		if (uc->all) {
+			cli_usage_fail(&uc->p.c, "--all-interfaces takes a "
+			    "port, not the description '%s'", text);
+			goto done;
+		}
 		uc->listen = 1;
 		uc->local = *dn_dgram_endpoint_local(ep);
 		if (uc->v6only >= 0 &&
@@ -496,6 +567,19 @@ check_mode(udpc *uc, int bind_given, const char *flow_text, int v6flag)
 {
 	const char *bad = NULL;
 
+	if (uc->skip && !uc->all)
+		return cli_usage_fail(&uc->p.c, "--skip-unavailable goes with "
+		    "--all-interfaces (or udp-all:PORT:skip-unavailable=yes)");
+	if (uc->all && v6flag >= 0)
+		return cli_usage_fail(&uc->p.c, "%s does not go with "
+		    "--all-interfaces: it binds each address on its own, IPv6 "
+		    "ones v6only", v6flag ? "--v6only" : "--dual-stack");
+	if (!uc->listen && uc->all)
+		return cli_usage_fail(&uc->p.c, "--all-interfaces goes with -l "
+		    "(listening), not with sending");
+	if (!uc->listen && uc->p.acl != NULL)
+		return cli_usage_fail(&uc->p.c, "--allow and --deny go with -l "
+		    "(listening), not with sending");
 	if (uc->listen) {
 		if (bind_given)
 			bad = "-b";
@@ -523,10 +607,77 @@ check_mode(udpc *uc, int bind_given, const char *flow_text, int v6flag)
 	return 0;
 }
 
+/* -l --all-interfaces PORT */
+static int
+args_all(udpc *uc, int argc, char **argv)
+{
+	dn_error e;
+
+	if (argc > 1)
+		return cli_usage_fail(&uc->p.c, "--all-interfaces takes the "
+		    "port alone, not an address: give -l --all-interfaces "
+		    "PORT");
+	if (cli_parse_port(argv[0], 1, &uc->all_port, &e) == -1)
+		return cli_fail(&uc->p.c, &e);
+	uc->ao.interfaces = uc->p.c.scope;
+	return 0;
+}
+
+/* Everything after the options: what to open, checked. */
+static int
+args(udpc *uc, int argc, char **argv, const char *bind_text,
+    const char *flow_text, char *host, size_t hostlen)
+{
+	dn_addr_hints hints;
+	dn_error e;
+	int rc = 0, v6flag;
+
+	v6flag = uc->v6only = uc->p.c.v6only;
+	if (argc < 1)
+		return cli_usage_fail(&uc->p.c, "missing %s: give %s, ADDR:PORT "
+		    "or a description (see dnudp -h)", uc->listen ? "port" :
+		    "destination", uc->listen ? "[ADDR] PORT" : "HOST PORT");
+	if (argc > 2)
+		return cli_usage_fail(&uc->p.c, "too many arguments, from '%s' "
+		    "on: give %s, ADDR:PORT or a description", argv[2],
+		    uc->listen ? "[ADDR] PORT" : "HOST PORT");
+	if (flow_text != NULL &&
+	    cli_parse_flowlabel(flow_text, &uc->label, &e) == -1)
+		return cli_fail(&uc->p.c, &e);
+	uc->has_label = flow_text != NULL;
+	if (bind_text != NULL) {
+		memset(&hints, 0, sizeof(hints));
+		hints.family = uc->p.c.family;
+		hints.default_scope = uc->p.c.scope;
+		hints.flags = DN_ADDR_PORT_OPTIONAL;
+		hints.what = "bind address";
+		if (dn_addr_parse(&uc->bind, bind_text, &hints, &e) == -1)
+			return cli_fail(&uc->p.c, &e);
+		uc->has_bind = 1;
+	}
+	dn_all_opts_init(&uc->ao);
+	uc->ao.family = uc->p.c.family;
+	uc->ao.skip_unavailable = uc->skip;
+
+	if (argc == 1 && dn_desc_is_description(argv[0]))
+		rc = args_description(uc, argv[0], flow_text, host, hostlen);
+	if (rc == 0)
+		rc = check_mode(uc, bind_text != NULL, flow_text, v6flag);
+	if (rc != 0 || dn_desc_is_description(argv[0]))
+		return rc;
+	if (uc->all)
+		return args_all(uc, argc, argv);
+	if (uc->listen)
+		return cli_listen_args(&uc->p.c, argc, argv, &uc->local);
+	return args_send(uc, argc, argv, flow_text, host, hostlen);
+}
+
 int
 main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
+		{ "all-interfaces", no_argument, NULL, CLI_OPT_ALL_INTERFACES },
+		CLI_ACL_LONGOPTS,
 		{ "connect", no_argument, NULL, OPT_CONNECT },
 		{ "count", required_argument, NULL, DGRAM_OPT_COUNT },
 		{ "dual-stack", no_argument, NULL, CLI_OPT_DUAL_STACK },
@@ -537,17 +688,16 @@ main(int argc, char *argv[])
 		{ "json", no_argument, NULL, CLI_OPT_JSON },
 		{ "max-size", required_argument, NULL, DGRAM_OPT_MAX_SIZE },
 		{ "raw", no_argument, NULL, DGRAM_OPT_RAW },
+		{ "skip-unavailable", no_argument, NULL,
+		    CLI_OPT_SKIP_UNAVAILABLE },
 		{ "v6only", no_argument, NULL, CLI_OPT_V6ONLY },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, CLI_OPT_VERSION },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *bind_text = NULL, *flow_text = NULL;
-	dn_addr_hints hints;
 	char host[256];
-	int ch, rc, v6flag;
-	size_t i;
-	dn_error e;
+	int ch, rc;
 	udpc uc;
 
 	memset(&uc, 0, sizeof(uc));
@@ -558,9 +708,11 @@ main(int argc, char *argv[])
 	    longopts)) != -1) {
 		switch (ch) {
 		case 'b':
-			if (bind_text != NULL)
+			if (bind_text != NULL) {
+				dn_acl_free(uc.p.acl);
 				return cli_usage_fail(&uc.p.c, "-b given "
 				    "twice: give one bind address");
+			}
 			bind_text = optarg;
 			break;
 		case 'l':
@@ -575,50 +727,30 @@ main(int argc, char *argv[])
 		case OPT_FLOW_LABEL:
 			flow_text = optarg;
 			break;
+		case CLI_OPT_ALL_INTERFACES:
+			uc.all = 1;
+			break;
+		case CLI_OPT_SKIP_UNAVAILABLE:
+			uc.skip = 1;
+			break;
 		default:
+			if ((rc = cli_acl_opt(&uc.p.c, &uc.p.acl, ch,
+			    optarg)) == 1)
+				break;
+			dn_acl_free(uc.p.acl);
+			if (rc == -1)
+				return EX_USAGE_;
 			return cli_other_opt(&uc.p.c, ch, argv[optind - 1],
 			    usage);
 		}
 	}
 	argc -= optind;
 	argv += optind;
-	v6flag = uc.v6only = uc.p.c.v6only;
-	if (argc < 1)
-		return cli_usage_fail(&uc.p.c, "missing %s: give %s, ADDR:PORT "
-		    "or a description (see dnudp -h)", uc.listen ? "port" :
-		    "destination", uc.listen ? "[ADDR] PORT" : "HOST PORT");
-	if (argc > 2)
-		return cli_usage_fail(&uc.p.c, "too many arguments, from '%s' "
-		    "on: give %s, ADDR:PORT or a description", argv[2],
-		    uc.listen ? "[ADDR] PORT" : "HOST PORT");
-	if (flow_text != NULL &&
-	    cli_parse_flowlabel(flow_text, &uc.label, &e) == -1)
-		return cli_fail(&uc.p.c, &e);
-	uc.has_label = flow_text != NULL;
-	if (bind_text != NULL) {
-		memset(&hints, 0, sizeof(hints));
-		hints.family = uc.p.c.family;
-		hints.default_scope = uc.p.c.scope;
-		hints.flags = DN_ADDR_PORT_OPTIONAL;
-		hints.what = "bind address";
-		if (dn_addr_parse(&uc.bind, bind_text, &hints, &e) == -1)
-			return cli_fail(&uc.p.c, &e);
-		uc.has_bind = 1;
+	if ((rc = args(&uc, argc, argv, bind_text, flow_text, host,
+	    sizeof(host))) != 0) {
+		uc.p.rv = rc;
+		goto done;
 	}
-
-	if (argc == 1 && dn_desc_is_description(argv[0]))
-		rc = args_description(&uc, argv[0], flow_text, host,
-		    sizeof(host));
-	else
-		rc = 0;
-	if (rc == 0)
-		rc = check_mode(&uc, bind_text != NULL, flow_text, v6flag);
-	if (rc == 0 && !dn_desc_is_description(argv[0]))
-		rc = uc.listen ? cli_listen_args(&uc.p.c, argc, argv,
-		    &uc.local) :
-		    args_send(&uc, argc, argv, flow_text, host, sizeof(host));
-	if (rc != 0)
-		return rc;
 
 	uc.p.fail = fail_dgram;
 	uc.p.received = received;
@@ -634,18 +766,12 @@ main(int argc, char *argv[])
 		goto done;
 	}
 	dgram_prog_run(&uc.p);
-	/* echoes the kernel could not take at once are still queued */
-	if (uc.p.rv == 0 && uc.p.u != NULL && dn_udp_send_queued(uc.p.u) > 0 &&
-	    !uc.p.draining &&
-	    dn_udp_drain(uc.p.u, exit_drained, &uc, &e) == 0) {
-		uc.p.draining = 1;
-		for (i = 0; uc.p.draining && i < 100; i++)
-			if (dn_reactor_run_once(uc.p.r, 100, &e) == -1)
-				break;
-	}
+	if (uc.p.rv == 0)
+		drain_at_exit(&uc);
 done:
 	dn_resolve_cancel(uc.rq);
 	dgram_prog_free(&uc.p);
+	dn_dgram_endpoint_free(uc.ep);
 	free(uc.bbuf);
 	return uc.p.rv;
 }

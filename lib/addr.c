@@ -527,7 +527,7 @@ build(dn_addr *out, struct parts *p, const dn_addr_hints *h, dn_error *err)
 		if (idx == 0 && ds != NULL && *ds != '\0' &&
 		    scope_index(ds, &idx, err) == -1)
 			return -1;
-		if (idx == 0)
+		if (idx == 0 && !(flags & DN_ADDR_SCOPE_OPTIONAL))
 			return dn__err(err, DN_ENOSCOPE, 0, "%s %s is %s: add "
 			    "%%IFACE or use -I IFACE, one of: %s", what,
 			    p->host, need_kind(&a6), ifaces(list, sizeof(list)));
@@ -974,4 +974,164 @@ dn__listen_addr(dn_addr *out, const char *interface, uint16_t port,
 	dn_addr_set_port(&a, port);
 	*out = a;
 	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Prefixes                                                           */
+/* ------------------------------------------------------------------ */
+
+/* Clears the bits of b (len bytes) past bits; 1 if any was set. */
+static int
+mask_bits(unsigned char *b, size_t len, unsigned bits)
+{
+	size_t i;
+	int set = 0;
+
+	for (i = 0; i < len; i++) {
+		unsigned keep = bits >= 8 * (i + 1) ? 8 :
+		    bits > 8 * i ? bits - 8 * i : 0;
+		unsigned char m = (unsigned char)(keep == 0 ? 0 :
+		    0xff << (8 - keep));
+
+		if (b[i] & ~m)
+			set = 1;
+		b[i] &= m;
+	}
+	return set;
+}
+
+int
+dn_prefix_parse(dn_prefix *out, const char *text, dn_error *err)
+{
+	dn_addr_hints hints;
+	char host[TEXT_MAX + 1], net[INET6_ADDRSTRLEN], zone[ZONE_MAX + 2];
+	const char *slash, *lenp, *pct;
+	unsigned char *b;
+	unsigned long len, max;
+	dn_prefix p;
+	size_t n;
+
+	if (check_text(text, "prefix", err) == -1)
+		return -1;
+	memset(&p, 0, sizeof(p));
+	zone[0] = '\0';
+	if ((slash = strchr(text, '/')) == NULL) {
+		strlcpy(host, text, sizeof(host));
+		lenp = NULL;
+	} else {
+		n = (size_t)(slash - text);
+		if (n == 0)
+			return dn__err(err, DN_ESYNTAX, 0, "prefix '%s' has no "
+			    "address before the '/': write e.g. 192.0.2.0/24",
+			    text);
+		memcpy(host, text, n);
+		host[n] = '\0';
+		lenp = slash + 1;
+		/* "fe80::/64%eth0": the zone after the length */
+		if ((pct = strchr(lenp, '%')) != NULL) {
+			if (strchr(host, '%') != NULL)
+				return dn__err(err, DN_ESYNTAX, 0, "prefix '%s' "
+				    "gives the zone twice: write "
+				    "fe80::/64%%IFACE", text);
+			snprintf(zone, sizeof(zone), "%s", pct);
+			if (strlcat(host, zone, sizeof(host)) >= sizeof(host))
+				return dn__err(err, DN_ESYNTAX, 0, "prefix "
+				    "'%.40s...' is too long", text);
+		}
+		n = pct != NULL ? (size_t)(pct - lenp) : strlen(lenp);
+		if (n == 0 || n > 3 || strspn(lenp, "0123456789") != n)
+			return dn__err(err, DN_ESYNTAX, 0, "prefix '%s': the "
+			    "length after '/' must be a number of bits", text);
+	}
+	if (strchr(host, '/') != NULL)
+		return dn__err(err, DN_ESYNTAX, 0, "prefix '%s' has two '/'",
+		    text);
+	memset(&hints, 0, sizeof(hints));
+	hints.flags = DN_ADDR_PORT_NONE | DN_ADDR_SCOPE_OPTIONAL;
+	hints.family = AF_UNSPEC;
+	hints.what = "prefix";
+	if (dn_addr_parse(&p.addr, host, &hints, err) == -1) {
+		if (err != NULL && err->code == DN_ENOTLITERAL)
+			return dn__err(err, DN_ESYNTAX, 0, "prefix '%s' is not "
+			    "an address: write e.g. 192.0.2.0/24 or "
+			    "2001:db8::/32", text);
+		return -1;
+	}
+	if (dn_addr_flowinfo(&p.addr) != 0)
+		return dn__err(err, DN_ESYNTAX, 0, "prefix '%s' carries a "
+		    "flowinfo", text);
+	max = dn_addr_family(&p.addr) == AF_INET6 ? 128 : 32;
+	len = max;
+	if (lenp != NULL && (len = strtoul(lenp, NULL, 10)) > max)
+		return dn__err(err, DN_ERANGE, 0, "prefix '%s': /%lu is longer "
+		    "than the %lu bits of an %s address", text, len, max,
+		    max == 128 ? "IPv6" : "IPv4");
+	/* RFC 4291 §2.5.5.2: ::ffff:0:0/96 holds the IPv4 addresses, which
+	 * is how a dual-stack socket shows an IPv4 peer */
+	if (max == 128 && len >= 96 && dn_addr_is_v4mapped(&p.addr)) {
+		struct in_addr a4;
+
+		memcpy(&a4, &p.addr.u.sin6.sin6_addr.s6_addr[12], 4);
+		memset(&p.addr, 0, sizeof(p.addr));
+		p.addr.u.sin.sin_family = AF_INET;
+		p.addr.u.sin.sin_addr = a4;
+		p.addr.len = sizeof(p.addr.u.sin);
+		len -= 96;
+		max = 32;
+	}
+	b = max == 32 ? (unsigned char *)&p.addr.u.sin.sin_addr :
+	    p.addr.u.sin6.sin6_addr.s6_addr;
+	if (mask_bits(b, max / 8, (unsigned)len))
+		return dn__err(err, DN_EINVAL, 0, "prefix '%s' has bits set "
+		    "past its /%lu: did you mean %s/%lu?", text, len,
+		    inet_ntop(max == 32 ? AF_INET : AF_INET6, b, net,
+		    sizeof(net)), len);
+	p.len = (unsigned)len;
+	*out = p;
+	return 0;
+}
+
+int
+dn_prefix_match(const dn_prefix *p, const dn_addr *a)
+{
+	unsigned char x[16];
+	const unsigned char *pb;
+	size_t n;
+	uint32_t v4;
+
+	if (dn_addr_family(&p->addr) == AF_INET) {
+		if (!v4_of(a, &v4))
+			return 0;
+		v4 = htonl(v4);
+		memcpy(x, &v4, 4);
+		pb = (const unsigned char *)&p->addr.u.sin.sin_addr;
+		n = 4;
+	} else {
+		if (dn_addr_family(a) != AF_INET6 || dn_addr_is_v4mapped(a))
+			return 0;
+		if (dn_addr_scope(&p->addr) != 0 &&
+		    dn_addr_scope(&p->addr) != dn_addr_scope(a))
+			return 0;
+		memcpy(x, a->u.sin6.sin6_addr.s6_addr, 16);
+		pb = p->addr.u.sin6.sin6_addr.s6_addr;
+		n = 16;
+	}
+	(void)mask_bits(x, n, p->len);
+	return memcmp(x, pb, n) == 0;
+}
+
+const char *
+dn_prefix_format(const dn_prefix *p, char *buf, size_t len)
+{
+	char h[INET6_ADDRSTRLEN], sc[IF_NAMESIZE + 12];
+
+	if (buf == NULL || len == 0)
+		return buf;
+	if (dn_addr_family(&p->addr) == AF_INET)
+		inet_ntop(AF_INET, &p->addr.u.sin.sin_addr, h, sizeof(h));
+	else
+		inet_ntop(AF_INET6, &p->addr.u.sin6.sin6_addr, h, sizeof(h));
+	dn_addr_format_scope(&p->addr, sc, sizeof(sc));
+	snprintf(buf, len, "%s/%u%s%s", h, p->len, sc[0] ? "%" : "", sc);
+	return buf;
 }

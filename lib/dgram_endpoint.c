@@ -28,6 +28,8 @@ struct dn_dgram_endpoint {
 	int has_source;
 	dn_addr source;
 	int hops, loop, v6only;
+	dn_all_opts all;	/* LISTEN_ALL; its strings: ifs, excl */
+	char *ifs, *excl;
 };
 
 /* A literal; DN_ENOTLITERAL becomes a sentence naming key and type. */
@@ -91,7 +93,6 @@ udp_listen_parse(dn_dgram_endpoint *ep, const dn_desc *d, int tfam,
     const dn_endpoint_defaults *defs, dn_error *err)
 {
 	const char *type = dn_desc_type(d);
-	const char *port = dn_desc_get(d, "port");
 	const char *iface = dn_desc_get(d, "interface");
 	const char *v6only = dn_desc_get(d, "v6only");
 	char buf[DN_ADDR_STRLEN], ctx[32], who[16];
@@ -105,21 +106,7 @@ udp_listen_parse(dn_dgram_endpoint *ep, const dn_desc *d, int tfam,
 	if (v6only != NULL && tfam != AF_INET6)
 		return dn__err(err, DN_ESYNTAX, 0, "v6only= goes with udp6:, "
 		    "not %s:", type);
-	if (dn_desc_nargs(d) > 1)
-		return dn__err(err, DN_ESYNTAX, 0, "%s: description has %zu "
-		    "positional fields: give the port, then interface=ADDR",
-		    type, dn_desc_nargs(d));
-	if (dn_desc_nargs(d) == 1) {
-		if (port != NULL)
-			return dn__err(err, DN_ESYNTAX, 0, "%s: description "
-			    "gives the port twice", type);
-		port = dn_desc_arg(d, 0);
-	}
-	if (port == NULL)
-		return dn__err(err, DN_ESYNTAX, 0, "%s: description has no "
-		    "port: write e.g. %s:5353 (0 picks a free port)", type,
-		    type);
-	if (dn__desc_port(d, port, 1, &ep->port, err) == -1 ||
+	if (dn__desc_listen_port(d, &ep->port, err) == -1 ||
 	    dg_family(d, tfam, defs, &family, who, sizeof(who), err) == -1)
 		return -1;
 	if (iface == NULL)
@@ -255,6 +242,26 @@ udp_parse(dn_dgram_endpoint *ep, const dn_desc *d, int tfam,
 	    (dn_desc_nargs(d) == 1 && dn_desc_get(d, "port") != NULL))
 		return udp_send_parse(ep, d, tfam, defs, err);
 	return udp_listen_parse(ep, d, tfam, defs, err);
+}
+
+/* --- udp-all: -------------------------------------------------------- */
+
+static const char *const udp_all_keys[] = {
+	"port", "interface", "exclude", "family", "scope", "follow",
+	"skip-unavailable", NULL
+};
+
+/* udp-all:PORT[:KEY=VALUE...]: a socket on every address (plan point 7). */
+static int
+udp_all_parse(dn_dgram_endpoint *ep, const dn_desc *d,
+    const dn_endpoint_defaults *defs, dn_error *err)
+{
+	if (dn__desc_all(d, udp_all_keys, defs, &ep->port, &ep->all,
+	    &ep->ifs, &ep->excl, err) == -1)
+		return -1;
+	ep->kind = DN_DGRAM_LISTEN_ALL;
+	ep->family = ep->all.family;
+	return 0;
 }
 
 /* --- multicast: ------------------------------------------------------ */
@@ -426,8 +433,8 @@ dn_dgram_endpoint_parse(const char *text, const dn_endpoint_defaults *defs,
 	if (strcmp(type, "tcp") == 0 || strcmp(type, "tcp6") == 0 ||
 	    strcmp(type, "hostname") == 0 || strcmp(type, "all") == 0) {
 		dn__err(err, DN_EINVAL, 0, "'%s:' is a stream endpoint: use "
-		    "dnconnect or dnlisten, or give udp:, udp6: or multicast:",
-		    type);
+		    "dnconnect or dnlisten, or give udp:, udp6:, udp-all: or "
+		    "multicast:", type);
 		goto done;
 	}
 	if ((ep = dg_new(err)) == NULL)
@@ -436,12 +443,14 @@ dn_dgram_endpoint_parse(const char *text, const dn_endpoint_defaults *defs,
 		rv = udp_parse(ep, d, AF_UNSPEC, defs, err);
 	else if (strcmp(type, "udp6") == 0)
 		rv = udp_parse(ep, d, AF_INET6, defs, err);
+	else if (strcmp(type, "udp-all") == 0)
+		rv = udp_all_parse(ep, d, defs, err);
 	else if (strcmp(type, "multicast") == 0)
 		rv = mcast_parse(ep, d, AF_UNSPEC, defs, err);
 	else
 		rv = dn__err(err, DN_ESYNTAX, 0, "'%.120s' is not a datagram "
-		    "endpoint description: unknown type '%s', use udp:, udp6: "
-		    "or multicast:", text, type);
+		    "endpoint description: unknown type '%s', use udp:, udp6:, "
+		    "udp-all: or multicast:", text, type);
 	if (rv == -1)
 		goto done;
 	ret = ep;
@@ -476,7 +485,15 @@ dn_dgram_endpoint_free(dn_dgram_endpoint *ep)
 		return;
 	free(ep->host);
 	free(ep->iface);
+	free(ep->ifs);
+	free(ep->excl);
 	free(ep);
+}
+
+const dn_all_opts *
+dn_dgram_endpoint_all(const dn_dgram_endpoint *ep)
+{
+	return ep->kind == DN_DGRAM_LISTEN_ALL ? &ep->all : NULL;
 }
 
 dn_dgram_kind

@@ -111,6 +111,8 @@ typedef struct dn_addr {
 #define DN_ADDR_PORT_NONE     0x00 /* no port may be given */
 #define DN_ADDR_PORT_OPTIONAL 0x01 /* a port may be given */
 #define DN_ADDR_PORT_REQUIRED 0x02 /* a port must be given */
+#define DN_ADDR_SCOPE_OPTIONAL 0x04 /* a link-local address may come without
+				     * a scope (it then stands for any link) */
 
 typedef struct dn_addr_hints {
 	unsigned flags;		  /* DN_ADDR_PORT_* */
@@ -177,6 +179,57 @@ DN_EXPORT int dn_addr_is_v4mapped(const dn_addr *a);
 DN_EXPORT int dn_addr_mcast_scope(const dn_addr *a);
 /* True when the address is meaningless without a scope id. */
 DN_EXPORT int dn_addr_needs_scope(const dn_addr *a);
+
+/*
+ * An address prefix, for access control: the network (host bits zero),
+ * its length, and for a link-local prefix the link it is limited to.
+ */
+typedef struct dn_prefix {
+	dn_addr addr;		/* port 0; scope 0 for any link */
+	unsigned len;		/* 0..32, 0..128 */
+} dn_prefix;
+
+/* Longest text dn_prefix_format() writes, NUL included. */
+#define DN_PREFIX_STRLEN 96
+
+/*
+ * "192.0.2.0/24", "2001:db8::/32", "fe80::/64%eth0" (or "fe80::%eth0/64",
+ * RFC 4007 §11.7), or one address ("192.0.2.7": all its bits). The address
+ * follows dn_addr_parse()'s rules, but a link-local one may go without a
+ * scope (any link). A v4-mapped prefix of /96 or longer
+ * (::ffff:192.0.2.0/120) is the IPv4 prefix it holds. Host bits set past
+ * the length are an error that names the network meant.
+ */
+DN_EXPORT int dn_prefix_parse(dn_prefix *out, const char *text,
+    dn_error *err);
+/* Whether a is inside p: a v4-mapped a counts as its IPv4 address, and a
+ * prefix with a scope takes only addresses with that scope. */
+DN_EXPORT int dn_prefix_match(const dn_prefix *p, const dn_addr *a);
+/* "2001:db8::/32", "fe80::/64%eth0". */
+DN_EXPORT const char *dn_prefix_format(const dn_prefix *p, char *buf,
+    size_t len);
+
+/*
+ * Access control: a peer is admitted when it is inside an allowed prefix
+ * (or none was given) and inside no denied one.
+ */
+typedef struct dn_acl dn_acl;
+
+DN_EXPORT dn_acl *dn_acl_new(dn_error *err);
+DN_EXPORT void dn_acl_free(dn_acl *acl);
+/* allow 1 adds to the allowed prefixes, 0 to the denied. */
+DN_EXPORT int dn_acl_add(dn_acl *acl, int allow, const char *prefix,
+    dn_error *err);
+/* One prefix a line; '#' starts a comment; blank lines are skipped. A bad
+ * line fails with "FILE:LINE: ..." and adds nothing of the file. */
+DN_EXPORT int dn_acl_add_file(dn_acl *acl, int allow, const char *path,
+    dn_error *err);
+/* No prefix at all: every peer is admitted without a look. */
+DN_EXPORT int dn_acl_empty(const dn_acl *acl);
+/* 1 admitted, 0 refused; why (may be NULL) gets the reason of a refusal:
+ * "denied by 10.0.0.0/8", "in no allowed prefix". */
+DN_EXPORT int dn_acl_check(const dn_acl *acl, const dn_addr *peer,
+    char *why, size_t whylen);
 
 /*
  * The bind address must have the destination's family. Fails with
@@ -338,12 +391,51 @@ DN_EXPORT dn_connect_req *dn_tcp_connect(dn_reactor *r, const char *host,
 /* The callback runs with DN_ECANCELED on the next loop turn. */
 DN_EXPORT void dn_connect_cancel(dn_connect_req *req);
 
+/*
+ * What happens to a listening port after the call that opened it: its
+ * sockets (the all-interfaces port follows the host's addresses) and its
+ * accepting. Pointers are valid during the call only; the callback may
+ * close the port.
+ */
+typedef enum dn_listen_event_kind {
+	DN_LISTEN_STARTED,	 /* addr: a socket listens there now */
+	DN_LISTEN_STOPPED,	 /* addr, reason: its socket is closed; the
+				  * connections it accepted stay */
+	DN_LISTEN_FAILED,	 /* addr, err: no socket there (the port is
+				  * taken, ...); the others go on */
+	DN_LISTEN_PORT_RETRY,	 /* addr, err, port, attempt, attempts: port 0
+				  * gave a port taken on addr; every socket
+				  * is released and another port tried */
+	DN_LISTEN_RESCAN,	 /* address notifications were lost (netlink
+				  * overflow): every address was read anew */
+	DN_LISTEN_ACCEPT_PAUSED, /* err: accept ran out of file descriptors or
+				  * memory; it retries on a timer, the backlog
+				  * holds the clients */
+	DN_LISTEN_ACCEPT_RESUMED /* a connection was accepted again */
+} dn_listen_event_kind;
+
+typedef struct dn_listen_event {
+	dn_listen_event_kind kind;
+	const dn_addr *addr;	/* with the port */
+	const dn_error *err;
+	const char *reason;	/* STOPPED: "address removed", "link down",
+				 * "address tentative" */
+	uint16_t port;		/* PORT_RETRY: the port given up */
+	unsigned attempt;	/* PORT_RETRY: this was try attempt of attempts */
+	unsigned attempts;
+} dn_listen_event;
+
+typedef void (*dn_listen_event_cb)(const dn_listen_event *ev, void *arg);
+
 typedef struct dn_listen_opts {
 	int backlog;		/* 0: SOMAXCONN */
 	int v6only;		/* -1: system default; 0: dual stack; 1: v6 only */
+	dn_listen_event_cb event; /* NULL, or told of ACCEPT_PAUSED/RESUMED */
+	void *event_arg;
 } dn_listen_opts;
 
-/* s is a new accepted stream, yours to close. */
+/* s is a new accepted stream, yours to close; dn_stream_local(s) is the
+ * address that accepted it (with its scope). */
 typedef void (*dn_accept_cb)(dn_listener *l, dn_stream *s, void *arg);
 
 /* listenTCP on an address value (port 0 picks one). Bind errors return at
@@ -355,17 +447,78 @@ DN_EXPORT dn_listener *dn_tcp_listen_addr(dn_reactor *r, const dn_addr *local,
 DN_EXPORT dn_listener *dn_tcp_listen(dn_reactor *r, uint16_t port,
     const char *interface, const dn_listen_opts *opts, dn_accept_cb cb,
     void *arg, dn_error *err);
-/* The bound address, with the real port. */
+/* The bound address, with the real port; for an all-interfaces port, the
+ * first of its sockets (see dn_listener_addrs()), or the unspecified
+ * address with the port while it holds none. */
 DN_EXPORT const dn_addr *dn_listener_addr(const dn_listener *l);
+/* The port every socket of the listener is bound to. */
+DN_EXPORT uint16_t dn_listener_port(const dn_listener *l);
+/* The addresses it listens on now, one per socket: copies up to max into
+ * out and returns how many there are. */
+DN_EXPORT size_t dn_listener_addrs(const dn_listener *l, dn_addr *out,
+    size_t max);
 /* IPv6 listeners: 1 v6only, 0 dual-stack (as the kernel reports it);
- * IPv4 listeners: -1. */
+ * IPv4 listeners: -1. Of the first socket for an all-interfaces port. */
 DN_EXPORT int dn_listener_v6only(const dn_listener *l);
+/* The socket; -1 unless the listener holds exactly one. */
 DN_EXPORT int dn_listener_fd(const dn_listener *l);
-/* Stops (paused=1) or resumes (0) accepting; connections wait in the
- * backlog meanwhile (nc -k serves one at a time). */
+/* Stops (paused=1) or resumes (0) accepting on every socket; connections
+ * wait in the backlog meanwhile (nc -k serves one at a time). */
 DN_EXPORT int dn_listener_pause(dn_listener *l, int paused, dn_error *err);
-/* Stops accepting at once; deferred free. NULL is fine. */
+/* Closes every socket before it returns (accepted streams stay) and stops
+ * following addresses; no callback of the listener runs afterwards;
+ * deferred free. NULL is fine. */
 DN_EXPORT void dn_listener_close(dn_listener *l);
+
+/* ------------------------------------------------------------------ */
+/* All local interfaces: the aggregate port (plan point 7)              */
+/* ------------------------------------------------------------------ */
+
+/* Address scopes for dn_all_opts.scopes. */
+#define DN_ALL_LOOPBACK	 0x1	/* 127.0.0.0/8, ::1 */
+#define DN_ALL_LINKLOCAL 0x2	/* fe80::/10, 169.254.0.0/16 */
+#define DN_ALL_GLOBAL	 0x4	/* every other unicast: global, ULA, RFC 1918 */
+
+typedef struct dn_all_opts {
+	int family;		/* AF_UNSPEC (both), AF_INET, AF_INET6 */
+	unsigned scopes;	/* DN_ALL_* ORed; 0: all three */
+	const char *interfaces;	/* "eth0,wlan0": only these (names or
+				 * indexes); NULL: every interface */
+	const char *exclude;	/* "docker0": never these; NULL: none */
+	int follow;		/* 1 (default): sockets come and go with the
+				 * addresses; 0: the addresses at the start */
+	int skip_unavailable;	/* 1: an address where the port cannot be
+				 * bound is reported (DN_LISTEN_FAILED) and
+				 * left out; 0 (default): the open fails */
+	int rcvbuf;		/* the netlink queue in bytes; 0: the
+				 * library's (4 MiB, as far as allowed) */
+	dn_listen_event_cb event; /* NULL, or told of the port's sockets */
+	void *event_arg;
+} dn_all_opts;
+
+/* Fills in the defaults: both families, every scope and interface,
+ * following on. */
+DN_EXPORT void dn_all_opts_init(dn_all_opts *o);
+/* "loopback,link,global" (any of them, comma-separated) into DN_ALL_*. */
+DN_EXPORT int dn_all_scopes_parse(const char *s, unsigned *out,
+    dn_error *err);
+
+/*
+ * listenTCP on every address of every interface that is up (link-local
+ * ones with their scope, IPv6 sockets v6only), all on one port: port 0
+ * picks one that is free on every address (when the port the first
+ * address got is taken on another, every socket is released and the pick
+ * starts again from that address, a bounded number of times). A fixed port
+ * that is taken fails with DN_ELOCAL naming the address, unless
+ * ao->skip_unavailable. With ao->follow the port follows rtnetlink: a new
+ * address gets a socket (an IPv6 one once duplicate address detection
+ * has passed: until then nothing reaches it), a removed address or a link
+ * going down loses its socket, and ao->event hears of each change. No
+ * matching address at all is DN_ELOCAL naming the interfaces.
+ */
+DN_EXPORT dn_listener *dn_tcp_listen_all(dn_reactor *r, uint16_t port,
+    const dn_all_opts *ao, const dn_listen_opts *lo, dn_accept_cb cb,
+    void *arg, dn_error *err);
 
 /* Streams. */
 DN_EXPORT int dn_stream_fd(const dn_stream *s);
@@ -626,6 +779,31 @@ DN_EXPORT int dn_udp_drain(dn_udp *u, dn_udp_drain_cb cb, void *arg,
 DN_EXPORT void dn_udp_close(dn_udp *u);
 
 /*
+ * listenUDP on all local interfaces: one socket per address, on one port,
+ * chosen and followed as dn_tcp_listen_all() does; a datagram arrives
+ * through the socket bound to the address it was sent to, so a reply with
+ * dn_udp_reply() on that socket leaves from that address (RFC 1122
+ * §4.1.3.5) for every address, new ones too. uo->v6only is ignored: the
+ * IPv6 sockets are v6only.
+ */
+typedef struct dn_udp_all dn_udp_all;
+
+DN_EXPORT dn_udp_all *dn_udp_listen_all(dn_reactor *r, uint16_t port,
+    const dn_all_opts *ao, const dn_udp_opts *uo, dn_error *err);
+/* Datagrams of every socket, present and future; cb's u is the socket
+ * that received (the aggregate's: reply or send on it, never close it). */
+DN_EXPORT int dn_udp_all_recv_start(dn_udp_all *a, dn_udp_recv_cb cb,
+    void *arg);
+DN_EXPORT void dn_udp_all_recv_stop(dn_udp_all *a);
+DN_EXPORT uint16_t dn_udp_all_port(const dn_udp_all *a);
+/* Its sockets now: copies up to max into out, returns how many. */
+DN_EXPORT size_t dn_udp_all_socks(const dn_udp_all *a, dn_udp **out,
+    size_t max);
+/* Closes every socket before it returns and stops following; queued
+ * datagrams are dropped. NULL is fine. */
+DN_EXPORT void dn_udp_all_close(dn_udp_all *a);
+
+/*
  * Multicast (plan point 4), IPv4 and IPv6, any-source and source-specific.
  * iface: an interface name ("eth0"), index ("2") or, for IPv4, one of the
  * interface's addresses; NULL or "" for none. A group's zone (ff02::1%eth0)
@@ -677,7 +855,7 @@ DN_EXPORT const char *dn_desc_get(const dn_desc *d, const char *key);
 DN_EXPORT int dn_desc_check_keys(const dn_desc *d, const char *const *allowed,
     dn_error *err);
 /* 1 when text starts with a known description type ("tcp:", "tcp6:",
- * "hostname:", "all:", "udp:", "udp6:", "multicast:"). */
+ * "hostname:", "all:", "udp:", "udp6:", "udp-all:", "multicast:"). */
 DN_EXPORT int dn_desc_is_description(const char *text);
 
 typedef struct dn_client_endpoint dn_client_endpoint;
@@ -697,6 +875,13 @@ typedef struct dn_endpoint_defaults {
 	 * dn_hostname_opts_init(), with family, bind, timeout and trace
 	 * above); keys in the description override them. */
 	const struct dn_hostname_opts *hostname;
+	/* servers: told of accepting (and for all:, of the sockets) */
+	dn_listen_event_cb listen_event;
+	void *listen_event_arg;
+	/* all: and udp-all: start from these (NULL: dn_all_opts_init(),
+	 * with family above, default_scope as the one interface, and
+	 * listen_event); keys in the description override them. */
+	const dn_all_opts *all;
 } dn_endpoint_defaults;
 
 /*
@@ -718,7 +903,12 @@ DN_EXPORT void dn_client_endpoint_free(dn_client_endpoint *ep);
 DN_EXPORT dn_connect_req *dn_client_endpoint_connect(dn_reactor *r,
     const dn_client_endpoint *ep, dn_connect_cb cb, void *arg);
 
-/* tcp:P[:interface=A][:backlog=N], tcp6:P[:interface=A][:v6only=yes|no] */
+/*
+ * tcp:P[:interface=A][:backlog=N], tcp6:P[:interface=A][:v6only=yes|no],
+ * all:P[:interface=IF,...][:exclude=IF,...][:family=4|6|any]
+ * [:scope=loopback,link,global][:follow=yes|no][:skip-unavailable=yes|no]
+ * [:backlog=N] (every address of every interface, dn_tcp_listen_all()).
+ */
 DN_EXPORT dn_server_endpoint *dn_server_endpoint_parse(const char *text,
     const dn_endpoint_defaults *defs, dn_error *err);
 DN_EXPORT void dn_server_endpoint_free(dn_server_endpoint *ep);
@@ -731,6 +921,9 @@ DN_EXPORT dn_listener *dn_server_endpoint_listen(dn_reactor *r,
  *	udp6:PORT[:interface=A][:v6only=yes|no]	listen on IPv6 (default ::)
  *	udp:host=H:port=P[:bindAddress=A]	send; a name resolves to IPv4
  *	udp6:host=H:port=P[:bindAddress=A]	send; a name resolves to IPv6
+ *	udp-all:PORT[:interface=IF,..][:exclude=IF,..][:family=4|6|any]
+ *	    [:scope=..][:follow=yes|no][:skip-unavailable=yes|no]
+ *						listen on every address
  *	multicast:GROUP:PORT[:interface=IFACE][:source=SRC][:hops=N]
  *	    [:loop=yes|no]			a group (group=, port= work too)
  * defs gives -I (the scope of link-local addresses; for multicast: the
@@ -743,7 +936,8 @@ typedef struct dn_dgram_endpoint dn_dgram_endpoint;
 typedef enum dn_dgram_kind {
 	DN_DGRAM_LISTEN,
 	DN_DGRAM_SEND,
-	DN_DGRAM_MULTICAST
+	DN_DGRAM_MULTICAST,
+	DN_DGRAM_LISTEN_ALL	/* udp-all: every address, dn_udp_listen_all() */
 } dn_dgram_kind;
 
 DN_EXPORT dn_dgram_endpoint *dn_dgram_endpoint_parse(const char *text,
@@ -779,6 +973,10 @@ DN_EXPORT int dn_dgram_endpoint_hops(const dn_dgram_endpoint *ep);
 DN_EXPORT int dn_dgram_endpoint_loop(const dn_dgram_endpoint *ep);
 /* LISTEN: v6only= as 1/0, else defs->v6only (-1: the system's). */
 DN_EXPORT int dn_dgram_endpoint_v6only(const dn_dgram_endpoint *ep);
+/* LISTEN_ALL: the options for dn_udp_listen_all() (port: _port()); valid
+ * while ep is. Else NULL. */
+DN_EXPORT const dn_all_opts *dn_dgram_endpoint_all(
+    const dn_dgram_endpoint *ep);
 
 /* Library version "X.Y.Z". */
 DN_EXPORT const char *dn_version(void);

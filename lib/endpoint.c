@@ -229,8 +229,12 @@ struct dn_client_endpoint {
 };
 
 struct dn_server_endpoint {
-	dn_addr local;
+	int all;		/* all: every interface */
+	dn_addr local;		/* tcp:, tcp6: */
+	uint16_t port;		/* all: */
 	dn_listen_opts opts;
+	dn_all_opts aopts;	/* all: its strings point at ifs and excl */
+	char *ifs, *excl;
 };
 
 typedef int (*client_parse_fn)(dn_client_endpoint *ep, const dn_desc *d,
@@ -243,6 +247,8 @@ static int tcp_client_parse(dn_client_endpoint *, const dn_desc *, int,
 static int tcp_server_parse(dn_server_endpoint *, const dn_desc *, int,
     const dn_endpoint_defaults *, dn_error *);
 static int hostname_client_parse(dn_client_endpoint *, const dn_desc *, int,
+    const dn_endpoint_defaults *, dn_error *);
+static int all_server_parse(dn_server_endpoint *, const dn_desc *, int,
     const dn_endpoint_defaults *, dn_error *);
 
 /*
@@ -260,8 +266,9 @@ static const struct desc_type {
 	{ "tcp",	AF_UNSPEC,	tcp_client_parse, tcp_server_parse },
 	{ "tcp6",	AF_INET6,	tcp_client_parse, tcp_server_parse },
 	{ "hostname",	AF_UNSPEC,	hostname_client_parse, NULL },
-	{ "all",	AF_UNSPEC,	NULL,		NULL },
+	{ "all",	AF_UNSPEC,	NULL,		all_server_parse },
 	{ "udp",	AF_UNSPEC,	NULL,		NULL },
+	{ "udp-all",	AF_UNSPEC,	NULL,		NULL },
 	{ "udp6",	AF_INET6,	NULL,		NULL },
 	{ "multicast",	AF_UNSPEC,	NULL,		NULL },
 };
@@ -287,7 +294,8 @@ dgram_program(const char *type)
 {
 	if (strcmp(type, "multicast") == 0)
 		return "dnmcast";
-	if (strcmp(type, "udp") == 0 || strcmp(type, "udp6") == 0)
+	if (strcmp(type, "udp") == 0 || strcmp(type, "udp6") == 0 ||
+	    strcmp(type, "udp-all") == 0)
 		return "dnudp";
 	return NULL;
 }
@@ -829,9 +837,8 @@ dn_client_endpoint_parse(const char *text, const dn_endpoint_defaults *defs,
 		goto done;
 	}
 	if (t->client == NULL) {
-		dn__err(err, DN_EINVAL, 0,
-		    "'%s:' is not a client endpoint type "
-		    "this version supports; use tcp:, tcp6: or hostname:",
+		dn__err(err, DN_EINVAL, 0, "'%s:' is a server endpoint type: "
+		    "listen with it, or connect with tcp:, tcp6: or hostname:",
 		    t->name);
 		goto done;
 	}
@@ -927,6 +934,29 @@ dn__desc_bool(const dn_desc *d, const char *key, const char *s, int *out,
 	return dn__err(err, DN_ESYNTAX, 0, "%s '%s' in %s: description is not "
 	    "yes or no", key, s, d->type);
 }
+/* What every server endpoint takes: backlog and the event callback. */
+static int
+server_opts(dn_server_endpoint *ep, const dn_desc *d, const char *backlog,
+    const dn_endpoint_defaults *defs, dn_error *err)
+{
+	long long n;
+	dn_err code;
+
+	ep->opts.backlog = defs != NULL ? defs->backlog : 0;
+	if (defs != NULL) {
+		ep->opts.event = defs->listen_event;
+		ep->opts.event_arg = defs->listen_event_arg;
+	}
+	if (backlog != NULL) {
+		if (dn__desc_number(backlog, 1, 65535, &n, &code) == -1)
+			return dn__err(err, code, 0, "backlog '%s' in %s: "
+			    "description is not a number from 1 to 65535",
+			    backlog, d->type);
+		ep->opts.backlog = (int)n;
+	}
+	return 0;
+}
+
 /*
  * tcp:PORT[:interface=A][:backlog=N] and
  * tcp6:PORT[:interface=A][:v6only=yes|no][:backlog=N]; port=P works too.
@@ -936,7 +966,6 @@ static int
 tcp_server_parse(dn_server_endpoint *ep, const dn_desc *d, int family,
     const dn_endpoint_defaults *defs, dn_error *err)
 {
-	const char *port = dn_desc_get(d, "port");
 	const char *iface = dn_desc_get(d, "interface");
 	const char *v6only = dn_desc_get(d, "v6only");
 	const char *backlog = dn_desc_get(d, "backlog");
@@ -944,31 +973,14 @@ tcp_server_parse(dn_server_endpoint *ep, const dn_desc *d, int family,
 	dn_addr_hints hints;
 	dn_addr a;
 	dn_error e;
-	dn_err code;
-	long long n;
 	uint16_t p = 0;
 	char buf[DN_ADDR_STRLEN], who[16];
 
 	snprintf(who, sizeof(who), "%s:", d->type);
 	if (dn_desc_check_keys(d, family == AF_INET6 ? tcp6_server_keys :
-	    tcp_server_keys, err) == -1 || dn__desc_no_empty_args(d, err) == -1)
-		return -1;
-	if (d->nargs > 1)
-		return dn__err(err, DN_ESYNTAX, 0, "%s: description has %zu "
-		    "positional fields: give the port, then interface=ADDR",
-		    d->type, d->nargs);
-	if (d->nargs == 1) {
-		if (port != NULL)
-			return dn__err(err, DN_ESYNTAX, 0, "%s: description "
-			    "gives the port twice", d->type);
-		port = d->args[0];
-	}
-	if (port == NULL)
-		return dn__err(err, DN_ESYNTAX, 0,
-		    "%s: description has no port: "
-		    "write e.g. %s:8080 (0 picks a free port)", d->type,
-		    d->type);
-	if (dn__desc_port(d, port, 1, &p, err) == -1)
+	    tcp_server_keys, err) == -1 ||
+	    dn__desc_no_empty_args(d, err) == -1 ||
+	    dn__desc_listen_port(d, &p, err) == -1)
 		return -1;
 
 	if (dfam != AF_UNSPEC && family != AF_UNSPEC && dfam != family)
@@ -1011,19 +1023,138 @@ tcp_server_parse(dn_server_endpoint *ep, const dn_desc *d, int family,
 	dn_addr_set_port(&a, p);
 
 	ep->local = a;
-	ep->opts.backlog = defs != NULL ? defs->backlog : 0;
 	ep->opts.v6only = defs != NULL ? defs->v6only : -1;
-	if (backlog != NULL) {
-		if (dn__desc_number(backlog, 1, 65535, &n, &code) == -1)
-			return dn__err(err, code, 0, "backlog '%s' in %s: "
-			    "description is not a number from 1 to 65535",
-			    backlog, d->type);
-		ep->opts.backlog = (int)n;
-	}
+	if (server_opts(ep, d, backlog, defs, err) == -1)
+		return -1;
 	if (v6only != NULL && dn__desc_bool(d, "v6only", v6only,
 	    &ep->opts.v6only, err) == -1)
 		return -1;
 	return 0;
+}
+
+/* --- all: and udp-all: ----------------------------------------------- */
+
+static int
+desc_strdup(char **dst, const char *s, dn_error *err)
+{
+	free(*dst);
+	*dst = NULL;
+	if (s != NULL && (*dst = strdup(s)) == NULL)
+		return dn__err(err, DN_ENOMEM, ENOMEM, "out of memory");
+	return 0;
+}
+
+int
+dn__desc_all(const dn_desc *d, const char *const *keys,
+    const dn_endpoint_defaults *defs, uint16_t *port, dn_all_opts *o,
+    char **ifs, char **excl, dn_error *err)
+{
+	const char *v, *iface = NULL, *ex = NULL;
+	int dfam = defs != NULL ? defs->family : AF_UNSPEC, fam;
+
+	if (dn_desc_check_keys(d, keys, err) == -1 ||
+	    dn__desc_no_empty_args(d, err) == -1 ||
+	    dn__desc_listen_port(d, port, err) == -1)
+		return -1;
+	if (defs != NULL && defs->v6only == 0)
+		return dn__err(err, DN_EINVAL, 0, "%s: listens on each address "
+		    "with its own socket, IPv6 ones v6only: dual-stack does not "
+		    "apply", d->type);
+
+	if (defs != NULL && defs->all != NULL)
+		*o = *defs->all;
+	else {
+		dn_all_opts_init(o);
+		if (defs != NULL) {
+			o->family = dfam;
+			o->event = defs->listen_event;
+			o->event_arg = defs->listen_event_arg;
+		}
+	}
+	iface = o->interfaces;
+	ex = o->exclude;
+	/* -I names the one interface: every link-local address here comes
+	 * with its own scope, so that is all it can mean */
+	if (iface == NULL && defs != NULL && defs->default_scope != NULL &&
+	    *defs->default_scope != '\0')
+		iface = defs->default_scope;
+	if ((v = dn_desc_get(d, "interface")) != NULL)
+		iface = v;
+	if ((v = dn_desc_get(d, "exclude")) != NULL)
+		ex = v;
+	if ((iface != NULL && *iface == '\0') || (ex != NULL && *ex == '\0'))
+		return dn__err(err, DN_ESYNTAX, 0, "%s: description has an "
+		    "empty %s=: give interface names separated by commas",
+		    d->type, iface != NULL && *iface == '\0' ? "interface" :
+		    "exclude");
+	if ((v = dn_desc_get(d, "family")) != NULL) {
+		if (dn_race_family_parse(v, &fam, err) == -1)
+			return -1;
+		if (dfam != AF_UNSPEC && fam != AF_UNSPEC && fam != dfam)
+			return dn__err(err, DN_EFAMILY, 0, "family=%s in %s: "
+			    "description is %s but %s only was asked (%s)", v,
+			    d->type, dn__family_word(fam), dn__family_word(dfam),
+			    dfam == AF_INET6 ? "-6" : "-4");
+		o->family = fam;
+	}
+	if ((v = dn_desc_get(d, "scope")) != NULL &&
+	    dn_all_scopes_parse(v, &o->scopes, err) == -1)
+		return -1;
+	if ((v = dn_desc_get(d, "follow")) != NULL &&
+	    dn__desc_bool(d, "follow", v, &o->follow, err) == -1)
+		return -1;
+	if ((v = dn_desc_get(d, "skip-unavailable")) != NULL &&
+	    dn__desc_bool(d, "skip-unavailable", v, &o->skip_unavailable,
+	    err) == -1)
+		return -1;
+	if (desc_strdup(ifs, iface, err) == -1 ||
+	    desc_strdup(excl, ex, err) == -1)
+		return -1;
+	o->interfaces = *ifs;
+	o->exclude = *excl;
+	return 0;
+}
+
+/* The port: positional or port=, once; 0 picks one. */
+int
+dn__desc_listen_port(const dn_desc *d, uint16_t *port, dn_error *err)
+{
+	const char *p = dn_desc_get(d, "port");
+
+	if (d->nargs > 1)
+		return dn__err(err, DN_ESYNTAX, 0, "%s: description has %zu "
+		    "positional fields: give the port, then interface=%s",
+		    d->type, d->nargs, strcmp(d->type, "all") == 0 ||
+		    strcmp(d->type, "udp-all") == 0 ? "IFACE" : "ADDR");
+	if (d->nargs == 1) {
+		if (p != NULL)
+			return dn__err(err, DN_ESYNTAX, 0, "%s: description "
+			    "gives the port twice", d->type);
+		p = d->args[0];
+	}
+	if (p == NULL)
+		return dn__err(err, DN_ESYNTAX, 0, "%s: description has no "
+		    "port: write e.g. %s:8080 (0 picks a free port)", d->type,
+		    d->type);
+	return dn__desc_port(d, p, 1, port, err);
+}
+
+static const char *const all_server_keys[] = {
+	"port", "interface", "exclude", "family", "scope", "follow",
+	"skip-unavailable", "backlog", NULL
+};
+
+/* all:PORT[:KEY=VALUE...]: the all-interfaces port (plan point 7). */
+static int
+all_server_parse(dn_server_endpoint *ep, const dn_desc *d, int family,
+    const dn_endpoint_defaults *defs, dn_error *err)
+{
+	(void)family;
+	if (dn__desc_all(d, all_server_keys, defs, &ep->port, &ep->aopts,
+	    &ep->ifs, &ep->excl, err) == -1)
+		return -1;
+	ep->all = 1;
+	return server_opts(ep, d, dn_desc_get(d, "backlog"), defs, err);
 }
 
 dn_server_endpoint *
@@ -1045,8 +1176,8 @@ dn_server_endpoint_parse(const char *text, const dn_endpoint_defaults *defs,
 	}
 	if (t->server == NULL) {
 		dn__err(err, DN_EINVAL, 0,
-		    "'%s:' is not a server endpoint type "
-		    "this version supports; use tcp: or tcp6:", t->name);
+		    "'%s:' is not a server endpoint type: use tcp:, tcp6: "
+		    "or all:", t->name);
 		goto done;
 	}
 	if ((ep = calloc(1, sizeof(*ep))) == NULL) {
@@ -1066,6 +1197,10 @@ done:
 void
 dn_server_endpoint_free(dn_server_endpoint *ep)
 {
+	if (ep == NULL)
+		return;
+	free(ep->ifs);
+	free(ep->excl);
 	free(ep);
 }
 
@@ -1073,5 +1208,8 @@ dn_listener *
 dn_server_endpoint_listen(dn_reactor *r, const dn_server_endpoint *ep,
     dn_accept_cb cb, void *arg, dn_error *err)
 {
+	if (ep->all)
+		return dn_tcp_listen_all(r, ep->port, &ep->aopts, &ep->opts,
+		    cb, arg, err);
 	return dn_tcp_listen_addr(r, &ep->local, &ep->opts, cb, arg, err);
 }

@@ -111,6 +111,25 @@ int dn__stream_flush(dn_stream *s, dn_error *err);
 void dn__stream_release_io(dn_stream *s);
 
 /*
+ * A listener holds any number of sockets on one port (allport.c adds and
+ * removes them as addresses come and go). dn__listener_new() makes one
+ * with none; dn__listener_add() binds and listens on local (port 0: the
+ * kernel's pick, read back) and returns its socket; remove closes it. An
+ * owner's release() runs once, from dn_listener_close().
+ */
+struct dn__lsock;
+dn_listener *dn__listener_new(dn_reactor *r, const dn_listen_opts *opts,
+    dn_accept_cb cb, void *arg);
+struct dn__lsock *dn__listener_add(dn_listener *l, const dn_addr *local,
+    dn_error *err);
+void dn__listener_remove(dn_listener *l, struct dn__lsock *s);
+const dn_addr *dn__lsock_addr(const struct dn__lsock *s);
+void dn__listener_set_owner(dn_listener *l, void *owner,
+    void (*release)(void *owner));
+/* What dn_listener_addr() says while the listener holds no socket. */
+void dn__listener_set_idle_addr(dn_listener *l, const dn_addr *a);
+
+/*
  * A dn_connect_req whose work is done by another file (hostname.c's race),
  * so that dn_connect_cancel() and dn_reactor_free() reach it: cancel(ext)
  * must lead to the owner's completion on a later turn, cancel_now(ext) to
@@ -135,6 +154,14 @@ int dn__desc_bool(const dn_desc *d, const char *key, const char *s,
     int *out, dn_error *err);
 int dn__desc_no_empty_args(const dn_desc *d, dn_error *err);
 const char *dn__family_word(int family);	/* "IPv4", "IPv6" */
+/* all: and udp-all:: keys checked against keys, the port, then
+ * interface, exclude, family, scope, follow and skip-unavailable over defs
+ * into o; the strings o keeps go to *ifs and *excl, the caller's to free. */
+int dn__desc_all(const dn_desc *d, const char *const *keys,
+    const dn_endpoint_defaults *defs, uint16_t *port, dn_all_opts *o,
+    char **ifs, char **excl, dn_error *err);
+/* A listener's port, positional or port=, 0 allowed. */
+int dn__desc_listen_port(const dn_desc *d, uint16_t *port, dn_error *err);
 /* Letters, digits, '-', '.', '_': anything else is a mistyped literal. */
 int dn__is_hostname(const char *s);
 
@@ -181,5 +208,93 @@ typedef struct dn__resolve_head {
 void *dn__resolver_sys(dn_reactor *r);
 int dn__resolver_set_sys(dn_reactor *r, void *state,
     void (*destroy)(void *state), dn_error *err);
+
+
+/* --- section: netif.c --- */
+
+/*
+ * The host's links and addresses as rtnetlink reports them; the
+ * all-interfaces port (allport.c) decides from it where to listen.
+ * Entries are kept in no particular order.
+ */
+typedef struct dn__iflink {
+	unsigned index;
+	unsigned flags;			/* IFF_UP, ... */
+	char name[16];			/* IF_NAMESIZE */
+} dn__iflink;
+
+typedef struct dn__ifaddr {
+	unsigned index;			/* the interface holding it */
+	int family;			/* AF_INET, AF_INET6 */
+	unsigned char bytes[16];	/* network order; 4 used for IPv4 */
+	unsigned flags;			/* IFA_F_TENTATIVE, ... */
+} dn__ifaddr;
+
+typedef struct dn__iftab {
+	dn__iflink *links;
+	size_t nlinks, caplinks;
+	dn__ifaddr *addrs;
+	size_t naddrs, capaddrs;
+} dn__iftab;
+
+void dn__iftab_init(dn__iftab *t);
+void dn__iftab_free(dn__iftab *t);
+/* Adds or updates (a NULL name keeps the one known); -1: no memory. */
+int dn__iftab_link_set(dn__iftab *t, unsigned index, unsigned flags,
+    const char *name);
+/* The link and every address on it. */
+void dn__iftab_link_del(dn__iftab *t, unsigned index);
+const dn__iflink *dn__iftab_link_find(const dn__iftab *t, unsigned index);
+int dn__iftab_addr_set(dn__iftab *t, unsigned index, int family,
+    const void *bytes, unsigned flags);
+void dn__iftab_addr_del(dn__iftab *t, unsigned index, int family,
+    const void *bytes);
+/* Replaces t with the kernel's links and addresses (one netlink dump). */
+int dn__iftab_dump(dn__iftab *t, dn_error *err);
+
+/*
+ * Keeps tab current from rtnetlink's link and address notifications, read
+ * inside the reactor: after each batch that changed it, changed(arg, 0);
+ * after notifications were lost (ENOBUFS) and tab was read anew,
+ * changed(arg, 1). rcvbuf: the socket's queue in bytes, 0 for ours.
+ * Subscribe before the first dump: what happens in between comes as
+ * notifications, and applying them twice does no harm.
+ */
+typedef struct dn__netmon dn__netmon;
+dn__netmon *dn__netmon_new(dn_reactor *r, dn__iftab *tab,
+    void (*changed)(void *arg, int rescanned), void *arg, int rcvbuf,
+    dn_error *err);
+/* Stops at once, also from inside changed(). NULL is fine. */
+void dn__netmon_free(dn__netmon *m);
+
+
+/* --- section: allport.c --- */
+
+/*
+ * The all-interfaces port, for either transport: which addresses have a
+ * socket, on which port, kept in line with the address table. A transport
+ * supplies open (bind one socket on a, port 0 for the kernel's pick; the
+ * bound address in *bound) and close. given: a table to use instead of
+ * the kernel's and without following it (unit tests change it through
+ * dn__allport_tab() and apply it with dn__allport_sync()).
+ */
+typedef struct dn__allport dn__allport;
+struct dn__allport_ops {
+	void *(*open)(void *ctx, const dn_addr *a, dn_addr *bound,
+	    dn_error *err);
+	void (*close)(void *ctx, void *sock);
+};
+dn__allport *dn__allport_new(dn_reactor *r, uint16_t port,
+    const dn_all_opts *o, const struct dn__allport_ops *ops, void *ctx,
+    const dn__iftab *given, dn_error *err);
+/* close_socks 0: the transport has closed them already. Deferred when
+ * called from inside one of its events. */
+void dn__allport_free(dn__allport *ap, int close_socks);
+uint16_t dn__allport_port(const dn__allport *ap);
+/* Slots in address order; a slot's socket is NULL where binding failed. */
+size_t dn__allport_nslots(const dn__allport *ap);
+void *dn__allport_sock(const dn__allport *ap, size_t i, dn_addr *addr);
+dn__iftab *dn__allport_tab(dn__allport *ap);
+void dn__allport_sync(dn__allport *ap);
 
 #endif /* DN_INTERNAL_H */

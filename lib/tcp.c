@@ -1032,33 +1032,69 @@ dn_tcp_connect(dn_reactor *r, const char *host, uint16_t port,
 /* Listeners                                                          */
 /* ------------------------------------------------------------------ */
 
+/*
+ * A listener is a listening port: one socket for listenTCP, one socket per
+ * address for the all-interfaces port (allport.c), every one on the same
+ * port number and driven as one: one accept callback, one pause, one
+ * close.
+ */
+struct dn__lsock {
+	dn_listener *l;
+	int fd;
+	dn_io *io;
+	dn_addr addr;		/* bound, with the real port */
+	int v6only;		/* -1 for IPv4 */
+	struct dn__lsock *next;	/* on l->dead once closed */
+};
+
 struct dn_listener {
 	dn__handle h;
 	dn_reactor *r;
-	int fd;
-	dn_io *io;
-	dn_timer *backoff;
-	dn_addr addr;
-	int v6only;
+	struct dn__lsock **socks;
+	size_t nsocks, capsocks;
+	struct dn__lsock *dead;	/* closed while a callback ran: freed after */
+	dn_addr none;		/* dn_listener_addr() while it holds no socket */
+	int backlog;
+	int v6only;		/* asked for IPv6 sockets: -1, 0, 1 */
 	dn_accept_cb cb;
 	void *arg;
+	dn_listen_event_cb ev;
+	void *ev_arg;
+	dn_timer *backoff;
+	int starved;		/* accept ran out of descriptors or memory */
 	int paused;
 	int closed;
 	int in_cb;
+	void *owner;		/* what follows the addresses (allport.c) */
+	void (*owner_release)(void *owner);
 };
 
-static void listener_io_cb(dn_io *, int, unsigned, void *);
+static void lsock_io_cb(dn_io *, int, unsigned, void *);
 
 static int
 listener_update_io(dn_listener *l, dn_error *err)
 {
 	unsigned want = (!l->paused && l->backoff == NULL) ? DN_READABLE : 0;
+	size_t i;
 
-	if (l->io == NULL) {
-		l->io = dn_io_new(l->r, l->fd, want, listener_io_cb, l, err);
-		return l->io == NULL ? -1 : 0;
-	}
-	return dn_io_set(l->io, want, err);
+	for (i = 0; i < l->nsocks; i++)
+		if (dn__io_want(l->r, &l->socks[i]->io, l->socks[i]->fd, want,
+		    lsock_io_cb, l->socks[i], err) == -1)
+			return -1;
+	return 0;
+}
+
+static void
+listener_event(dn_listener *l, dn_listen_event_kind kind, const dn_error *e)
+{
+	dn_listen_event ev;
+
+	if (l->ev == NULL)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = kind;
+	ev.err = e;
+	l->ev(&ev, l->ev_arg);
 }
 
 static void
@@ -1073,37 +1109,94 @@ listener_backoff_cb(dn_timer *t, int cancelled, void *arg)
 	(void)listener_update_io(l, NULL);
 }
 
+/*
+ * accept() failed for want of descriptors or memory. Level-triggered, the
+ * pending connection would wake us at once, again and again: every socket
+ * stops watching until a timer, and the caller hears of it once per
+ * shortage (the kernel's backlog holds the clients meanwhile).
+ */
 static void
-listener_free(dn_listener *l)
+listener_starve(dn_listener *l, int e)
 {
-	free(l);
+	dn_error er;
+
+	if (l->backoff == NULL)
+		l->backoff = dn_timer_start(l->r, ACCEPT_BACKOFF,
+		    listener_backoff_cb, l);
+	(void)listener_update_io(l, NULL);
+	if (l->starved)
+		return;
+	l->starved = 1;
+	if (e == EMFILE)
+		dn__err(&er, DN_ELOCAL, e, "out of file descriptors (EMFILE: "
+		    "the process's limit, ulimit -n): accepting paused, "
+		    "retrying every %llu ms",
+		    (unsigned long long)(ACCEPT_BACKOFF / 1000000));
+	else if (e == ENFILE)
+		dn__err(&er, DN_ELOCAL, e, "the system is out of file "
+		    "descriptors (ENFILE): accepting paused, retrying every "
+		    "%llu ms", (unsigned long long)(ACCEPT_BACKOFF / 1000000));
+	else
+		dn__err(&er, DN_ENOMEM, e, "out of memory accepting a "
+		    "connection (%s): accepting paused, retrying every %llu "
+		    "ms", strerror(e),
+		    (unsigned long long)(ACCEPT_BACKOFF / 1000000));
+	listener_event(l, DN_LISTEN_ACCEPT_PAUSED, &er);
 }
 
 static void
-listener_io_cb(dn_io *io, int fd, unsigned events, void *arg)
+lsock_free(struct dn__lsock *s)
 {
-	dn_listener *l = arg;
+	free(s);
+}
+
+static void
+listener_maybe_free(dn_listener *l)
+{
+	struct dn__lsock *s;
+
+	if (l->in_cb > 0)
+		return;
+	while ((s = l->dead) != NULL) {
+		l->dead = s->next;
+		lsock_free(s);
+	}
+	if (l->closed) {
+		free(l->socks);
+		free(l);
+	}
+}
+
+static void
+lsock_io_cb(dn_io *io, int fd, unsigned events, void *arg)
+{
+	struct dn__lsock *ls = arg;
+	dn_listener *l = ls->l;
 	dn_stream *s;
 	int i, cfd;
 
 	(void)io;
 	(void)events;
 	l->in_cb++;
-	for (i = 0; i < ACCEPT_BURST && !l->closed && !l->paused; i++) {
+	for (i = 0; i < ACCEPT_BURST && !l->closed && !l->paused &&
+	    ls->fd != -1 && l->backoff == NULL; i++) {
 		cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (cfd == -1) {
 			if (errno == EINTR || errno == ECONNABORTED ||
 			    errno == EPROTO || errno == EPERM)
 				continue;	/* that one connection died */
 			if (errno == EMFILE || errno == ENFILE ||
-			    errno == ENOBUFS || errno == ENOMEM) {
-				/* level-triggered: watching on would spin
-				 * until an fd frees up */
-				l->backoff = dn_timer_start(l->r,
-				    ACCEPT_BACKOFF, listener_backoff_cb, l);
-				(void)listener_update_io(l, NULL);
-			}
+			    errno == ENOBUFS || errno == ENOMEM)
+				listener_starve(l, errno);
 			break;
+		}
+		if (l->starved) {
+			l->starved = 0;
+			listener_event(l, DN_LISTEN_ACCEPT_RESUMED, NULL);
+			if (l->closed) {
+				close(cfd);
+				break;
+			}
 		}
 		if ((s = dn__stream_new(l->r, cfd, NULL)) == NULL) {
 			close(cfd);
@@ -1112,8 +1205,7 @@ listener_io_cb(dn_io *io, int fd, unsigned events, void *arg)
 		l->cb(l, s, l->arg);
 	}
 	l->in_cb--;
-	if (l->closed && l->in_cb == 0)
-		listener_free(l);
+	listener_maybe_free(l);
 }
 
 static void
@@ -1123,28 +1215,73 @@ listener_cancel(dn__handle *h)
 }
 
 dn_listener *
-dn_tcp_listen_addr(dn_reactor *r, const dn_addr *local,
-    const dn_listen_opts *opts, dn_accept_cb cb, void *arg, dn_error *err)
+dn__listener_new(dn_reactor *r, const dn_listen_opts *opts, dn_accept_cb cb,
+    void *arg)
+{
+	dn_listener *l;
+
+	if ((l = calloc(1, sizeof(*l))) == NULL)
+		return NULL;
+	l->r = r;
+	l->backlog = opts != NULL && opts->backlog > 0 ? opts->backlog :
+	    SOMAXCONN;
+	l->v6only = opts != NULL ? opts->v6only : -1;
+	l->cb = cb;
+	l->arg = arg;
+	if (opts != NULL) {
+		l->ev = opts->event;
+		l->ev_arg = opts->event_arg;
+	}
+	dn__handle_add(r, &l->h, listener_cancel);
+	return l;
+}
+
+void
+dn__listener_set_owner(dn_listener *l, void *owner,
+    void (*release)(void *owner))
+{
+	l->owner = owner;
+	l->owner_release = release;
+}
+
+void
+dn__listener_set_idle_addr(dn_listener *l, const dn_addr *a)
+{
+	l->none = *a;
+}
+
+static int
+grow_socks(dn_listener *l)
+{
+	size_t ncap = l->capsocks != 0 ? l->capsocks * 2 : 4;
+	struct dn__lsock **n;
+
+	if ((n = realloc(l->socks, ncap * sizeof(*n))) == NULL)
+		return -1;
+	l->socks = n;
+	l->capsocks = ncap;
+	return 0;
+}
+
+struct dn__lsock *
+dn__listener_add(dn_listener *l, const dn_addr *local, dn_error *err)
 {
 	struct sockaddr_storage ss;
+	struct dn__lsock *s = NULL, *rv = NULL;
 	socklen_t len;
-	dn_listener *l = NULL, *rv = NULL;
 	char a[DN_ADDR_STRLEN];
 	int fd = -1, on = 1, v;
-	int backlog = opts != NULL && opts->backlog > 0 ? opts->backlog :
-	    SOMAXCONN;
-	int v6only = opts != NULL ? opts->v6only : -1;
 
-	if (r == NULL || local == NULL || cb == NULL) {
-		dn__err(err, DN_EINVAL, 0, "dn_tcp_listen_addr needs a reactor, "
-		    "an address and a callback");
+	if (l->closed) {
+		dn__err(err, DN_EINVAL, 0, "the listener is closed");
 		return NULL;
 	}
-	dn_addr_format(local, a, sizeof(a));
-	if ((l = calloc(1, sizeof(*l))) == NULL) {
+	if ((s = calloc(1, sizeof(*s))) == NULL ||
+	    (l->nsocks == l->capsocks && grow_socks(l) == -1)) {
 		dn__err(err, DN_ENOMEM, errno, "out of memory for a listener");
 		goto done;
 	}
+	dn_addr_format(local, a, sizeof(a));
 	if ((fd = dn__socket(dn_addr_family(local), SOCK_STREAM, err)) == -1)
 		goto done;
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1) {
@@ -1152,10 +1289,10 @@ dn_tcp_listen_addr(dn_reactor *r, const dn_addr *local,
 		    "%s: %s", a, strerror(errno));
 		goto done;
 	}
-	l->v6only = -1;
+	s->v6only = -1;
 	if (dn_addr_family(local) == AF_INET6) {
-		if (v6only >= 0 && (v = !!v6only, setsockopt(fd, IPPROTO_IPV6,
-		    IPV6_V6ONLY, &v, sizeof(v))) == -1) {
+		if (l->v6only >= 0 && (v = !!l->v6only, setsockopt(fd,
+		    IPPROTO_IPV6, IPV6_V6ONLY, &v, sizeof(v))) == -1) {
 			dn__err(err, DN_ELOCAL, errno, "cannot set IPV6_V6ONLY "
 			    "on %s: %s", a, strerror(errno));
 			goto done;
@@ -1163,38 +1300,100 @@ dn_tcp_listen_addr(dn_reactor *r, const dn_addr *local,
 		/* what the kernel does, not what we asked: -1 follows
 		 * net.ipv6.bindv6only */
 		len = sizeof(v);
-		if (getsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v, &len) == 0)
-			l->v6only = !!v;
+		if (l->v6only >= 0)
+			s->v6only = !!l->v6only;
+		else if (getsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v,
+		    &len) == 0)
+			s->v6only = !!v;
 	}
 	if (bind(fd, &local->u.sa, local->len) == -1) {
 		dn__err(err, DN_ELOCAL, errno, "cannot listen on %s: %s", a,
 		    strerror(errno));
 		goto done;
 	}
-	if (listen(fd, backlog) == -1) {
+	if (listen(fd, l->backlog) == -1) {
 		dn__err(err, DN_ELOCAL, errno, "cannot listen on %s: %s", a,
 		    strerror(errno));
 		goto done;
 	}
+	s->addr = *local;
+	/* only port 0 leaves something to learn */
 	len = sizeof(ss);
-	if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1 ||
-	    dn_addr_from_sockaddr(&l->addr, (struct sockaddr *)&ss, len) == -1)
-		l->addr = *local;
-	l->r = r;
-	l->fd = fd;
-	l->cb = cb;
-	l->arg = arg;
-	if (listener_update_io(l, err) == -1)
+	if (dn_addr_port(local) == 0 &&
+	    (getsockname(fd, (struct sockaddr *)&ss, &len) == -1 ||
+	    dn_addr_from_sockaddr(&s->addr, (struct sockaddr *)&ss, len) == -1))
+		s->addr = *local;
+	s->l = l;
+	s->fd = fd;
+	if (dn__io_want(l->r, &s->io, fd, (!l->paused && l->backoff == NULL) ?
+	    DN_READABLE : 0, lsock_io_cb, s, err) == -1)
 		goto done;
-	dn__handle_add(r, &l->h, listener_cancel);
-	rv = l;
-	l = NULL;
+	l->socks[l->nsocks++] = s;
+	rv = s;
+	s = NULL;
 	fd = -1;
 done:
 	if (fd != -1)
 		close(fd);
-	free(l);
+	free(s);
 	return rv;
+}
+
+const dn_addr *
+dn__lsock_addr(const struct dn__lsock *s)
+{
+	return &s->addr;
+}
+
+static void
+lsock_close(dn_listener *l, struct dn__lsock *s)
+{
+	dn_io_free(s->io);
+	s->io = NULL;
+	if (s->fd != -1)
+		close(s->fd);
+	s->fd = -1;
+	s->next = l->dead;
+	l->dead = s;
+}
+
+void
+dn__listener_remove(dn_listener *l, struct dn__lsock *s)
+{
+	size_t i;
+
+	for (i = 0; i < l->nsocks; i++)
+		if (l->socks[i] == s)
+			break;
+	if (i == l->nsocks)
+		return;
+	memmove(&l->socks[i], &l->socks[i + 1],
+	    (l->nsocks - i - 1) * sizeof(*l->socks));
+	l->nsocks--;
+	lsock_close(l, s);
+	listener_maybe_free(l);
+}
+
+dn_listener *
+dn_tcp_listen_addr(dn_reactor *r, const dn_addr *local,
+    const dn_listen_opts *opts, dn_accept_cb cb, void *arg, dn_error *err)
+{
+	dn_listener *l;
+
+	if (r == NULL || local == NULL || cb == NULL) {
+		dn__err(err, DN_EINVAL, 0, "dn_tcp_listen_addr needs a reactor, "
+		    "an address and a callback");
+		return NULL;
+	}
+	if ((l = dn__listener_new(r, opts, cb, arg)) == NULL) {
+		dn__err(err, DN_ENOMEM, errno, "out of memory for a listener");
+		return NULL;
+	}
+	if (dn__listener_add(l, local, err) == NULL) {
+		dn_listener_close(l);
+		return NULL;
+	}
+	return l;
 }
 
 dn_listener *
@@ -1211,19 +1410,35 @@ dn_tcp_listen(dn_reactor *r, uint16_t port, const char *interface,
 const dn_addr *
 dn_listener_addr(const dn_listener *l)
 {
-	return &l->addr;
+	return l->nsocks > 0 ? &l->socks[0]->addr : &l->none;
+}
+
+uint16_t
+dn_listener_port(const dn_listener *l)
+{
+	return dn_addr_port(dn_listener_addr(l));
+}
+
+size_t
+dn_listener_addrs(const dn_listener *l, dn_addr *out, size_t max)
+{
+	size_t i;
+
+	for (i = 0; i < l->nsocks && i < max; i++)
+		out[i] = l->socks[i]->addr;
+	return l->nsocks;
 }
 
 int
 dn_listener_v6only(const dn_listener *l)
 {
-	return l->v6only;
+	return l->nsocks > 0 ? l->socks[0]->v6only : -1;
 }
 
 int
 dn_listener_fd(const dn_listener *l)
 {
-	return l->fd;
+	return l->nsocks == 1 ? l->socks[0]->fd : -1;
 }
 
 int
@@ -1238,16 +1453,19 @@ dn_listener_pause(dn_listener *l, int paused, dn_error *err)
 void
 dn_listener_close(dn_listener *l)
 {
+	size_t i;
+
 	if (l == NULL || l->closed)
 		return;
 	l->closed = 1;
-	dn_io_free(l->io);
-	l->io = NULL;
+	for (i = 0; i < l->nsocks; i++)
+		lsock_close(l, l->socks[i]);
+	l->nsocks = 0;
 	dn_timer_cancel(l->backoff);
 	l->backoff = NULL;
-	close(l->fd);
-	l->fd = -1;
 	dn__handle_remove(l->r, &l->h);
-	if (l->in_cb == 0)
-		listener_free(l);
+	if (l->owner_release != NULL)
+		l->owner_release(l->owner);
+	l->owner_release = NULL;
+	listener_maybe_free(l);
 }

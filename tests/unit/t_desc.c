@@ -286,6 +286,11 @@ test_client(void)
 	    "'a!b'");
 	client_err("udp:host=a:port=1", &none, DN_EINVAL,
 	    "'udp:' is not a client endpoint type");
+	client_err("all:80", &none, DN_EINVAL,
+	    "'all:' is a server endpoint type: listen with it");
+	client_err("udp-all:80", &none, DN_EINVAL,
+	    "'udp-all:' is not a client endpoint type: it is a datagram "
+	    "endpoint");
 	client_err("tcp:host=127.0.0.1", &none, DN_ESYNTAX, "no port");
 	client_err("tcp:port=80", &none, DN_ESYNTAX, "no host");
 	client_err("tcp:host=127.0.0.1:port=0", &none, DN_ERANGE,
@@ -430,9 +435,34 @@ test_server(void)
 	    "is IPv6 but -4 asks for IPv4 only");
 	server_err("tcp6:0:interface=::1", &none, DN_ESYNTAX,
 	    "escape the colons");
-	server_err("all:0", &none, DN_EINVAL,
-	    "'all:' is not a server endpoint type this version supports; "
-	    "use tcp: or tcp6:");
+	server_ok("all:0", &none);
+	server_ok("all:port=8080:interface=lo:exclude=eth9:family=6", &none);
+	server_ok("all:0:scope=loopback,link:follow=no:skip-unavailable=yes:"
+	    "backlog=5", &v4);
+	server_ok("all:0:family=any", &v6);
+	server_err("all:", &none, DN_ESYNTAX, "empty field");
+	server_err("all:0:1", &none, DN_ESYNTAX, "interface=IFACE");
+	server_err("all:interface=lo", &none, DN_ESYNTAX,
+	    "no port: write e.g. all:8080");
+	server_err("all:0:interface=", &none, DN_ESYNTAX, "empty interface=");
+	server_err("all:0:exclude=", &none, DN_ESYNTAX, "empty exclude=");
+	server_err("all:0:family=7", &none, DN_EINVAL, "'7'");
+	server_err("all:0:family=4", &v6, DN_EFAMILY,
+	    "family=4 in all: description is IPv4 but IPv6 only was asked "
+	    "(-6)");
+	server_err("all:0:scope=site", &none, DN_ESYNTAX, "scope 'site'");
+	server_err("all:0:follow=perhaps", &none, DN_ESYNTAX, "yes or no");
+	server_err("all:0:skip-unavailable=1x", &none, DN_ESYNTAX,
+	    "yes or no");
+	server_err("all:0:backlog=0", &none, DN_ERANGE, "backlog '0'");
+	server_err("all:0:v6only=no", &none, DN_ESYNTAX,
+	    "unknown key 'v6only' in all: description; known: port, "
+	    "interface, exclude, family, scope, follow, skip-unavailable, "
+	    "backlog");
+	server_err("udp-all:0", &none, DN_EINVAL, "datagram endpoint, use "
+	    "dnudp");
+	none.v6only = 0;
+	server_err("all:0", &none, DN_EINVAL, "dual-stack does not apply");
 	server_err("bogus:0", &none, DN_ESYNTAX, "unknown type 'bogus'");
 }
 

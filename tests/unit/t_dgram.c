@@ -62,6 +62,8 @@ kind_name(dn_dgram_kind k)
 		return "send";
 	case DN_DGRAM_MULTICAST:
 		return "multicast";
+	case DN_DGRAM_LISTEN_ALL:
+		return "listen-all";
 	}
 	return "?";
 }
@@ -104,11 +106,11 @@ show(const dn_dgram_endpoint *ep, char *buf, size_t len)
 	return buf;
 }
 
-/* A description that parses: all it says is want. */
-static void
-form(const char *text, const dn_endpoint_defaults *defs, const char *want)
+/* The endpoint of a description that must parse; NULL (a failed test
+ * said) when it does not. */
+static dn_dgram_endpoint *
+parsed(const char *text, const dn_endpoint_defaults *defs)
 {
-	char buf[512];
 	dn_dgram_endpoint *ep;
 	dn_error e;
 
@@ -116,8 +118,19 @@ form(const char *text, const dn_endpoint_defaults *defs, const char *want)
 	if ((ep = dn_dgram_endpoint_parse(text, defs, &e)) == NULL) {
 		ok(0, "%s parses", text);
 		diag("  %s: %s", dn_err_name(e.code), e.msg);
-		return;
 	}
+	return ep;
+}
+
+/* A description that parses: all it says is want. */
+static void
+form(const char *text, const dn_endpoint_defaults *defs, const char *want)
+{
+	char buf[512];
+	dn_dgram_endpoint *ep;
+
+	if ((ep = parsed(text, defs)) == NULL)
+		return;
 	is_str(show(ep, buf, sizeof(buf)), want, "%s", text);
 	dn_dgram_endpoint_free(ep);
 }
@@ -206,6 +219,79 @@ test_listen(void)
 	bad("udp6:5:interface=2001\\:db8\\:\\:1%lo", &any, DN_EBADSCOPE, "");
 	bad("udp:5:interface=127.0.0.1:interface=127.0.0.2", &any, DN_ESYNTAX,
 	    "key 'interface' appears");
+}
+
+/* --- udp-all: ---------------------------------------------------------- */
+
+/* What a udp-all: description gives dn_udp_listen_all(), on one line. */
+static void
+form_all(const char *text, const dn_endpoint_defaults *defs,
+    const char *want)
+{
+	const dn_all_opts *o;
+	dn_dgram_endpoint *ep;
+	const char *got;
+	char buf[256];
+
+	if ((ep = parsed(text, defs)) == NULL)
+		return;
+	o = dn_dgram_endpoint_all(ep);
+	if (o == NULL)
+		snprintf(buf, sizeof(buf), "%s: no options",
+		    kind_name(dn_dgram_endpoint_kind(ep)));
+	else
+		snprintf(buf, sizeof(buf), "%s port=%u family=%s scopes=%u "
+		    "if=%s ex=%s follow=%d skip=%d",
+		    kind_name(dn_dgram_endpoint_kind(ep)),
+		    dn_dgram_endpoint_port(ep), fam_name(o->family), o->scopes,
+		    o->interfaces != NULL ? o->interfaces : "-",
+		    o->exclude != NULL ? o->exclude : "-", o->follow,
+		    o->skip_unavailable);
+	got = buf;
+	is_str(got, want, "%s", text);
+	dn_dgram_endpoint_free(ep);
+}
+
+static void
+test_listen_all(void)
+{
+	dn_endpoint_defaults any = defaults(AF_UNSPEC, NULL);
+	dn_endpoint_defaults v6 = defaults(AF_INET6, NULL);
+	dn_endpoint_defaults lo = defaults(AF_UNSPEC, "lo");
+	dn_endpoint_defaults dual = defaults(AF_UNSPEC, NULL);
+	dn_all_opts skip;
+
+	dual.v6only = 0;
+	form_all("udp-all:5353", &any, "listen-all port=5353 family=? "
+	    "scopes=0 if=- ex=- follow=1 skip=0");
+	form_all("udp-all:port=0:family=6:scope=link,global", &any,
+	    "listen-all port=0 family=6 scopes=6 if=- ex=- follow=1 skip=0");
+	form_all("udp-all:0", &v6, "listen-all port=0 family=6 scopes=0 if=- "
+	    "ex=- follow=1 skip=0");
+	form_all("udp-all:0", &lo, "listen-all port=0 family=? scopes=0 "
+	    "if=lo ex=- follow=1 skip=0");
+	form_all("udp-all:0:interface=eth0,eth1:exclude=lo:follow=no:"
+	    "skip-unavailable=yes", &lo, "listen-all port=0 family=? scopes=0 "
+	    "if=eth0,eth1 ex=lo follow=0 skip=1");
+	dn_all_opts_init(&skip);
+	skip.skip_unavailable = 1;
+	any.all = &skip;
+	form_all("udp-all:7:family=4", &any, "listen-all port=7 family=4 "
+	    "scopes=0 if=- ex=- follow=1 skip=1");
+	any.all = NULL;
+	form_all("udp:7", &any, "listen: no options");
+
+	bad("udp-all:", &any, DN_ESYNTAX, "empty field");
+	bad("udp-all:1:2", &any, DN_ESYNTAX, "interface=IFACE");
+	bad("udp-all:interface=lo", &any, DN_ESYNTAX, "no port");
+	bad("udp-all:0:interface=", &any, DN_ESYNTAX, "empty interface=");
+	bad("udp-all:0:family=v5", &any, DN_EINVAL, "'v5'");
+	bad("udp-all:0:family=4", &v6, DN_EFAMILY, "-6");
+	bad("udp-all:0:scope=", &any, DN_ESYNTAX, "empty scope list");
+	bad("udp-all:0:v6only=yes", &any, DN_ESYNTAX, "unknown key 'v6only'");
+	bad("udp-all:0:host=x", &any, DN_ESYNTAX, "unknown key 'host'");
+	bad("udp-all:0", &dual, DN_EINVAL, "dual-stack does not apply");
+	bad("all:0", &any, DN_EINVAL, "stream endpoint");
 }
 
 /* --- udp: and udp6: sending ------------------------------------------- */
@@ -515,6 +601,7 @@ main(void)
 	if (other[0] != '\0')
 		diag("the other interface is %s", other);
 	test_listen();
+	test_listen_all();
 	test_send();
 	test_multicast();
 	test_new_multicast();

@@ -59,7 +59,7 @@ trace_cb(const dn_trace_event *ev, void *arg)
 static dn_listener *
 listen_on(dn_reactor *r, const char *addr, dn_accept_cb cb, void *arg)
 {
-	dn_listen_opts lo = { 0, 1 };
+	dn_listen_opts lo = { .backlog = 0, .v6only = 1 };
 	dn_error e;
 	dn_listener *l;
 

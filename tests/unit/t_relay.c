@@ -79,7 +79,7 @@ connect_cb(dn_connect_req *q, dn_stream *s, const dn_error *err, void *arg)
 static dn_listener *
 listen_on(dn_reactor *r, const char *iface, int v6only, struct acc *a)
 {
-	dn_listen_opts lo = { 0, v6only };
+	dn_listen_opts lo = { .backlog = 0, .v6only = v6only };
 	dn_error e;
 	dn_listener *l;
 
@@ -123,7 +123,7 @@ test_listen(dn_reactor *r)
 {
 	struct acc a = { 0 };
 	dn_listener *l4, *l6, *l;
-	dn_listen_opts lo = { 0, -1 };
+	dn_listen_opts lo = { .backlog = 0, .v6only = -1 };
 	char buf[DN_ADDR_STRLEN], want[DN_ADDR_STRLEN];
 	dn_error e;
 
@@ -328,7 +328,7 @@ test_connect_name(dn_reactor *r)
 static void
 test_timeout(dn_reactor *r)
 {
-	dn_listen_opts lo = { 1, -1 };
+	dn_listen_opts lo = { .backlog = 1, .v6only = -1 };
 	struct acc a = { 0 };
 	struct conn c;
 	dn_connect_opts o;
