@@ -828,7 +828,7 @@ dn_tcp_listen_all(dn_reactor *r, uint16_t port, const dn_all_opts *ao,
 		opts = *lo;
 	/* one socket per address: an IPv4 address has its own */
 	opts.v6only = 1;
-	if ((l = dn__listener_new(r, &opts, cb, arg)) == NULL) {
+	if ((l = dn__listener_new(r, &opts, 1, cb, arg)) == NULL) {
 		dn__err(err, DN_ENOMEM, ENOMEM, "out of memory for a listener");
 		return NULL;
 	}

@@ -68,10 +68,22 @@ void dn__defer_queue(dn_reactor *r, dn__defer *d);
 void dn__defer_cancel(dn__defer *d);
 int dn__defer_queued(const dn__defer *d);
 
+/* A buffer of size bytes, one given back with dn__buf_put() when there is
+ * one (the reactor keeps a few until it is freed), else from malloc. */
+void *dn__buf_get(dn_reactor *r, size_t size);
+void dn__buf_put(dn_reactor *r, void *p, size_t size);
+
 /* The watcher or timer no longer keeps dn_reactor_run() going on its own
  * (like uv_unref): for the resolver's sockets and timer, and signals. */
 void dn__io_unref(dn_io *io);
 void dn__timer_unref(dn_timer *t);
+/*
+ * Watching nothing keeps the fd in the epoll set, with an empty mask,
+ * instead of taking it out: for an epoll fd, which reports no EPOLLHUP or
+ * EPOLLERR, and whose every EPOLL_CTL_ADD makes the kernel walk all it
+ * holds (ep_loop_check) - a thousand sockets each time a listener resumes.
+ */
+void dn__io_stay(dn_io *io);
 
 /*
  * Watches fd for want through *iop, creating the watcher on first need;
@@ -113,13 +125,14 @@ void dn__stream_release_io(dn_stream *s);
 /*
  * A listener holds any number of sockets on one port (allport.c adds and
  * removes them as addresses come and go). dn__listener_new() makes one
- * with none; dn__listener_add() binds and listens on local (port 0: the
+ * with none (many: they will be many, watched as one epoll set);
+ * dn__listener_add() binds and listens on local (port 0: the
  * kernel's pick, read back) and returns its socket; remove closes it. An
  * owner's release() runs once, from dn_listener_close().
  */
 struct dn__lsock;
 dn_listener *dn__listener_new(dn_reactor *r, const dn_listen_opts *opts,
-    dn_accept_cb cb, void *arg);
+    int many, dn_accept_cb cb, void *arg);
 struct dn__lsock *dn__listener_add(dn_listener *l, const dn_addr *local,
     dn_error *err);
 void dn__listener_remove(dn_listener *l, struct dn__lsock *s);

@@ -88,8 +88,8 @@ relay_free(dn_relay *rl)
 {
 	dir_close_pipe(&rl->up);
 	dir_close_pipe(&rl->down);
-	free(rl->up.buf);
-	free(rl->down.buf);
+	dn__buf_put(rl->r, rl->up.buf, RELAY_BUFSZ);
+	dn__buf_put(rl->r, rl->down.buf, RELAY_BUFSZ);
 	free(rl);
 }
 
@@ -557,10 +557,10 @@ dn_relay_start(dn_reactor *r, dn_stream *s, int in_fd, int out_fd,
 	rl->up.count = &rl->st.bytes_out;
 	rl->down.count = &rl->st.bytes_in;
 	if (in_fd != -1 && !(flags & DN_RELAY_RECV_ONLY) &&
-	    (rl->up.buf = malloc(RELAY_BUFSZ)) == NULL)
+	    (rl->up.buf = dn__buf_get(r, RELAY_BUFSZ)) == NULL)
 		goto nomem;
 	if (out_fd != -1 && !(flags & DN_RELAY_SEND_ONLY) &&
-	    (rl->down.buf = malloc(RELAY_BUFSZ)) == NULL)
+	    (rl->down.buf = dn__buf_get(r, RELAY_BUFSZ)) == NULL)
 		goto nomem;
 
 	/* slot 0 is the socket; in and out may share one (same fd) */

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -1036,7 +1037,10 @@ dn_tcp_connect(dn_reactor *r, const char *host, uint16_t port,
  * A listener is a listening port: one socket for listenTCP, one socket per
  * address for the all-interfaces port (allport.c), every one on the same
  * port number and driven as one: one accept callback, one pause, one
- * close.
+ * close. The sockets of a port that may hold many sit in an epoll set of
+ * their own, which the reactor watches as one descriptor: pausing (as
+ * dnlisten -k does around every connection) is then one epoll_ctl() for a
+ * thousand addresses as for one.
  */
 struct dn__lsock {
 	dn_listener *l;
@@ -1060,6 +1064,8 @@ struct dn_listener {
 	void *arg;
 	dn_listen_event_cb ev;
 	void *ev_arg;
+	int epfd;		/* the sockets' own epoll set, or -1 */
+	dn_io *eio;		/* the reactor's watcher of epfd */
 	dn_timer *backoff;
 	int starved;		/* accept ran out of descriptors or memory */
 	int paused;
@@ -1070,6 +1076,7 @@ struct dn_listener {
 };
 
 static void lsock_io_cb(dn_io *, int, unsigned, void *);
+static void lset_io_cb(dn_io *, int, unsigned, void *);
 
 static int
 listener_update_io(dn_listener *l, dn_error *err)
@@ -1077,6 +1084,13 @@ listener_update_io(dn_listener *l, dn_error *err)
 	unsigned want = (!l->paused && l->backoff == NULL) ? DN_READABLE : 0;
 	size_t i;
 
+	if (l->epfd != -1) {
+		if (dn__io_want(l->r, &l->eio, l->epfd, want, lset_io_cb, l,
+		    err) == -1)
+			return -1;
+		dn__io_stay(l->eio);
+		return 0;
+	}
 	for (i = 0; i < l->nsocks; i++)
 		if (dn__io_want(l->r, &l->socks[i]->io, l->socks[i]->fd, want,
 		    lsock_io_cb, l->socks[i], err) == -1)
@@ -1167,20 +1181,17 @@ listener_maybe_free(dn_listener *l)
 	}
 }
 
+/* Accepts what waits on one socket, a burst at most; l->in_cb is held. */
 static void
-lsock_io_cb(dn_io *io, int fd, unsigned events, void *arg)
+lsock_accept(struct dn__lsock *ls)
 {
-	struct dn__lsock *ls = arg;
 	dn_listener *l = ls->l;
 	dn_stream *s;
 	int i, cfd;
 
-	(void)io;
-	(void)events;
-	l->in_cb++;
 	for (i = 0; i < ACCEPT_BURST && !l->closed && !l->paused &&
 	    ls->fd != -1 && l->backoff == NULL; i++) {
-		cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		cfd = accept4(ls->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (cfd == -1) {
 			if (errno == EINTR || errno == ECONNABORTED ||
 			    errno == EPROTO || errno == EPERM)
@@ -1204,6 +1215,41 @@ lsock_io_cb(dn_io *io, int fd, unsigned events, void *arg)
 		}
 		l->cb(l, s, l->arg);
 	}
+}
+
+static void
+lsock_io_cb(dn_io *io, int fd, unsigned events, void *arg)
+{
+	struct dn__lsock *ls = arg;
+	dn_listener *l = ls->l;
+
+	(void)io;
+	(void)fd;
+	(void)events;
+	l->in_cb++;
+	lsock_accept(ls);
+	l->in_cb--;
+	listener_maybe_free(l);
+}
+
+/* The set is readable: which of its sockets are. */
+static void
+lset_io_cb(dn_io *io, int fd, unsigned events, void *arg)
+{
+	struct epoll_event ev[ACCEPT_BURST];
+	dn_listener *l = arg;
+	int i, n;
+
+	(void)io;
+	(void)events;
+	l->in_cb++;
+	do
+		n = epoll_wait(fd, ev, ACCEPT_BURST, 0);
+	while (n == -1 && errno == EINTR);
+	/* a socket closed by a callback of this batch is on l->dead, its
+	 * memory kept until we are out: lsock_accept sees fd -1 */
+	for (i = 0; i < n; i++)
+		lsock_accept(ev[i].data.ptr);
 	l->in_cb--;
 	listener_maybe_free(l);
 }
@@ -1215,13 +1261,18 @@ listener_cancel(dn__handle *h)
 }
 
 dn_listener *
-dn__listener_new(dn_reactor *r, const dn_listen_opts *opts, dn_accept_cb cb,
-    void *arg)
+dn__listener_new(dn_reactor *r, const dn_listen_opts *opts, int many,
+    dn_accept_cb cb, void *arg)
 {
 	dn_listener *l;
 
 	if ((l = calloc(1, sizeof(*l))) == NULL)
 		return NULL;
+	l->epfd = -1;
+	if (many && (l->epfd = epoll_create1(EPOLL_CLOEXEC)) == -1) {
+		free(l);
+		return NULL;
+	}
 	l->r = r;
 	l->backlog = opts != NULL && opts->backlog > 0 ? opts->backlog :
 	    SOMAXCONN;
@@ -1325,8 +1376,22 @@ dn__listener_add(dn_listener *l, const dn_addr *local, dn_error *err)
 		s->addr = *local;
 	s->l = l;
 	s->fd = fd;
-	if (dn__io_want(l->r, &s->io, fd, (!l->paused && l->backoff == NULL) ?
-	    DN_READABLE : 0, lsock_io_cb, s, err) == -1)
+	if (l->epfd != -1) {
+		struct epoll_event ev;
+
+		memset(&ev, 0, sizeof(ev));
+		ev.events = EPOLLIN;
+		ev.data.ptr = s;
+		if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &ev) == -1) {
+			dn__err(err, errno == ENOMEM || errno == ENOSPC ?
+			    DN_ENOMEM : DN_ELOCAL, errno, "cannot watch %s: "
+			    "%s", a, strerror(errno));
+			goto done;
+		}
+		if (listener_update_io(l, err) == -1)
+			goto done;
+	} else if (dn__io_want(l->r, &s->io, fd, (!l->paused &&
+	    l->backoff == NULL) ? DN_READABLE : 0, lsock_io_cb, s, err) == -1)
 		goto done;
 	l->socks[l->nsocks++] = s;
 	rv = s;
@@ -1350,6 +1415,8 @@ lsock_close(dn_listener *l, struct dn__lsock *s)
 {
 	dn_io_free(s->io);
 	s->io = NULL;
+	if (l->epfd != -1 && s->fd != -1)
+		(void)epoll_ctl(l->epfd, EPOLL_CTL_DEL, s->fd, NULL);
 	if (s->fd != -1)
 		close(s->fd);
 	s->fd = -1;
@@ -1385,7 +1452,7 @@ dn_tcp_listen_addr(dn_reactor *r, const dn_addr *local,
 		    "an address and a callback");
 		return NULL;
 	}
-	if ((l = dn__listener_new(r, opts, cb, arg)) == NULL) {
+	if ((l = dn__listener_new(r, opts, 0, cb, arg)) == NULL) {
 		dn__err(err, DN_ENOMEM, errno, "out of memory for a listener");
 		return NULL;
 	}
@@ -1461,6 +1528,11 @@ dn_listener_close(dn_listener *l)
 	for (i = 0; i < l->nsocks; i++)
 		lsock_close(l, l->socks[i]);
 	l->nsocks = 0;
+	dn_io_free(l->eio);
+	l->eio = NULL;
+	if (l->epfd != -1)
+		close(l->epfd);
+	l->epfd = -1;
 	dn_timer_cancel(l->backoff);
 	l->backoff = NULL;
 	dn__handle_remove(l->r, &l->h);

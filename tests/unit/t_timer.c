@@ -4,6 +4,7 @@
 
 #include <arpa/inet.h>
 #include <net/if.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 
 #include <errno.h>
@@ -347,6 +348,88 @@ test_signal(void)
 }
 
 /* ------------------------------------------------------------------ */
+
+static void
+count_io_cb(dn_io *io, int fd, unsigned events, void *arg)
+{
+	(void)io;
+	(void)fd;
+	(void)events;
+	(*(int *)arg)++;
+}
+
+/* Some epoll set of this process holds fd (its /proc fdinfo says). */
+static int
+in_an_epoll_set(int fd)
+{
+	char path[64], line[256];
+	int i, found = 0, n;
+	FILE *f;
+
+	for (i = 0; i < 1024 && !found; i++) {
+		snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", i);
+		if ((f = fopen(path, "r")) == NULL)
+			continue;
+		while (fgets(line, sizeof(line), f) != NULL)
+			if (sscanf(line, "tfd: %d", &n) == 1 && n == fd)
+				found = 1;
+		fclose(f);
+	}
+	return found;
+}
+
+/*
+ * An epoll fd watched by the reactor (the all-interfaces listener's set)
+ * that stays when paused: an empty mask keeps it in the set, delivers
+ * nothing, and keeps dn_reactor_run() going no more than a watcher that
+ * left would.
+ */
+static void
+test_io_stay(void)
+{
+	dn_reactor *r = dn_reactor_new(NULL);
+	struct tcount idle = { 0, 0, NULL };
+	struct epoll_event ev;
+	uint64_t t0;
+	dn_io *io;
+	int inner, p[2], calls = 0;
+
+	if ((inner = epoll_create1(EPOLL_CLOEXEC)) == -1 ||
+	    pipe2(p, O_CLOEXEC | O_NONBLOCK) == -1)
+		abort();
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	if (epoll_ctl(inner, EPOLL_CTL_ADD, p[0], &ev) == -1 ||
+	    write(p[1], "x", 1) != 1)
+		abort();
+	io = dn_io_new(r, inner, DN_READABLE, count_io_cb, &calls, NULL);
+	dn__io_stay(io);
+	dn_reactor_run_once(r, 0, NULL);
+	is_int(calls, 1, "a nested epoll set with a ready fd is readable");
+	ok(dn_io_set(io, 0, NULL) == 0, "an empty mask on a watcher that "
+	    "stays");
+	turns(r, 3);
+	is_int(calls, 1, "  delivers nothing, though the set is still ready");
+	ok(in_an_epoll_set(inner), "  and the fd is still in the reactor's "
+	    "epoll set");
+	t0 = dn_reactor_update_time(r);
+	dn_timer_start(r, 1 * MS, count_cb, &idle);
+	/* a watcher that counted would make run() wait forever */
+	alarm(10);
+	dn_reactor_run(r, NULL);
+	alarm(0);
+	ok(idle.fired == 1 && dn_reactor_now(r) - t0 < 1000 * MS,
+	    "  dn_reactor_run() returns when the timer is done: the watcher "
+	    "waits for nothing");
+	ok(dn_io_set(io, DN_READABLE, NULL) == 0, "the mask back");
+	dn_reactor_run_once(r, 0, NULL);
+	ok(calls >= 2, "  delivers again");
+	dn_io_free(io);
+	close(inner);
+	close(p[0]);
+	close(p[1]);
+	dn_reactor_free(r);
+}
 
 static void
 stop_cb(dn_timer *t, int cancelled, void *arg)
@@ -715,6 +798,7 @@ main(void)
 	test_io_pipe();
 	test_io_deferred_free();
 	test_io_errors();
+	test_io_stay();
 	test_signal();
 	test_run_and_free();
 	test_resolve_literal();
