@@ -764,11 +764,12 @@ cli_report_max_conns(const cli *c, int paused, long long live, long long max)
 		cli_json_int(&j, "max_conns", max);
 		cli_json_end(c, &j);
 	} else if (paused)
-		cli_trace(c, "%lld connections (--max-conns %lld): accepting "
-		    "paused, new clients wait in the backlog", live, max);
+		cli_trace(c, "%lld connection%s (--max-conns %lld): accepting "
+		    "paused, new clients wait in the backlog", live,
+		    live == 1 ? "" : "s", max);
 	else
-		cli_trace(c, "%lld connections (--max-conns %lld): accepting "
-		    "again", live, max);
+		cli_trace(c, "%lld connection%s (--max-conns %lld): accepting "
+		    "again", live, live == 1 ? "" : "s", max);
 }
 
 /* --- access control ------------------------------------------------ */

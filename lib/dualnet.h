@@ -227,7 +227,7 @@ DN_EXPORT int dn_acl_add_file(dn_acl *acl, int allow, const char *path,
 /* No prefix at all: every peer is admitted without a look. */
 DN_EXPORT int dn_acl_empty(const dn_acl *acl);
 /* 1 admitted, 0 refused; why (may be NULL) gets the reason of a refusal:
- * "denied by 10.0.0.0/8", "in no allowed prefix". */
+ * "denied by 203.0.113.0/24", "in no allowed prefix". */
 DN_EXPORT int dn_acl_check(const dn_acl *acl, const dn_addr *peer,
     char *why, size_t whylen);
 

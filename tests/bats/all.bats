@@ -412,8 +412,8 @@ udp_echoed() {
 	assert_one_line_error dnudp "empty interface="
 	run -64 --separate-stderr dnu -l udp-all:0:bindAddress=::1
 	assert_one_line_error dnudp "unknown key 'bindAddress'"
-	run -64 --separate-stderr dnu -l --deny 10.0.0.1/8 0
-	assert_one_line_error dnudp "--deny" "10.0.0.1/8" "10.0.0.0/8"
+	run -64 --separate-stderr dnu -l --deny 198.51.100.1/24 0
+	assert_one_line_error dnudp "--deny" "198.51.100.1/24" "198.51.100.0/24"
 }
 
 @test "dnudp -l --deny: a datagram from a denied peer is dropped, and traced" {
@@ -505,11 +505,11 @@ udp_echoed() {
 @test "bad prefixes and files: 64, one line naming the bad text" {
 	run -64 --separate-stderr dnl --allow 192.0.2.1/24 0
 	assert_one_line_error dnlisten "--allow" "192.0.2.1/24" "did you mean 192.0.2.0/24"
-	run -64 --separate-stderr dnl --deny 10.0.0.0/33 0
+	run -64 --separate-stderr dnl --deny 198.51.100.0/33 0
 	assert_one_line_error dnlisten "--deny" "/33"
 	run -64 --separate-stderr dnl --allow 'fe80::/64%nosuch9' 0
 	assert_one_line_error dnlisten "nosuch9"
-	run -64 --separate-stderr dnl --allow '10.0.0.0/8%lo' 0
+	run -64 --separate-stderr dnl --allow '203.0.113.0/24%lo' 0
 	assert_one_line_error dnlisten "takes no scope"
 	run -64 --separate-stderr dnl --allow example.com/24 0
 	assert_one_line_error dnlisten "example.com/24" "not an address"

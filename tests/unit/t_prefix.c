@@ -96,7 +96,7 @@ t_parse(void)
 	pfx_bad("2001:db8::1/32", DN_EINVAL, "did you mean 2001:db8::/32");
 	pfx_bad("192.0.2.0/33", DN_ERANGE, "/33");
 	pfx_bad("2001:db8::/129", DN_ERANGE, "128 bits");
-	pfx_bad("10.0.0.0/8%lo", DN_EBADSCOPE, "takes no scope");
+	pfx_bad("198.51.100.0/24%lo", DN_EBADSCOPE, "takes no scope");
 	pfx_bad("2001:db8::/32%lo", DN_EBADSCOPE, "takes no scope");
 	pfx_bad("fe80::/64%nosuch0", DN_EBADSCOPE, "nosuch0");
 	pfx_bad("fe80::%lo/64%lo", DN_ESYNTAX, "twice");
@@ -237,11 +237,11 @@ t_acl(void)
 	    admits(acl, "fe80::1", lo, NULL, 0) == 1 &&
 	    admits(acl, "2001:db8:2::9", 0, NULL, 0) == 0,
 	    "  every prefix of it counts, and only those");
-	path = write_file("bad", "192.0.2.0/24\n10.0.0.0/8\nnot-a-prefix\n");
+	path = write_file("bad", "192.0.2.0/24\n198.51.100.0/24\nnot-a-prefix\n");
 	ok(dn_acl_add_file(acl, 0, path, &e) == -1 &&
 	    dn_err_sysexit(e.code) == 64 && has(e.msg, "bad:3:") &&
 	    has(e.msg, "not-a-prefix"), "a bad line: 64 naming FILE:LINE");
-	ok(admits(acl, "10.1.1.1", 0, NULL, 0) == 0 &&
+	ok(admits(acl, "198.51.100.1", 0, NULL, 0) == 0 &&
 	    admits(acl, "192.0.2.9", 0, NULL, 0) == 1,
 	    "  nothing of that file was added");
 	path = write_file("two", "192.0.2.0/24 198.51.100.0/24\n");
