@@ -544,27 +544,40 @@ dgram_recv_start(dgram_prog *p)
 	return 0;
 }
 
+dn_udp **
+dgram_socks(const dgram_prog *p, size_t *n)
+{
+	size_t k = p->all != NULL ? dn_udp_all_socks(p->all, NULL, 0) :
+	    p->u != NULL;
+	dn_udp **v;
+
+	*n = 0;
+	if (k == 0 || (v = calloc(k, sizeof(*v))) == NULL)
+		return NULL;
+	if (p->all != NULL)
+		k = dn_udp_all_socks(p->all, v, k);
+	else
+		v[0] = p->u;
+	*n = k;
+	return v;
+}
+
 int
 dgram_open_all(dgram_prog *p, uint16_t port, const dn_all_opts *ao,
     const dn_udp_opts *uo)
 {
-	dn_udp *one, **v = &one;
+	dn_udp **v;
 	dn_error e;
 	size_t i, n;
 
 	if ((p->all = dn_udp_listen_all(p->r, port, ao, uo, &e)) == NULL)
 		return cli_fail(&p->c, &e);
-	if ((n = dn_udp_all_socks(p->all, v, 1)) > 1) {
-		if ((v = calloc(n, sizeof(*v))) == NULL)
-			return cli_failf(&p->c, DN_ENOMEM, errno, "out of "
-			    "memory");
-		n = dn_udp_all_socks(p->all, v, n);
-	}
+	if ((v = dgram_socks(p, &n)) == NULL)
+		return cli_failf(&p->c, DN_ENOMEM, errno, "out of memory");
 	for (i = 0; i < n; i++)
 		cli_report_listening(&p->c, dn_udp_addr(v[i]),
 		    dn_udp_v6only(v[i]));
-	if (v != &one)
-		free(v);
+	free(v);
 	return 0;
 }
 

@@ -117,6 +117,9 @@ void dgram_finish(dgram_prog *p, int rv);
  * code (reported). */
 int dgram_open(dgram_prog *p, const dn_addr *bind, int family,
     uint16_t port, const dn_udp_opts *opts);
+/* The program's sockets, p->u or p->all's, in an array to free; NULL
+ * (*n 0) when there is none or no memory. */
+dn_udp **dgram_socks(const dgram_prog *p, size_t *n);
 /* p->all on every address with port, as ao and uo say; prints a
  * "listening on" line for each socket: 0, or the exit code. */
 int dgram_open_all(dgram_prog *p, uint16_t port, const dn_all_opts *ao,

@@ -454,20 +454,16 @@ open_port(srv *sv, int argc, char **argv, int all, int skip, int backlog)
 	dn_server_endpoint_free(ep);
 	if (sv->l == NULL)
 		return cli_fail(&sv->c, &e);
-	n = dn_listener_addrs(sv->l, &local, 1);
-	if (n > 1) {
-		if ((addrs = calloc(n, sizeof(*addrs))) == NULL)
-			return cli_failf(&sv->c, DN_ENOMEM, errno, "out of "
-			    "memory");
-		n = dn_listener_addrs(sv->l, addrs, n);
-	}
-	for (i = 0; i < n; i++) {
-		const dn_addr *a = addrs != NULL ? &addrs[i] : &local;
-
-		cli_report_listening(&sv->c, a, n == 1 ?
+	n = dn_listener_addrs(sv->l, NULL, 0);
+	if ((addrs = calloc(n, sizeof(*addrs))) == NULL)
+		return cli_failf(&sv->c, DN_ENOMEM, errno, "out of memory");
+	n = dn_listener_addrs(sv->l, addrs, n);
+	/* one socket: what the kernel says (a wildcard may be dual-stack);
+	 * each of an aggregate's IPv6 sockets is v6only */
+	for (i = 0; i < n; i++)
+		cli_report_listening(&sv->c, &addrs[i], n == 1 ?
 		    dn_listener_v6only(sv->l) :
-		    dn_addr_family(a) == AF_INET6 ? 1 : -1);
-	}
+		    dn_addr_family(&addrs[i]) == AF_INET6 ? 1 : -1);
 	free(addrs);
 	return 0;
 }

@@ -211,18 +211,12 @@ exit_drained(dn_udp *u, const dn_error *err, void *arg)
 static void
 drain_at_exit(udpc *uc)
 {
-	dn_udp *one = uc->p.u, **v = &one;
-	size_t n = uc->p.u != NULL, i;
+	dn_udp **v;
+	size_t n, i;
 	dn_error e;
 
-	if (uc->p.draining)
+	if (uc->p.draining || (v = dgram_socks(&uc->p, &n)) == NULL)
 		return;
-	if (uc->p.all != NULL &&
-	    (n = dn_udp_all_socks(uc->p.all, v, 1)) > 1) {
-		if ((v = calloc(n, sizeof(*v))) == NULL)
-			return;
-		n = dn_udp_all_socks(uc->p.all, v, n);
-	}
 	for (i = 0; i < n; i++)
 		if (dn_udp_send_queued(v[i]) > 0 &&
 		    dn_udp_drain(v[i], exit_drained, uc, &e) == 0)
@@ -230,8 +224,7 @@ drain_at_exit(udpc *uc)
 	for (i = 0; uc->p.draining > 0 && i < 100; i++)
 		if (dn_reactor_run_once(uc->p.r, 100, &e) == -1)
 			break;
-	if (v != &one)
-		free(v);
+	free(v);
 }
 
 /*

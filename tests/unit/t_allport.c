@@ -353,6 +353,22 @@ t_choice(dn_reactor *r)
 		    "as failed");
 		dn__allport_free(ap, 1);
 	}
+
+	/* ... and skipped everywhere, there is nothing to listen on */
+	memset(&f, 0, sizeof(f));
+	memset(&ev, 0, sizeof(ev));
+	take(&f, "127.0.0.1", 8080);
+	take(&f, "192.0.2.1", 8080);
+	take(&f, "::1", 8080);
+	take(&f, "2001:db8::1", 8080);
+	take(&f, "fe80::1%91", 8080);
+	take(&f, "fe80::1%92", 8080);
+	ap = start(r, 8080, &o, &f, &ev, &t, &e);
+	ok(ap == NULL && e.code == DN_ELOCAL && e.os_errno == EADDRINUSE &&
+	    has(e.msg, "no address could be bound") &&
+	    has(e.msg, "Address already in use"), "skip-unavailable, the "
+	    "port taken on every address: 71, with the last reason");
+	is_int(ev.n[DN_LISTEN_FAILED], 6, "  each address told first");
 	o.skip_unavailable = 0;
 	dn__iftab_free(&t);
 }
@@ -434,6 +450,11 @@ t_filters(dn_reactor *r)
 	ok(ap == NULL && e.code == DN_EINVAL && has(e.msg, "'eth9'") &&
 	    has(e.msg, "lo"), "an interface that does not exist: 64 naming "
 	    "it and those that do");
+	o.interfaces = "averyverylongname0";
+	ap = start(r, 7, &o, &f, &ev, &t, &e);
+	ok(ap == NULL && e.code == DN_ESYNTAX && has(e.msg, "too long") &&
+	    has(e.msg, "averyverylongname0"), "a name longer than an "
+	    "interface's: 64 naming the list");
 	o.interfaces = NULL;
 	o.exclude = "eth0,,eth1";
 	ap = start(r, 7, &o, &f, &ev, &t, &e);
