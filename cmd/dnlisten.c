@@ -235,22 +235,28 @@ accepted(dn_listener *l, dn_stream *s, void *arg)
 
 	/* refused before anything else: it never counts as the one
 	 * connection of nc -l, nor runs -e */
-	if (!cli_acl_admit(&sv->c, sv->acl, "connection", dn_stream_peer(s),
-	    dn_stream_local(s))) {
+	if (!dn_acl_empty(sv->acl) && !cli_acl_admit(&sv->c, sv->acl,
+	    "connection", dn_stream_peer(s), dn_stream_local(s))) {
 		dn_stream_close(s);
 		return;
 	}
 	dn_timer_cancel(sv->wait_timer);
 	sv->wait_timer = NULL;
-	dn_addr_format(dn_stream_peer(s), peer, sizeof(peer));
-	dn_addr_format(dn_stream_local(s), local, sizeof(local));
+	/* formatted only for what is said of it: a keep-open server that
+	 * traces nothing spends no time (nor a getsockname) on names */
+	peer[0] = '\0';
+	if (sv->c.verbose || sv->c.json || sv->cmd != NULL)
+		dn_addr_format(dn_stream_peer(s), peer, sizeof(peer));
 	if (sv->c.json) {
+		dn_addr_format(dn_stream_local(s), local, sizeof(local));
 		cli_json_begin(&sv->c, &j, "accepted");
 		cli_json_str(&j, "local", local);
 		cli_json_str(&j, "peer", peer);
 		cli_json_end(&sv->c, &j);
-	} else
+	} else if (sv->c.verbose) {
+		dn_addr_format(dn_stream_local(s), local, sizeof(local));
 		cli_trace(&sv->c, "connection from %s to %s", peer, local);
+	}
 
 	/* nc -l: without -k the listening socket goes once one is taken. */
 	if (!sv->keep || sv->once) {

@@ -72,6 +72,17 @@ int dn__defer_queued(const dn__defer *d);
  * one (the reactor keeps a few until it is freed), else from malloc. */
 void *dn__buf_get(dn_reactor *r, size_t size);
 void dn__buf_put(dn_reactor *r, void *p, size_t size);
+/* A non-blocking pipe for splice(2), one given back when there is; put
+ * keeps it when EMPTY says nothing is left in it, closes it otherwise. */
+int dn__pipe_get(dn_reactor *r, int p[2]);
+void dn__pipe_put(dn_reactor *r, int p[2], int empty);
+/* What kind of file a local fd is, remembered per file. */
+struct dn__fdinfo {
+	int pollable;		/* epoll takes it */
+	int is_sock, is_reg;
+	int sink;		/* a regular file or a device, not a tty */
+};
+int dn__fd_info(dn_reactor *r, int fd, struct dn__fdinfo *out);
 
 /* The watcher or timer no longer keeps dn_reactor_run() going on its own
  * (like uv_unref): for the resolver's sockets and timer, and signals. */
@@ -115,7 +126,8 @@ int dn__resolve_is_special(const char *host);
 
 /* Wraps a connected socket (takes the fd) into a stream, with its local
  * and peer addresses read from the kernel. */
-dn_stream *dn__stream_new(dn_reactor *r, int fd, dn_error *err);
+dn_stream *dn__stream_new(dn_reactor *r, int fd, const struct sockaddr *peer,
+    socklen_t peerlen, const dn_addr *local, dn_error *err);
 /* Writes what the stream has queued without waiting (and a shutdown
  * asked for after it): 0 when done, 1 when the socket would block, -1. */
 int dn__stream_flush(dn_stream *s, dn_error *err);

@@ -6,8 +6,10 @@
 
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
@@ -39,6 +41,10 @@
 #define DN__FREE_ROUNDS 1000
 /* Large buffers kept for the next user (dn__buf_put). */
 #define DN__BUFS_KEPT	4
+/* Empty pipes kept for the next relay (dn__pipe_put). */
+#define DN__PIPES_KEPT	2
+/* Local files (stdin, stdout) whose kind is remembered (dn__fd_info). */
+#define DN__FDS_KEPT	4
 
 struct dn__defer_list {
 	dn__defer *head, *tail;
@@ -61,6 +67,7 @@ struct dn_io {
 	struct dn_io *prev, *next;	/* r->ios, or r->dead once freed */
 	int fd;
 	unsigned events;
+	unsigned kevents;		/* what the epoll set has: >= events */
 	int registered;			/* in the epoll set */
 	int closed;
 	int weak;
@@ -109,6 +116,16 @@ struct dn_reactor {
 		size_t size;
 	} bufs[DN__BUFS_KEPT];	/* see dn__buf_get() */
 	size_t nbufs;
+	int pipes[DN__PIPES_KEPT][2];
+	size_t npipes;
+	struct {
+		dev_t dev, rdev;
+		ino_t ino;
+		mode_t mode;
+		int fd;
+		struct dn__fdinfo info;
+	} fds[DN__FDS_KEPT];	/* see dn__fd_info() */
+	size_t nfds, fdnext;
 };
 
 /* A dn_reactor_defer() call that owns its node. */
@@ -482,9 +499,8 @@ io_unlink(dn_io **head, dn_io *io)
 static int
 io_counted(const dn_io *io)
 {
-	/* one that stays with an empty mask waits for nothing */
-	return io->registered && !io->closed && !io->weak &&
-	    !(io->stays && io->events == 0);
+	/* one that wants nothing waits for nothing, registered or not */
+	return io->events != 0 && !io->closed && !io->weak;
 }
 
 static void
@@ -499,21 +515,31 @@ io_ref_update(dn_io *io, int was_counted)
 }
 
 /*
- * Watching nothing means leaving the epoll set: epoll reports EPOLLHUP and
- * EPOLLERR whatever the mask, which would spin a level-triggered loop.
- * A watcher that stays (dn__io_stay: an epoll fd, which reports neither)
- * is modified to nothing instead.
+ * The epoll instance, made when first needed: a program whose work ends
+ * inside the calls that started it (dnconnect -z to a local address)
+ * never waits, and never pays for one.
  */
 static int
-io_apply(dn_io *io, unsigned events, dn_error *err)
+reactor_epfd(dn_reactor *r, dn_error *err)
+{
+	if (r->epfd == -1 && (r->epfd = epoll_create1(EPOLL_CLOEXEC)) == -1)
+		return dn__err(err, DN_ELOCAL, errno, "cannot create an epoll "
+		    "instance: %s", strerror(errno));
+	return r->epfd;
+}
+
+/*
+ * Makes the epoll set's mask EVENTS. Watching nothing means leaving the
+ * set: epoll reports EPOLLHUP and EPOLLERR whatever the mask, which would
+ * spin a level-triggered loop. A watcher that stays (dn__io_stay: an epoll
+ * fd, which reports neither) is modified to nothing instead.
+ */
+static int
+io_kernel(dn_io *io, unsigned events, dn_error *err)
 {
 	struct epoll_event ev;
-	int was = io_counted(io);
-	int op;
+	int op, e;
 
-	memset(&ev, 0, sizeof(ev));
-	ev.events = to_epoll(events);
-	ev.data.ptr = io;
 	if (events == 0 && !io->stays) {
 		if (io->registered &&
 		    epoll_ctl(io->r->epfd, EPOLL_CTL_DEL, io->fd, NULL) == -1 &&
@@ -522,27 +548,71 @@ io_apply(dn_io *io, unsigned events, dn_error *err)
 			    "cannot stop watching fd %d: %s", io->fd,
 			    strerror(errno));
 		io->registered = 0;
-	} else {
-		op = io->registered ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
-		if (epoll_ctl(io->r->epfd, op, io->fd, &ev) == -1) {
-			int e = errno;
-
-			if (e == EEXIST)
-				return dn__err(err, DN_EINVAL, e,
-				    "fd %d is already watched by this reactor: "
-				    "use one watcher per fd", io->fd);
-			if (e == EPERM)
-				return dn__err(err, DN_EINVAL, e,
-				    "fd %d cannot be watched with epoll "
-				    "(a regular file or directory?)", io->fd);
-			return dn__err(err, DN_ELOCAL, e,
-			    "cannot watch fd %d: %s", io->fd, strerror(e));
-		}
-		io->registered = 1;
+		io->kevents = 0;
+		return 0;
 	}
-	io->events = events & (DN_READABLE | DN_WRITABLE);
+	if (reactor_epfd(io->r, err) == -1)
+		return -1;
+	memset(&ev, 0, sizeof(ev));
+	ev.events = to_epoll(events);
+	ev.data.ptr = io;
+	op = io->registered ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+	e = epoll_ctl(io->r->epfd, op, io->fd, &ev) == -1 ? errno : 0;
+	/* idle and registered, its file was closed (the kernel dropped it
+	 * from the set) and the fd number given to another */
+	if (e == ENOENT && op == EPOLL_CTL_MOD)
+		e = epoll_ctl(io->r->epfd, EPOLL_CTL_ADD, io->fd, &ev) == -1 ?
+		    errno : 0;
+	if (e == EEXIST)
+		return dn__err(err, DN_EINVAL, e, "fd %d is already watched "
+		    "by this reactor: use one watcher per fd", io->fd);
+	if (e == EPERM)
+		return dn__err(err, DN_EINVAL, e, "fd %d cannot be watched "
+		    "with epoll (a regular file or directory?)", io->fd);
+	if (e != 0)
+		return dn__err(err, DN_ELOCAL, e, "cannot watch fd %d: %s",
+		    io->fd, strerror(e));
+	io->registered = 1;
+	io->kevents = events;
+	return 0;
+}
+
+/*
+ * Narrowing is lazy: the set keeps the wider mask until an event the
+ * watcher no longer wants arrives (dispatch then narrows it). A keep-open
+ * server pauses its listener for every connection, a relay turns its
+ * socket's interest on and off with every buffer; each change would be
+ * an epoll_ctl, most of them undone before anything arrives. Widening
+ * is applied at once.
+ */
+static int
+io_apply(dn_io *io, unsigned events, dn_error *err)
+{
+	int was = io_counted(io);
+
+	events &= DN_READABLE | DN_WRITABLE;
+	if ((events & ~io->kevents) != 0 || (events != 0 && !io->registered))
+		if (io_kernel(io, events, err) == -1)
+			return -1;
+	io->events = events;
 	io_ref_update(io, was);
 	return 0;
+}
+
+/* An event for a watcher whose mask narrowed since: what it still wants,
+ * or 0 after narrowing the set's mask for good. */
+static uint32_t
+io_wanted(dn_io *io, uint32_t got)
+{
+	if (io->kevents == io->events)
+		return got;
+	got &= to_epoll(io->events) | EPOLLHUP | EPOLLERR;
+	if (io->events == 0 || got == 0) {
+		/* on failure (ENOMEM) the next event tries again */
+		(void)io_kernel(io, io->events, NULL);
+		return 0;
+	}
+	return got;
 }
 
 dn_io *
@@ -614,6 +684,7 @@ dn_io_free(dn_io *io)
 	if (io->registered)
 		(void)epoll_ctl(io->r->epfd, EPOLL_CTL_DEL, io->fd, NULL);
 	io->registered = 0;
+	io->kevents = 0;
 	io->closed = 1;
 	io_ref_update(io, was);
 	io_unlink(&io->r->ios, io);
@@ -833,12 +904,7 @@ dn_reactor_new(dn_error *err)
 		dn__err(err, DN_ENOMEM, errno, "out of memory for a reactor");
 		return NULL;
 	}
-	if ((r->epfd = epoll_create1(EPOLL_CLOEXEC)) == -1) {
-		dn__err(err, DN_ELOCAL, errno, "cannot create an epoll "
-		    "instance: %s", strerror(errno));
-		free(r);
-		return NULL;
-	}
+	r->epfd = -1;
 	r->now = mono_now();
 	return r;
 }
@@ -874,6 +940,7 @@ int
 dn_reactor_run_once(dn_reactor *r, int timeout_ms, dn_error *err)
 {
 	struct epoll_event evs[DN__EVENTS_MAX];
+	uint32_t ev;
 	int i, n;
 
 	if (r->in_turn)
@@ -884,7 +951,13 @@ dn_reactor_run_once(dn_reactor *r, int timeout_ms, dn_error *err)
 	else
 		timeout_ms = timers_timeout(r, timeout_ms);
 
-	n = epoll_wait(r->epfd, evs, DN__EVENTS_MAX, timeout_ms);
+	/* nothing was ever watched: only a wait needs the instance */
+	if (r->epfd == -1 && timeout_ms == 0)
+		n = 0;
+	else if (reactor_epfd(r, err) == -1)
+		return -1;
+	else
+		n = epoll_wait(r->epfd, evs, DN__EVENTS_MAX, timeout_ms);
 	if (n == -1) {
 		if (errno != EINTR)
 			return dn__err(err, DN_ELOCAL, errno, "epoll_wait "
@@ -897,9 +970,9 @@ dn_reactor_run_once(dn_reactor *r, int timeout_ms, dn_error *err)
 		dn_io *io = evs[i].data.ptr;
 
 		/* freed earlier in this dispatch: its events are stale */
-		if (io->closed)
+		if (io->closed || (ev = io_wanted(io, evs[i].events)) == 0)
 			continue;
-		io->cb(io, io->fd, from_epoll(evs[i].events), io->arg);
+		io->cb(io, io->fd, from_epoll(ev), io->arg);
 	}
 	run_timers(r);
 	run_deferred(r);
@@ -1023,7 +1096,13 @@ dn_reactor_free(dn_reactor *r)
 	release_dead(r);
 	while (r->nbufs > 0)
 		free(r->bufs[--r->nbufs].p);
-	close(r->epfd);
+	while (r->npipes > 0) {
+		r->npipes--;
+		close(r->pipes[r->npipes][0]);
+		close(r->pipes[r->npipes][1]);
+	}
+	if (r->epfd != -1)
+		close(r->epfd);
 	free(r->heap);
 	free(r);
 }
@@ -1062,4 +1141,91 @@ dn__buf_put(dn_reactor *r, void *p, size_t size)
 	r->bufs[r->nbufs].p = p;
 	r->bufs[r->nbufs].size = size;
 	r->nbufs++;
+}
+
+/*
+ * splice(2) needs a pipe between socket and file; a keep-open server made
+ * one (pipe2 and two closes) for every connection, for a few bytes each.
+ * Only empty pipes come back, so no connection sees another's bytes.
+ */
+int
+dn__pipe_get(dn_reactor *r, int p[2])
+{
+	if (r->npipes > 0) {
+		r->npipes--;
+		p[0] = r->pipes[r->npipes][0];
+		p[1] = r->pipes[r->npipes][1];
+		return 0;
+	}
+	return pipe2(p, O_NONBLOCK | O_CLOEXEC);
+}
+
+void
+dn__pipe_put(dn_reactor *r, int p[2], int empty)
+{
+	if (p[0] == -1)
+		return;
+	if (empty && r->npipes < DN__PIPES_KEPT) {
+		r->pipes[r->npipes][0] = p[0];
+		r->pipes[r->npipes][1] = p[1];
+		r->npipes++;
+	} else {
+		close(p[0]);
+		close(p[1]);
+	}
+	p[0] = p[1] = -1;
+}
+
+/*
+ * What a relay needs to know of a local fd: what kind of file, whether
+ * epoll takes it. A keep-open server relays the same stdin and stdout for
+ * every connection; one fstat() tells whether the fd still names the file
+ * looked at before, and spares the isatty() and the epoll probe. epoll
+ * refuses regular files, directories, block devices and character devices
+ * without poll (/dev/null, /dev/zero: EPERM); those never block, so they
+ * need neither O_NONBLOCK nor a watcher.
+ */
+int
+dn__fd_info(dn_reactor *r, int fd, struct dn__fdinfo *out)
+{
+	struct epoll_event ev;
+	struct stat st;
+	size_t i;
+
+	if (fstat(fd, &st) == -1)
+		return -1;
+	for (i = 0; i < r->nfds; i++)
+		if (r->fds[i].fd == fd && r->fds[i].dev == st.st_dev &&
+		    r->fds[i].ino == st.st_ino &&
+		    r->fds[i].rdev == st.st_rdev &&
+		    r->fds[i].mode == st.st_mode) {
+			*out = r->fds[i].info;
+			return 0;
+		}
+	memset(out, 0, sizeof(*out));
+	out->is_sock = S_ISSOCK(st.st_mode);
+	out->is_reg = S_ISREG(st.st_mode);
+	out->pollable = !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode) ||
+	    S_ISBLK(st.st_mode));
+	if (S_ISCHR(st.st_mode) && !isatty(fd)) {
+		out->sink = 1;
+		memset(&ev, 0, sizeof(ev));
+		/* without an instance it stays "pollable": tried when watched */
+		if (reactor_epfd(r, NULL) != -1) {
+			if (epoll_ctl(r->epfd, EPOLL_CTL_ADD, fd, &ev) == 0)
+				(void)epoll_ctl(r->epfd, EPOLL_CTL_DEL, fd,
+				    NULL);
+			else if (errno == EPERM)
+				out->pollable = 0;
+		}
+	}
+	out->sink |= out->is_reg;
+	i = r->nfds < DN__FDS_KEPT ? r->nfds++ : r->fdnext++ % DN__FDS_KEPT;
+	r->fds[i].fd = fd;
+	r->fds[i].dev = st.st_dev;
+	r->fds[i].ino = st.st_ino;
+	r->fds[i].rdev = st.st_rdev;
+	r->fds[i].mode = st.st_mode;
+	r->fds[i].info = *out;
+	return 0;
 }

@@ -8,7 +8,6 @@
 #include <string.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -46,6 +45,7 @@ struct dir {
 	size_t off, len;
 	uint64_t *count;
 	int pipe[2];		/* splice(2) path; -1 until first needed */
+	int pipe_full;		/* bytes may be left in it */
 };
 
 struct dn_relay {
@@ -67,58 +67,60 @@ struct dn_relay {
 	int has_err;
 	dn_error err;
 	int in_cb;
-	char peer[DN_ADDR_STRLEN];
+	dn_addr peer;		/* formatted only for a message */
+	char peerbuf[DN_ADDR_STRLEN];
 };
+
+static const char *
+relay_peer(dn_relay *rl)
+{
+	return dn_addr_format(&rl->peer, rl->peerbuf, sizeof(rl->peerbuf));
+}
 
 static void relay_pump(dn_relay *);
 static void relay_pump_run(void *);
 
 static void
-dir_close_pipe(struct dir *d)
-{
-	if (d->pipe[0] != -1) {
-		close(d->pipe[0]);
-		close(d->pipe[1]);
-	}
-	d->pipe[0] = d->pipe[1] = -1;
-}
-
-static void
 relay_free(dn_relay *rl)
 {
-	dir_close_pipe(&rl->up);
-	dir_close_pipe(&rl->down);
+	dn__pipe_put(rl->r, rl->up.pipe, !rl->up.pipe_full);
+	dn__pipe_put(rl->r, rl->down.pipe, !rl->down.pipe_full);
 	dn__buf_put(rl->r, rl->up.buf, RELAY_BUFSZ);
 	dn__buf_put(rl->r, rl->down.buf, RELAY_BUFSZ);
 	free(rl);
 }
 
+/* The socket is ours: accept4() or connect made it non-blocking. */
 static struct slot *
-slot_get(dn_relay *rl, int fd)
+slot_new(dn_relay *rl, int fd)
 {
-	struct slot *sl;
-	struct stat st;
-	int i, fl;
+	struct slot *sl = &rl->slots[rl->nslots++];
 
-	for (i = 0; i < rl->nslots; i++)
-		if (rl->slots[i].fd == fd)
-			return &rl->slots[i];
-	sl = &rl->slots[rl->nslots++];
 	memset(sl, 0, sizeof(*sl));
 	sl->rl = rl;
 	sl->fd = fd;
 	sl->saved_fl = -1;
 	sl->rready = sl->wready = 1;
 	sl->pollable = 1;
-	if (fstat(fd, &st) == 0) {
-		/* epoll refuses these (EPERM); they never block anyway */
-		if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode) ||
-		    S_ISBLK(st.st_mode))
-			sl->pollable = 0;
-		sl->is_sock = S_ISSOCK(st.st_mode);
-		sl->is_reg = S_ISREG(st.st_mode);
-		sl->sink = S_ISREG(st.st_mode) ||
-		    (S_ISCHR(st.st_mode) && !isatty(fd));
+	return sl;
+}
+
+static struct slot *
+slot_get(dn_relay *rl, int fd)
+{
+	struct dn__fdinfo fi;
+	struct slot *sl;
+	int i, fl;
+
+	for (i = 0; i < rl->nslots; i++)
+		if (rl->slots[i].fd == fd)
+			return &rl->slots[i];
+	sl = slot_new(rl, fd);
+	if (dn__fd_info(rl->r, fd, &fi) == 0) {
+		sl->pollable = fi.pollable;
+		sl->is_sock = fi.is_sock;
+		sl->is_reg = fi.is_reg;
+		sl->sink = fi.sink;
 	}
 	if (sl->pollable && (fl = fcntl(fd, F_GETFL)) != -1 &&
 	    !(fl & O_NONBLOCK) && fcntl(fd, F_SETFL, fl | O_NONBLOCK) == 0)
@@ -243,7 +245,7 @@ relay_cancel_handle(dn__handle *h)
 	dn_error e;
 
 	dn__err(&e, DN_ECANCELED, ECANCELED, "relay with %s cancelled: the "
-	    "reactor was freed", rl->peer);
+	    "reactor was freed", relay_peer(rl));
 	if (rl->state == R_RUNNING) {
 		rl->state = R_PENDING;
 		relay_teardown(rl);
@@ -265,7 +267,7 @@ dn_relay_cancel(dn_relay *rl)
 	if (rl == NULL || rl->state != R_RUNNING)
 		return;
 	dn__err(&e, DN_ECANCELED, ECANCELED, "relay with %s cancelled",
-	    rl->peer);
+	    relay_peer(rl));
 	relay_finish(rl, &e, 1);
 }
 
@@ -277,10 +279,10 @@ relay_fail(dn_relay *rl, struct slot *sl, int e, int writing)
 	if (sl->fd == rl->sfd) {
 		if (e == ECONNRESET || e == EPIPE)
 			dn__err(&err, DN_EIO, e, "connection reset by %s",
-			    rl->peer);
+			    relay_peer(rl));
 		else
 			dn__err(&err, DN_EIO, e, "%s %s failed: %s",
-			    writing ? "writing to" : "reading from", rl->peer,
+			    writing ? "writing to" : "reading from", relay_peer(rl),
 			    strerror(e));
 	} else if (writing)
 		dn__err(&err, DN_EIO, e, "cannot write to output fd %d: %s",
@@ -308,7 +310,7 @@ dir_splice_out(dn_relay *rl, struct dir *d)
 	ssize_t n, m;
 	size_t left;
 
-	if (d->pipe[0] == -1 && pipe2(d->pipe, O_NONBLOCK | O_CLOEXEC) == -1) {
+	if (d->pipe[0] == -1 && dn__pipe_get(rl->r, d->pipe) == -1) {
 		d->ws->nosplice = 1;
 		return 1;
 	}
@@ -330,6 +332,7 @@ dir_splice_out(dn_relay *rl, struct dir *d)
 		}
 		return 1;
 	}
+	d->pipe_full = 1;
 	for (left = (size_t)n; left > 0; ) {
 		m = splice(d->pipe[0], NULL, d->wfd, NULL, left, SPLICE_F_MOVE);
 		if (m > 0) {
@@ -352,6 +355,7 @@ dir_splice_out(dn_relay *rl, struct dir *d)
 			return -1;
 		}
 	}
+	d->pipe_full = 0;
 	return 1;
 }
 
@@ -362,9 +366,12 @@ dir_step(dn_relay *rl, struct dir *d, int blocked)
 	ssize_t n;
 	int did = 0;
 
+	/* a pipe and its setup pay only for volume: the first buffer's
+	 * worth goes through the buffer (a keep-open server's connections
+	 * are mostly a few bytes each) */
 	if (d->rfd != -1 && d->rs->is_sock && d->wfd != -1 &&
 	    d->ws->sink && !d->ws->nosplice && d->len == 0 &&
-	    d->rs->rready && !blocked)
+	    d->rs->rready && !blocked && *d->count >= RELAY_BUFSZ)
 		return dir_splice_out(rl, d);
 
 	/*
@@ -452,6 +459,29 @@ dir_runnable(const struct dir *d, int blocked)
 	    (d->wfd != -1 && d->len > d->off && d->ws->wready && !blocked);
 }
 
+/*
+ * stdin EOF and its data sent: half-close, nc's shutdown(SHUT_WR), at
+ * once: a client waiting for our EOF goes on while we finish. With the
+ * socket's EOF read and written out too, the close that ends the relay
+ * sends the FIN itself (an empty receive queue: no RST).
+ */
+static int
+relay_half_close(dn_relay *rl)
+{
+	if (rl->up.rfd != -1 || rl->up.wfd == -1 || rl->up.off != rl->up.len ||
+	    rl->flushq)
+		return 0;
+	if (!(rl->flags & DN_RELAY_NO_SHUTDOWN) &&
+	    (rl->down.buf == NULL || rl->down.rfd != -1 ||
+	    rl->down.off != rl->down.len) &&
+	    shutdown(rl->sfd, SHUT_WR) == -1 && errno != ENOTCONN) {
+		relay_fail(rl, &rl->slots[0], errno, 1);
+		return -1;
+	}
+	rl->up.wfd = -1;
+	return 0;
+}
+
 static void
 relay_pump(dn_relay *rl)
 {
@@ -474,24 +504,17 @@ relay_pump(dn_relay *rl)
 				rl->flushq = 0;
 		}
 		if ((a = dir_step(rl, &rl->up, rl->flushq)) == -1 ||
+		    relay_half_close(rl) == -1 ||
 		    (b = dir_step(rl, &rl->down, 0)) == -1)
 			return;
 		if (a == 0 && b == 0)
 			break;
 	}
-	/* stdin EOF and its data sent: half-close, nc's shutdown(SHUT_WR) */
-	if (rl->up.rfd == -1 && rl->up.wfd != -1 && rl->up.off == rl->up.len &&
-	    !rl->flushq) {
-		if (!(rl->flags & DN_RELAY_NO_SHUTDOWN) &&
-		    shutdown(rl->sfd, SHUT_WR) == -1 && errno != ENOTCONN) {
-			relay_fail(rl, ss, errno, 1);
-			return;
-		}
-		rl->up.wfd = -1;
-	}
 	/* socket EOF and its data written: out_fd is left open, not ours */
 	if (rl->down.rfd == -1 && rl->down.off == rl->down.len)
 		rl->down.wfd = -1;
+	if (relay_half_close(rl) == -1)
+		return;
 	if (rl->up.rfd == -1 && rl->up.wfd == -1 && rl->down.rfd == -1 &&
 	    rl->down.wfd == -1 && !rl->flushq) {
 		relay_finish(rl, NULL, 0);
@@ -547,7 +570,7 @@ dn_relay_start(dn_reactor *r, dn_stream *s, int in_fd, int out_fd,
 	rl->cb = cb;
 	rl->arg = arg;
 	rl->state = R_RUNNING;
-	dn_addr_format(dn_stream_peer(s), rl->peer, sizeof(rl->peer));
+	rl->peer = *dn_stream_peer(s);
 	dn__defer_init(&rl->pump_call, relay_pump_run, rl);
 	dn__defer_init(&rl->done_call, relay_done_run, rl);
 
@@ -564,7 +587,7 @@ dn_relay_start(dn_reactor *r, dn_stream *s, int in_fd, int out_fd,
 		goto nomem;
 
 	/* slot 0 is the socket; in and out may share one (same fd) */
-	(void)slot_get(rl, rl->sfd);
+	slot_new(rl, rl->sfd)->is_sock = 1;
 	if (rl->up.buf != NULL) {
 		rl->up.rfd = in_fd;
 		rl->up.rs = slot_get(rl, in_fd);

@@ -114,6 +114,7 @@ struct dn_stream {
 	dn_io *io;
 	int external;		/* the relay watches the fd itself */
 	dn_addr local, peer;
+	int local_known;	/* else asked of the kernel when first wanted */
 	dn_read_cb rcb;
 	void *rarg;
 	int reading;
@@ -179,8 +180,15 @@ stream_cancel(dn__handle *h)
 	dn_stream_close((dn_stream *)h);
 }
 
+/*
+ * PEER as accept4() returned it, or NULL to ask the kernel; LOCAL when the
+ * listening socket's own address says it (not a wildcard), else asked of
+ * the kernel only when someone wants it: a keep-open server that traces
+ * nothing makes no getsockname() per connection.
+ */
 dn_stream *
-dn__stream_new(dn_reactor *r, int fd, dn_error *err)
+dn__stream_new(dn_reactor *r, int fd, const struct sockaddr *peer,
+    socklen_t peerlen, const dn_addr *local, dn_error *err)
 {
 	dn_stream *s;
 	struct sockaddr_storage ss;
@@ -192,14 +200,19 @@ dn__stream_new(dn_reactor *r, int fd, dn_error *err)
 	}
 	s->r = r;
 	s->fd = fd;
-	len = sizeof(ss);
-	if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0)
-		(void)dn_addr_from_sockaddr(&s->local, (struct sockaddr *)&ss,
-		    len);
-	len = sizeof(ss);
-	if (getpeername(fd, (struct sockaddr *)&ss, &len) == 0)
-		(void)dn_addr_from_sockaddr(&s->peer, (struct sockaddr *)&ss,
-		    len);
+	if (local != NULL) {
+		s->local = *local;
+		s->local_known = 1;
+	}
+	if (peer == NULL) {
+		len = sizeof(ss);
+		if (getpeername(fd, (struct sockaddr *)&ss, &len) == 0) {
+			peer = (struct sockaddr *)&ss;
+			peerlen = len;
+		}
+	}
+	if (peer != NULL)
+		(void)dn_addr_from_sockaddr(&s->peer, peer, peerlen);
 	dn__handle_add(r, &s->h, stream_cancel);
 	return s;
 }
@@ -213,7 +226,19 @@ dn_stream_fd(const dn_stream *s)
 const dn_addr *
 dn_stream_local(const dn_stream *s)
 {
-	return &s->local;
+	/* a cache filled on first use: every stream is allocated here,
+	 * never const itself */
+	dn_stream *w = (dn_stream *)(uintptr_t)s;
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (!w->local_known && w->fd != -1) {
+		w->local_known = 1;
+		if (getsockname(w->fd, (struct sockaddr *)&ss, &len) == 0)
+			(void)dn_addr_from_sockaddr(&w->local,
+			    (struct sockaddr *)&ss, len);
+	}
+	return &w->local;
 }
 
 const dn_addr *
@@ -587,7 +612,8 @@ connect_deliver(dn_connect_req *q)
 	q->state = C_DELIVERED;
 	dn__handle_remove(q->r, &q->h);
 	if (q->pfd != -1) {
-		if ((s = dn__stream_new(q->r, q->pfd, &e)) == NULL) {
+		if ((s = dn__stream_new(q->r, q->pfd, &q->cur.u.sa, q->cur.len,
+		    NULL, &e)) == NULL) {
 			close(q->pfd);
 			q->perr = e;
 		}
@@ -780,7 +806,18 @@ connect_start(dn_connect_req *q, dn_error *err)
 		connect_connected(q);
 		return 0;
 	}
-	if (errno != EINPROGRESS) {
+	/*
+	 * To a local address the handshake ran inside that connect() (the
+	 * loopback softirq on the way out): asking again says so for one
+	 * system call, where waiting would take a watcher, a turn and
+	 * SO_ERROR. Still under way elsewhere: EALREADY.
+	 */
+	if (errno == EINPROGRESS && (connect(q->fd, &q->cur.u.sa,
+	    q->cur.len) == 0 || errno == EISCONN)) {
+		connect_connected(q);
+		return 0;
+	}
+	if (errno != EINPROGRESS && errno != EALREADY && errno != EINTR) {
 		connect_error(q, errno, err);
 		goto fail;
 	}
@@ -1186,12 +1223,16 @@ static void
 lsock_accept(struct dn__lsock *ls)
 {
 	dn_listener *l = ls->l;
+	struct sockaddr_storage peer;
+	socklen_t plen;
 	dn_stream *s;
 	int i, cfd;
 
 	for (i = 0; i < ACCEPT_BURST && !l->closed && !l->paused &&
 	    ls->fd != -1 && l->backoff == NULL; i++) {
-		cfd = accept4(ls->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		plen = sizeof(peer);
+		cfd = accept4(ls->fd, (struct sockaddr *)&peer, &plen,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (cfd == -1) {
 			if (errno == EINTR || errno == ECONNABORTED ||
 			    errno == EPROTO || errno == EPERM)
@@ -1209,7 +1250,9 @@ lsock_accept(struct dn__lsock *ls)
 				break;
 			}
 		}
-		if ((s = dn__stream_new(l->r, cfd, NULL)) == NULL) {
+		if ((s = dn__stream_new(l->r, cfd, (struct sockaddr *)&peer,
+		    plen, dn_addr_is_unspecified(&ls->addr) ? NULL : &ls->addr,
+		    NULL)) == NULL) {
 			close(cfd);
 			continue;
 		}

@@ -431,6 +431,62 @@ test_io_stay(void)
 	dn_reactor_free(r);
 }
 
+/*
+ * Narrowing a mask is lazy (a paused listener, a relay's socket): the fd
+ * stays in the epoll set until an event it no longer wants arrives; that
+ * event is not delivered, and takes the fd out. Widening again before
+ * anything arrived costs nothing and delivers as before.
+ */
+static void
+test_io_lazy(void)
+{
+	dn_reactor *r = dn_reactor_new(NULL);
+	dn_io *io;
+	int p[2], q[2], calls = 0;
+
+	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) == -1)
+		abort();
+	io = dn_io_new(r, p[0], DN_READABLE, count_io_cb, &calls, NULL);
+	ok(dn_io_set(io, 0, NULL) == 0 && in_an_epoll_set(p[0]),
+	    "an emptied mask leaves the fd in the epoll set until an event");
+	ok(dn_io_set(io, DN_READABLE, NULL) == 0 && in_an_epoll_set(p[0]),
+	    "  widened back before one arrived: still there");
+	ok(dn_io_set(io, 0, NULL) == 0, "  emptied again");
+	if (write(p[1], "x", 1) != 1)
+		abort();
+	turns(r, 3);
+	is_int(calls, 0, "  a readable fd that is not wanted is not delivered");
+	ok(!in_an_epoll_set(p[0]), "  and its event took it out of the set");
+	alarm(10);
+	dn_reactor_run(r, NULL);	/* nothing counted: returns */
+	alarm(0);
+	ok(dn_io_set(io, DN_READABLE, NULL) == 0, "  the mask back");
+	turns(r, 1);
+	is_int(calls, 1, "  delivers what waited meanwhile");
+	ok(dn_io_set(io, 0, NULL) == 0, "emptied, then the writer closes");
+	close(p[1]);
+	turns(r, 3);
+	is_int(calls, 1, "  the hang-up is not delivered either");
+	/* the file closed while its watcher idled in the set: the kernel
+	 * dropped it; another file on the same fd number is watched anew */
+	ok(dn_io_set(io, DN_WRITABLE, NULL) == 0 &&
+	    dn_io_set(io, 0, NULL) == 0, "watched for something else, then "
+	    "emptied");
+	if (pipe2(q, O_CLOEXEC | O_NONBLOCK) == -1 || dup2(q[0], p[0]) == -1)
+		abort();
+	close(q[0]);
+	if (write(q[1], "y", 1) != 1)
+		abort();
+	ok(dn_io_set(io, DN_READABLE, NULL) == 0, "  the fd number now a "
+	    "new pipe: watched again");
+	turns(r, 1);
+	is_int(calls, 2, "  and its event delivered");
+	dn_io_free(io);
+	close(p[0]);
+	close(q[1]);
+	dn_reactor_free(r);
+}
+
 static void
 stop_cb(dn_timer *t, int cancelled, void *arg)
 {
@@ -799,6 +855,7 @@ main(void)
 	test_io_deferred_free();
 	test_io_errors();
 	test_io_stay();
+	test_io_lazy();
 	test_signal();
 	test_run_and_free();
 	test_resolve_literal();
