@@ -218,11 +218,16 @@ dgram_stdin_guard(void)
 		close(fd);
 }
 
+/* reads of a non-blocking input per readiness (see in_step) */
+#define IN_READS	64
+
 struct dgram_in {
 	dn_reactor *r;
 	int fd;
 	int raw;
 	dn_io *io;		/* NULL: not pollable, a timer reads instead */
+	int saved_fl;		/* O_NONBLOCK set by us: the flags to restore */
+	int again;		/* may read on until EAGAIN */
 	dn_timer *kick;		/* reads (or splits) on the next turn */
 	int paused;
 	int done;		/* eof reported */
@@ -242,6 +247,8 @@ in_release(dgram_in *in)
 {
 	if (in->in_cb > 0)
 		return;
+	if (in->saved_fl != -1)
+		(void)fcntl(in->fd, F_SETFL, in->saved_fl);
 	dn_io_free(in->io);
 	dn_timer_cancel(in->kick);
 	free(in->buf);
@@ -278,27 +285,23 @@ in_split(dgram_in *in)
 	}
 }
 
-/* may_read: the fd is readable now (a blocking pipe must not be read
- * otherwise), or epoll could not watch it. */
-static void
-in_step(dgram_in *in, int may_read)
+/*
+ * One read: 1 when it brought data and another may follow, else 0.
+ */
+static int
+in_read(dgram_in *in)
 {
 	dn_error e;
 	ssize_t n;
 
-	in->in_cb++;
-	if (!in->raw)
-		in_split(in);
-	if (in->paused || in->done || in->freed || !may_read)
-		goto out;
 	n = read(in->fd, in->buf + in->len, in->cap - in->len);
 	if (n == -1 && (errno == EINTR || errno == EAGAIN))
-		goto out;
+		return 0;
 	if (n == -1) {
 		cli_err(&e, DN_EIO, errno, "cannot read standard input: %s",
 		    strerror(errno));
 		in_end(in, &e);
-		goto out;
+		return 0;
 	}
 	if (n == 0) {
 		/* a last line without its "\n" is a datagram too */
@@ -307,12 +310,12 @@ in_step(dgram_in *in, int may_read)
 		in->len = 0;
 		if (!in->done && !in->freed)
 			in_end(in, NULL);
-		goto out;
+		return 0;
 	}
 	if (in->raw) {
 		if (in->cb(in->buf, (size_t)n, in->arg) == -1)
 			in->done = 1;
-		goto out;
+		return 1;
 	}
 	in->len += (size_t)n;
 	in_split(in);
@@ -321,8 +324,30 @@ in_step(dgram_in *in, int may_read)
 		    "than %d bytes, more than a datagram holds: split it, or "
 		    "use --raw", DGRAM_LINE_MAX);
 		in_end(in, &e);
+		return 0;
 	}
-out:
+	return 1;
+}
+
+/*
+ * may_read: the fd is readable now (a blocking pipe must not be read
+ * otherwise), or epoll could not watch it. A non-blocking one is read on
+ * until it is empty (IN_READS at most): what a writer queued meanwhile
+ * goes out in one sendmmsg() at the end of the turn, and a lone line
+ * leaves as soon as the read after it finds nothing, without waiting.
+ */
+static void
+in_step(dgram_in *in, int may_read)
+{
+	int i;
+
+	in->in_cb++;
+	if (!in->raw)
+		in_split(in);
+	for (i = 0; i < (in->again ? IN_READS : 1); i++)
+		if (in->paused || in->done || in->freed || !may_read ||
+		    in_read(in) == 0)
+			break;
 	in->in_cb--;
 	if (in->freed) {
 		in_release(in);
@@ -361,6 +386,7 @@ dgram_in_start(dn_reactor *r, int fd, int raw, dgram_in_cb cb,
     dgram_eof_cb eof, void *arg, dn_error *err)
 {
 	dgram_in *in;
+	int fl;
 
 	if ((in = calloc(1, sizeof(*in))) == NULL ||
 	    (in->buf = malloc(raw ? DGRAM_CHUNK_MAX : DGRAM_LINE_MAX)) ==
@@ -376,11 +402,22 @@ dgram_in_start(dn_reactor *r, int fd, int raw, dgram_in_cb cb,
 	in->eof = eof;
 	in->arg = arg;
 	in->cap = raw ? DGRAM_CHUNK_MAX : DGRAM_LINE_MAX;
+	in->saved_fl = -1;
 	/* epoll refuses regular files and /dev/null (EPERM); they never
 	 * block, so a zero timer reads them turn by turn */
 	in->io = dn_io_new(r, fd, DN_READABLE, in_io_cb, in, NULL);
-	if (in->io == NULL)
+	if (in->io == NULL) {
+		in->again = 1;
 		in_kick(in);
+	} else if ((fl = fcntl(fd, F_GETFL)) != -1) {
+		/* while we run; restored when input ends, as the relay does */
+		if (fl & O_NONBLOCK)
+			in->again = 1;
+		else if (fcntl(fd, F_SETFL, fl | O_NONBLOCK) == 0) {
+			in->saved_fl = fl;
+			in->again = 1;
+		}
+	}
 	return in;
 }
 

@@ -311,7 +311,8 @@ main(int argc, char *argv[])
 		    "resolver: the system resolver reads resolv.conf itself");
 	hopts.family = cn.c.family;
 	hopts.timeout_ns = cn.c.timeout_ns;
-	hopts.trace = cli_connect_trace;
+	/* only when said: a trace asks the kernel for the local address */
+	hopts.trace = cn.c.verbose || cn.c.json ? cli_connect_trace : NULL;
 	hopts.trace_arg = &cn.c;
 	if (dn_hostname_opts_check(&hopts, &e) == -1)
 		return cli_fail(&cn.c, &e);
@@ -322,7 +323,7 @@ main(int argc, char *argv[])
 	defs.bind = nbind == 1 ? &bind[0] : NULL;
 	defs.family = cn.c.family;
 	defs.v6only = -1;
-	defs.trace = cli_connect_trace;
+	defs.trace = hopts.trace;
 	defs.trace_arg = &cn.c;
 	defs.hostname = &hopts;
 

@@ -100,6 +100,56 @@ closed_port() {
 	same_file "$T/payload" "$LOUT"
 }
 
+# What a writer queues meanwhile goes out in one sendmmsg(), but nothing
+# waits for company: a line alone in an open pipe leaves at once.
+@test "a lone line leaves at once: input still open, no batch to fill" {
+	dn_udp_listen 127.0.0.1 0
+	local got=$LOUT
+	mkfifo "$T/in"
+	DN_LISTEN_IN=$T/in dn_bg dnudp 127.0.0.1 "$LPORT"
+	exec 4> "$T/in"
+	echo first >&4
+	dn_wait_for "$got" '^first$' 5
+	echo second >&4
+	dn_wait_for "$got" '^second$' 5
+	exec 4>&-
+	wait_ok
+	[ "$(cat "$got")" = "$(printf 'first\nsecond')" ]
+}
+
+@test "--raw: one datagram per read, never two merged (packet-mode pipe, 200 x 64 bytes)" {
+	dn_udp_listen --hex --count 200 ::1 0
+	# the sender runs where dnu would (DN_X: the test's namespace)
+	python3 - timeout 20 "${DN_X[@]}" "$DN_BIN/dnudp" --raw ::1 "$LPORT" <<-'EOF'
+	import os, subprocess, sys
+	r, w = os.pipe2(os.O_DIRECT)  # each write one packet, each read one
+	p = subprocess.Popen(sys.argv[1:], stdin=r)
+	os.close(r)
+	for i in range(200):
+	    os.write(w, b"%064d" % i)
+	os.close(w)
+	sys.exit(p.wait())
+	EOF
+	wait_ok
+	[ "$(wc -l < "$LOUT")" = 200 ]
+	# 64 bytes each: 128 hex digits, and in order
+	[ "$(awk 'length($0) != 128' "$LOUT" | wc -l)" = 0 ]
+	[ "$(sed -n '200p' "$LOUT")" = "$(printf '%064d' 199 | od -An -v -tx1 | tr -d ' \n')" ]
+}
+
+@test "standard input's O_NONBLOCK, set while reading, is taken back at the end" {
+	dn_udp_listen --count 1 127.0.0.1 0
+	mkfifo "$T/in"
+	# the open file is shared: the next reader of the pipe sees its flags
+	{ dnu 127.0.0.1 "$LPORT"; python3 -c 'import fcntl, os; print(fcntl.fcntl(0, fcntl.F_GETFL) & os.O_NONBLOCK)'; } < "$T/in" > "$T/flags" &
+	local reader=$!
+	dn_track "$reader"
+	echo one > "$T/in"
+	wait "$reader"
+	wait_ok
+	[ "$(cat "$T/flags")" = 0 ]
+}
+
 @test "--hex: lowercase pairs without separators, then a newline" {
 	printf '\000\001\177\200\377\nA' > "$T/payload"
 	dn_udp_listen --hex --count 1 ::1 0
