@@ -11,7 +11,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>	/* strlcat: libbsd-overlay */
+#include <string.h>
 
 #include "internal.h"
 

@@ -8,7 +8,9 @@
 #include <net/if.h>
 
 #include <ares.h>
+#include <dlfcn.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +18,72 @@
 #include <strings.h>
 
 #include "internal.h"
+
+/*
+ * c-ares is loaded when the first name is looked up through it, not when
+ * the program starts: a program given an address, or using the system
+ * resolver, never maps it (the dynamic linker's work for one more shared
+ * object was a twentieth of a one-shot dnconnect -z). Its calls go
+ * through this table; the types are the header's own.
+ */
+static struct {
+	__typeof__(ares_library_init) *library_init;
+	__typeof__(ares_library_cleanup) *library_cleanup;
+	__typeof__(ares_init_options) *init_options;
+	__typeof__(ares_set_servers_ports) *set_servers_ports;
+	__typeof__(ares_destroy) *destroy;
+	__typeof__(ares_strerror) *strerror;
+	__typeof__(ares_getaddrinfo) *getaddrinfo;
+	__typeof__(ares_freeaddrinfo) *freeaddrinfo;
+	__typeof__(ares_process_fd) *process_fd;
+	__typeof__(ares_timeout) *timeout;
+} ca;
+static pthread_once_t ca_once = PTHREAD_ONCE_INIT;
+static char ca_error[160];
+
+static void
+ca_load(void)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+	} fn[] = {
+#define CA_FN(f)	{ "ares_" #f, offsetof(__typeof__(ca), f) }
+		CA_FN(library_init), CA_FN(library_cleanup),
+		CA_FN(init_options), CA_FN(set_servers_ports), CA_FN(destroy),
+		CA_FN(strerror), CA_FN(getaddrinfo), CA_FN(freeaddrinfo),
+		CA_FN(process_fd), CA_FN(timeout)
+#undef CA_FN
+	};
+	void *h, *f;
+	size_t i;
+
+	/* never closed: c-ares keeps nothing of ours once cleaned up, and a
+	 * later lookup finds it loaded */
+	if ((h = dlopen(DN_CARES_SONAME, RTLD_NOW | RTLD_LOCAL)) == NULL) {
+		snprintf(ca_error, sizeof(ca_error), "%s", dlerror());
+		return;
+	}
+	for (i = 0; i < DN__ARRLEN(fn); i++) {
+		if ((f = dlsym(h, fn[i].name)) == NULL) {
+			snprintf(ca_error, sizeof(ca_error), "%s has no %s",
+			    DN_CARES_SONAME, fn[i].name);
+			return;
+		}
+		memcpy((char *)&ca + fn[i].off, &f, sizeof(f));
+	}
+}
+
+static int
+ca_ready(dn_error *err)
+{
+	(void)pthread_once(&ca_once, ca_load);
+	if (ca_error[0] == '\0')
+		return 0;
+	return dn__err(err, DN_ELOCAL, 0, "cannot load c-ares for DNS "
+	    "lookups (%s): install it (Debian: libc-ares2), or use the system "
+	    "resolver", ca_error);
+}
 
 /*
  * Lifetimes. A request has two independent ends: the user's completion
@@ -36,6 +104,7 @@ struct sockw {
 struct resolver {
 	dn_reactor *r;
 	ares_channel ch;
+	int ares_init;		/* ares_library_init() done */
 	int have_ch;
 	struct sockw *socks;
 	dn_timer *timer;
@@ -225,7 +294,7 @@ req_fail_status(dn_resolve_req *req, int status)
 		req_fail(req, DN_ENOMEM, "out of memory");
 		break;
 	default:
-		req_fail(req, DN_ESERVFAIL, ares_strerror(status));
+		req_fail(req, DN_ESERVFAIL, ca.strerror(status));
 		break;
 	}
 }
@@ -290,7 +359,7 @@ ares_cb(void *arg, int status, int timeouts, struct ares_addrinfo *result)
 	req->res->ninflight--;
 	req_unlive(req);
 	if (req->cancelled || req->done) {
-		ares_freeaddrinfo(result);
+		ca.freeaddrinfo(result);
 		req_maybe_free(req);
 		return;
 	}
@@ -302,7 +371,7 @@ ares_cb(void *arg, int status, int timeouts, struct ares_addrinfo *result)
 			    "of this family");
 	} else
 		req_fail_status(req, status);
-	ares_freeaddrinfo(result);
+	ca.freeaddrinfo(result);
 	/* c-ares may call this from inside ares_getaddrinfo() (hosts file):
 	 * the user hears of it on the next turn in every case */
 	dn__defer_queue(req->r, &req->deliver);
@@ -448,7 +517,7 @@ timer_cb(dn_timer *t, int cancelled, void *arg)
 		return;
 	res->timer = NULL;
 	if (res->have_ch)
-		ares_process_fd(res->ch, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+		ca.process_fd(res->ch, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
 	timer_rearm(res);
 }
 
@@ -468,7 +537,7 @@ timer_rearm(struct resolver *res)
 	uint64_t ns, want;
 
 	if (!res->have_ch || res->ninflight == 0 ||
-	    (tv = ares_timeout(res->ch, NULL, &tvbuf)) == NULL) {
+	    (tv = ca.timeout(res->ch, NULL, &tvbuf)) == NULL) {
 		timer_stop(res);
 		return;
 	}
@@ -496,7 +565,7 @@ sock_io_cb(dn_io *io, int fd, unsigned events, void *arg)
 		rfd = fd;
 	if (events & DN_WRITABLE)
 		wfd = fd;
-	ares_process_fd(res->ch, rfd, wfd);
+	ca.process_fd(res->ch, rfd, wfd);
 	timer_rearm(res);
 }
 
@@ -606,6 +675,14 @@ channel_ensure(struct resolver *res, dn_error *err)
 
 	if (res->have_ch)
 		return 0;
+	if (!res->ares_init) {
+		if (ca_ready(err) == -1)
+			return -1;
+		if ((st = ca.library_init(ARES_LIB_INIT_ALL)) != ARES_SUCCESS)
+			return dn__err(err, DN_ENOMEM, 0, "cannot initialise "
+			    "c-ares: %s", ca.strerror(st));
+		res->ares_init = 1;
+	}
 	memset(&opts, 0, sizeof(opts));
 	opts.sock_state_cb = sock_state_cb;
 	opts.sock_state_cb_data = res;
@@ -614,15 +691,15 @@ channel_ensure(struct resolver *res, dn_error *err)
 		opts.timeout = res->timeout_ms;
 	if (res->tries > 0)
 		opts.tries = res->tries;
-	if ((st = ares_init_options(&res->ch, &opts, mask)) != ARES_SUCCESS)
+	if ((st = ca.init_options(&res->ch, &opts, mask)) != ARES_SUCCESS)
 		return dn__err(err, st == ARES_ENOMEM ? DN_ENOMEM : DN_ESERVFAIL,
 		    0, "cannot start the DNS resolver: %s (check "
-		    "/etc/resolv.conf)", ares_strerror(st));
+		    "/etc/resolv.conf)", ca.strerror(st));
 	if (res->servers != NULL &&
-	    (st = ares_set_servers_ports(res->ch, res->servers)) != ARES_SUCCESS) {
-		ares_destroy(res->ch);
+	    (st = ca.set_servers_ports(res->ch, res->servers)) != ARES_SUCCESS) {
+		ca.destroy(res->ch);
 		return dn__err(err, DN_ESERVFAIL, 0, "cannot use the DNS "
-		    "servers given: %s", ares_strerror(st));
+		    "servers given: %s", ca.strerror(st));
 	}
 	res->have_ch = 1;
 	return 0;
@@ -635,7 +712,7 @@ channel_drop(struct resolver *res)
 {
 	if (res->have_ch) {
 		res->have_ch = 0;
-		ares_destroy(res->ch);
+		ca.destroy(res->ch);
 	}
 	timer_stop(res);
 }
@@ -656,7 +733,8 @@ resolver_destroy(void *state)
 		free(w);
 	}
 	free(res->servers);
-	ares_library_cleanup();
+	if (res->ares_init)
+		ca.library_cleanup();
 	free(res);
 }
 
@@ -664,17 +742,10 @@ static struct resolver *
 resolver_get(dn_reactor *r, dn_error *err)
 {
 	struct resolver *res;
-	int st;
 
 	if ((res = dn__reactor_resolver(r)) != NULL)
 		return res;
-	if ((st = ares_library_init(ARES_LIB_INIT_ALL)) != ARES_SUCCESS) {
-		dn__err(err, DN_ENOMEM, 0, "cannot initialise c-ares: %s",
-		    ares_strerror(st));
-		return NULL;
-	}
 	if ((res = calloc(1, sizeof(*res))) == NULL) {
-		ares_library_cleanup();
 		dn__err(err, DN_ENOMEM, errno, "out of memory for the resolver");
 		return NULL;
 	}
@@ -897,7 +968,7 @@ dn_resolve(dn_reactor *r, const char *host, uint16_t port, int family,
 	hints.ai_flags = ARES_AI_NOSORT;
 	/* files then DNS as resolv.conf/nsswitch.conf say: c-ares reads
 	 * /etc/hosts itself */
-	ares_getaddrinfo(res->ch, host, NULL, &hints, ares_cb, req);
+	ca.getaddrinfo(res->ch, host, NULL, &hints, ares_cb, req);
 	timer_rearm(res);
 	return req;
 
