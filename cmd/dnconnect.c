@@ -140,7 +140,9 @@ connected(dn_connect_req *req, dn_stream *s, const dn_error *err, void *arg)
 		dn_reactor_stop(cn->r);
 		return;
 	}
-	dn_addr_format(dn_stream_peer(s), cn->peer, sizeof(cn->peer));
+	/* for the "closed" event only */
+	if (cn->c.json)
+		dn_addr_format(dn_stream_peer(s), cn->peer, sizeof(cn->peer));
 	if (cn->zero) {
 		dn_stream_close(s);
 		cn->rv = 0;
