@@ -6,11 +6,15 @@
 # the library path and execs DIR/.libs/PROG: some 10 ms a call, which would
 # swamp a one-shot measurement. Time the real program, as an installed one
 # runs, with the uninstalled library on LD_LIBRARY_PATH.
+# The programs now link the library's objects and DIR/PROG is the program
+# itself: a .libs/PROG beside it is then a leftover of an older link.
 dn_bench_programs() {
 	local dir=$1 p
 	shift
 	for p in "$@"; do
-		if [[ -x $dir/.libs/$p && -d $dir/../lib/.libs ]]; then
+		if [[ -x $dir/$p && $(head -c 2 "$dir/$p") != "#!" ]]; then
+			printf -v "DN_BENCH_$p" '%s' "$dir/$p"
+		elif [[ -x $dir/.libs/$p && -d $dir/../lib/.libs ]]; then
 			printf -v "DN_BENCH_$p" '%s' "$dir/.libs/$p"
 			case ":${LD_LIBRARY_PATH:-}:" in
 			*":$dir/../lib/.libs:"*) ;;
@@ -139,4 +143,22 @@ dn_bench_median() {
 		if (NR % 2) print v[(NR + 1) / 2]
 		else printf f, (v[NR / 2] + v[NR / 2 + 1]) / 2
 	    }'
+}
+
+# dn_bench_verdict R OP X: sets VERDICT to "met" or "NOT met" for R OP X
+# (OP: ge, gt or le), and miss=1 when not met; to n/a for an n/a ratio (a
+# failed measurement), which is a miss too: no run showed the target met.
+# Not for $(...): miss would be set in the subshell only.
+dn_bench_verdict() {
+	local r=$1 op=$2 x=$3
+	if [[ $r == n/a ]]; then
+		VERDICT=n/a
+	elif awk -v r="$r" -v x="$x" -v op="$op" 'BEGIN {
+	    exit !(op == "ge" ? r >= x : op == "gt" ? r > x : r <= x) }'; then
+		VERDICT=met
+		return 0
+	else
+		VERDICT="NOT met"
+	fi
+	miss=1
 }

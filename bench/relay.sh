@@ -275,19 +275,6 @@ ratio() {
 	fi
 }
 
-# "met" / "NOT met" for ratio $1 against $2 ("ge X" or "le X").
-verdict() {
-	local r=$1 op=$2 x=$3
-	[[ $r == n/a ]] && { echo "n/a"; return; }
-	if awk -v r="$r" -v x="$x" -v op="$op" \
-	    'BEGIN { exit !((op == "ge") ? r >= x : r <= x) }'; then
-		echo "met"
-	else
-		miss=1
-		echo "NOT met"
-	fi
-}
-
 report() {
 	local kind=$1 addr=$2 title unit t v dn r tr op x target
 	case $kind in
@@ -311,7 +298,8 @@ report() {
 	done
 	r=$(ratio "$kind" "$dn" "${MED[$kind/$addr/nc.openbsd]:-}")
 	if [[ $op == ge ]]; then target=">= ${x}x nc"; else target="<= ${x}x nc"; fi
-	printf '  %-12s %s\n' "$target" "$(verdict "$r" "$op" "$x")"
+	dn_bench_verdict "$r" "$op" "$x"
+	printf '  %-12s %s\n' "$target" "$VERDICT"
 }
 
 echo "relay.sh: $BYTES bytes per transfer, median of $RUNS runs, -z timed over $ZCOUNT calls; contenders: ${have[*]}" >&2

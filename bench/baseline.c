@@ -1,0 +1,725 @@
+/*
+ * baseline.c - the plain C programs the bench/ scripts hold dualnet
+ * against: a keep-open accept loop, an in-process connect loop, a UDP
+ * read/sendto sender and a counting receiver, a one-shot connect, and a
+ * feeder that hands a program one record per read(2). libc only, blocking
+ * system calls, no event library: what a careful C programmer writes first.
+ *
+ *   baseline serve ADDR
+ *	Listen on ADDR port 0 and print "baseline: listening on ADDR:PORT"
+ *	on stderr (the form of dnlisten's line). Accept one connection at a
+ *	time; relay socket -> stdout and stdin -> socket through poll(2)
+ *	and read/write with 128 KiB buffers; at end of file on stdin
+ *	half-close (shutdown SHUT_WR) this connection and every later one
+ *	at once, as dnlisten -k does; close at the peer's end of file and
+ *	accept the next.
+ *
+ *   baseline connrate ADDR PORT N|Ns
+ *	Connect, write "hello\n", half-close, read until end of file (a
+ *	reset counts as an end too), close; again, N times or for N
+ *	seconds ("2s"). Prints connections per second on stdout. Exits 1
+ *	when a call fails or no connection ended for 5 s.
+ *
+ *   baseline udpsend [-l] ADDR PORT
+ *	Send standard input to ADDR PORT with sendto(2) from an unconnected
+ *	socket, as dnudp does without --connect: with -l each line without
+ *	its newline is one datagram (a last line without one too, as in
+ *	dnudp); without -l each read(2), up to 65507 bytes, is one.
+ *
+ *   baseline udprecv [-n COUNT] [-s SIZE] [-w SEC] ADDR
+ *	Bind ADDR port 0, print the listening line on stderr, count the
+ *	datagrams until COUNT came (or, with -s, COUNT x SIZE bytes) or
+ *	none came for SEC seconds (default 2), then print
+ *	"datagrams N bytes B seconds S odd K" on stdout: S from the first
+ *	to the last datagram, K the datagrams whose size was not SIZE
+ *	(merged or cut records; 0 without -s). recvmmsg(2), 64 at a time,
+ *	and an 8 MiB receive buffer, so that it keeps up with any sender.
+ *
+ *   baseline zconnect [-n] ADDR PORT
+ *	Connect and close, as nc -z does. -n parses the arguments and exits
+ *	at once: the cost of starting the process alone.
+ *
+ *   baseline feed SIZE COUNT PROG [ARG...]
+ *	Run PROG with a packet-mode pipe (O_DIRECT, pipe(2)) on its standard
+ *	input and write COUNT records of SIZE bytes (1..4096) into it: each
+ *	read(2) PROG makes returns one record, never two merged, however far
+ *	the writer is ahead. Exits with PROG's status.
+ *
+ * Numbers are whole and bounded; errors are one line prefixed with
+ * "baseline:"; exit 2 for bad usage, 1 for a failure.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE	/* accept4, pipe2, recvmmsg, SO_RCVBUFFORCE */
+#endif
+
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netdb.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define RELAY_BUFSZ	(128 * 1024)
+#define UDP_MAX		65507	/* the largest IPv4 UDP payload */
+#define RECV_BATCH	64	/* datagrams per recvmmsg(2) */
+#define RECV_RCVBUF	(8 * 1024 * 1024)
+#define STALL_SECS	5	/* connrate: no progress for this long fails */
+
+static const char *prog = "baseline";
+
+static void warnmsg(const char *, ...) __attribute__((format(printf, 1, 2)));
+
+static void
+warnmsg(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: baseline serve ADDR\n"
+	    "       baseline connrate ADDR PORT N|Ns\n"
+	    "       baseline udpsend [-l] ADDR PORT\n"
+	    "       baseline udprecv [-n COUNT] [-s SIZE] [-w SEC] ADDR\n"
+	    "       baseline zconnect [-n] ADDR PORT\n"
+	    "       baseline feed SIZE COUNT PROG [ARG...]\n");
+	exit(2);
+}
+
+/* A whole number in [min, max] from s, or -1 with a message naming what. */
+static int
+number(const char *s, long long min, long long max, const char *what,
+    long long *out)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (end == s || *end != '\0' || errno != 0 || v < min || v > max) {
+		warnmsg("%s '%s' is not a whole number from %lld to %lld",
+		    what, s, min, max);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * The address literal HOST with PORT (NULL: 0) into ss/len. Numeric only:
+ * a benchmark must not time a resolver.
+ */
+static int
+sockaddr_of(const char *host, const char *port, struct sockaddr_storage *ss,
+    socklen_t *len)
+{
+	struct addrinfo hints, *res;
+	int e;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
+	if ((e = getaddrinfo(host, port ? port : "0", &hints, &res)) != 0) {
+		warnmsg("%s port %s: %s", host, port ? port : "0",
+		    gai_strerror(e));
+		return -1;
+	}
+	memcpy(ss, res->ai_addr, res->ai_addrlen);
+	*len = res->ai_addrlen;
+	freeaddrinfo(res);
+	return 0;
+}
+
+/* A socket of FAMILY and TYPE, close-on-exec, or -1 with a message. */
+static int
+new_socket(int family, int type)
+{
+	int fd;
+
+	if ((fd = socket(family, type | SOCK_CLOEXEC, 0)) == -1)
+		warnmsg("socket: %s", strerror(errno));
+	return fd;
+}
+
+/*
+ * A socket of TYPE bound to ADDR port 0 (listening, for a stream one), its
+ * real address printed as dnlisten and dnudp print theirs, so that the
+ * scripts read the port back the same way.
+ */
+static int
+bound_socket(const char *addr, int type)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	char host[NI_MAXHOST], serv[NI_MAXSERV];
+	int fd, one = 1;
+
+	if (sockaddr_of(addr, NULL, &ss, &len) == -1)
+		return -1;
+	if ((fd = new_socket(ss.ss_family, type)) == -1)
+		return -1;
+	if (type == SOCK_STREAM)
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&ss, len) == -1 ||
+	    (type == SOCK_STREAM && listen(fd, SOMAXCONN) == -1) ||
+	    getsockname(fd, (struct sockaddr *)&ss, &len) == -1 ||
+	    getnameinfo((struct sockaddr *)&ss, len, host, sizeof(host), serv,
+	    sizeof(serv), NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
+		warnmsg("cannot listen on %s: %s", addr, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (ss.ss_family == AF_INET6)
+		fprintf(stderr, "%s: listening on [%s]:%s\n", prog, host, serv);
+	else
+		fprintf(stderr, "%s: listening on %s:%s\n", prog, host, serv);
+	return fd;
+}
+
+/* --- serve ---------------------------------------------------------------- */
+
+struct dir {
+	int rfd, wfd;		/* -1: that side is done */
+	char buf[RELAY_BUFSZ];
+	size_t len, off;
+};
+
+static struct dir to_out;	/* socket -> stdout */
+static struct dir to_net;	/* stdin -> socket */
+static int stdin_eof;
+
+/* Writes what d holds; 0 when it went (or some did), -1 on an error. */
+static int
+dir_write(struct dir *d)
+{
+	ssize_t n;
+
+	n = write(d->wfd, d->buf + d->off, d->len - d->off);
+	if (n == -1)
+		return errno == EINTR || errno == EAGAIN ? 0 : -1;
+	d->off += (size_t)n;
+	if (d->off == d->len)
+		d->len = d->off = 0;
+	return 0;
+}
+
+/*
+ * One connection, in the shape of nc's readwrite(): a direction reads
+ * only when its buffer is empty, and stdin's end becomes a half-close
+ * once what it read has gone. Ends at the peer's end of file (after its
+ * bytes reached stdout) or at an error on the socket.
+ */
+static void
+relay(int s)
+{
+	struct pollfd pfd[4];
+	ssize_t n;
+	int i;
+
+	to_out.rfd = s;
+	to_out.wfd = STDOUT_FILENO;
+	to_out.len = to_out.off = 0;
+	to_net.rfd = stdin_eof ? -1 : STDIN_FILENO;
+	to_net.wfd = s;
+	to_net.len = to_net.off = 0;
+	if (stdin_eof)
+		shutdown(s, SHUT_WR);
+	for (;;) {
+		/* poll(2) skips negative fds: an idle side is fd -1 */
+		pfd[0].fd = to_out.len == 0 ? to_out.rfd : -1;
+		pfd[1].fd = to_out.len > 0 ? to_out.wfd : -1;
+		pfd[2].fd = to_net.len == 0 ? to_net.rfd : -1;
+		pfd[3].fd = to_net.len > 0 ? to_net.wfd : -1;
+		pfd[0].events = pfd[2].events = POLLIN;
+		pfd[1].events = pfd[3].events = POLLOUT;
+		if (to_out.rfd == -1 && to_out.len == 0)
+			return;
+		if (poll(pfd, 4, -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			warnmsg("poll: %s", strerror(errno));
+			return;
+		}
+		for (i = 0; i < 4; i++)
+			if (pfd[i].fd != -1 && (pfd[i].revents & POLLNVAL))
+				return;
+		if (pfd[1].revents && dir_write(&to_out) == -1) {
+			warnmsg("write to stdout: %s", strerror(errno));
+			return;
+		}
+		if (pfd[3].revents && dir_write(&to_net) == -1)
+			return;		/* the peer went: next connection */
+		if (pfd[0].revents) {
+			n = read(s, to_out.buf, sizeof(to_out.buf));
+			if (n == -1 && errno != EINTR && errno != EAGAIN)
+				return;
+			if (n == 0)
+				to_out.rfd = -1;
+			else if (n > 0)
+				to_out.len = (size_t)n;
+		}
+		if (pfd[2].revents) {
+			n = read(STDIN_FILENO, to_net.buf, sizeof(to_net.buf));
+			if (n == 0 || (n == -1 && errno != EINTR &&
+			    errno != EAGAIN)) {
+				stdin_eof = 1;
+				to_net.rfd = -1;
+				shutdown(s, SHUT_WR);
+			} else if (n > 0)
+				to_net.len = (size_t)n;
+		}
+	}
+}
+
+static int
+cmd_serve(int argc, char **argv)
+{
+	int l, s;
+
+	if (argc != 2)
+		usage();
+	if ((l = bound_socket(argv[1], SOCK_STREAM)) == -1)
+		return 1;
+	for (;;) {
+		if ((s = accept4(l, NULL, NULL, SOCK_CLOEXEC)) == -1) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			warnmsg("accept: %s", strerror(errno));
+			close(l);
+			return 1;
+		}
+		relay(s);
+		close(s);
+	}
+}
+
+/* --- connrate ------------------------------------------------------------- */
+
+static volatile sig_atomic_t progress;
+
+/*
+ * Every STALL_SECS: no connection ended since the last tick means a
+ * server that stopped closing; fail rather than hang. A timer instead of
+ * SO_RCVTIMEO keeps the loop at the system calls a client needs.
+ */
+static void
+on_alarm(int sig)
+{
+	static const char m[] = "baseline: connrate: no connection ended "
+	    "for 5 s\n";
+
+	if (progress) {
+		progress = 0;
+		return;
+	}
+	(void)sig;
+	(void)!write(STDERR_FILENO, m, sizeof(m) - 1);
+	_exit(1);
+}
+
+/* One connection: 0 when it ended as it should, else -1. */
+static int
+one_conn(const struct sockaddr_storage *ss, socklen_t len)
+{
+	static const char hello[] = "hello\n";
+	char buf[4096];
+	ssize_t n;
+	int fd, rv = -1;
+
+	if ((fd = new_socket(ss->ss_family, SOCK_STREAM)) == -1)
+		return -1;
+	if (connect(fd, (const struct sockaddr *)ss, len) == -1) {
+		warnmsg("connect: %s", strerror(errno));
+		goto done;
+	}
+	/*
+	 * A server that closed first (dnlisten -e true) makes the write
+	 * fail, and one that closes with our bytes unread resets: both are
+	 * ends too.
+	 */
+	if (write(fd, hello, sizeof(hello) - 1) != sizeof(hello) - 1) {
+		if (errno == EPIPE || errno == ECONNRESET) {
+			rv = 0;
+			goto done;
+		}
+		warnmsg("write: %s", strerror(errno));
+		goto done;
+	}
+	shutdown(fd, SHUT_WR);
+	while ((n = read(fd, buf, sizeof(buf))) != 0) {
+		if (n == -1 && errno == ECONNRESET)
+			break;
+		if (n == -1 && errno != EINTR) {
+			warnmsg("read: %s", strerror(errno));
+			goto done;
+		}
+	}
+	rv = 0;
+done:
+	close(fd);
+	return rv;
+}
+
+static int
+cmd_connrate(int argc, char **argv)
+{
+	struct sockaddr_storage ss;
+	struct itimerval it;
+	struct sigaction sa;
+	socklen_t len;
+	size_t sl;
+	long long limit, n = 0;
+	double t0, t;
+	int secs = 0;
+	char *lim;
+
+	if (argc != 4)
+		usage();
+	lim = argv[3];
+	sl = strlen(lim);
+	if (sl > 1 && lim[sl - 1] == 's') {
+		lim[sl - 1] = '\0';
+		secs = 1;
+	}
+	if (number(lim, 1, secs ? 3600 : 100000000, secs ? "seconds" :
+	    "count", &limit) == -1 ||
+	    sockaddr_of(argv[1], argv[2], &ss, &len) == -1)
+		return 2;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGALRM, &sa, NULL);
+	it.it_interval.tv_sec = it.it_value.tv_sec = STALL_SECS;
+	it.it_interval.tv_usec = it.it_value.tv_usec = 0;
+	setitimer(ITIMER_REAL, &it, NULL);
+
+	t0 = t = now();
+	while (secs ? t - t0 < (double)limit : n < limit) {
+		if (one_conn(&ss, len) == -1)
+			return 1;
+		n++;
+		progress = 1;
+		t = now();
+	}
+	printf("%.0f\n", (double)n / (t - t0));
+	return 0;
+}
+
+/* --- udpsend -------------------------------------------------------------- */
+
+static int
+send_one(int fd, const char *p, size_t n, const struct sockaddr_storage *ss,
+    socklen_t len)
+{
+	if (sendto(fd, p, n, 0, (const struct sockaddr *)ss, len) == -1) {
+		warnmsg("sendto: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+cmd_udpsend(int argc, char **argv)
+{
+	static char buf[2 * UDP_MAX];
+	struct sockaddr_storage ss;
+	socklen_t len;
+	size_t have = 0, start;
+	ssize_t n;
+	char *nl;
+	int fd, lines = 0, rv = 1;
+
+	if (argc > 1 && strcmp(argv[1], "-l") == 0) {
+		lines = 1;
+		argc--;
+		argv++;
+	}
+	if (argc != 3)
+		usage();
+	if (sockaddr_of(argv[1], argv[2], &ss, &len) == -1)
+		return 2;
+	if ((fd = new_socket(ss.ss_family, SOCK_DGRAM)) == -1)
+		return 1;
+	for (;;) {
+		n = read(STDIN_FILENO, buf + have, (lines ? sizeof(buf) :
+		    UDP_MAX) - have);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			warnmsg("read: %s", strerror(errno));
+			goto done;
+		}
+		if (n == 0)
+			break;
+		if (!lines) {
+			if (send_one(fd, buf, (size_t)n, &ss, len) == -1)
+				goto done;
+			continue;
+		}
+		have += (size_t)n;
+		start = 0;
+		while ((nl = memchr(buf + start, '\n', have - start)) != NULL) {
+			if (send_one(fd, buf + start,
+			    (size_t)(nl - (buf + start)), &ss, len) == -1)
+				goto done;
+			start = (size_t)(nl - buf) + 1;
+		}
+		memmove(buf, buf + start, have - start);
+		have -= start;
+		if (have > UDP_MAX) {
+			warnmsg("a line is longer than %d bytes", UDP_MAX);
+			goto done;
+		}
+	}
+	/* a last line without its newline is a datagram too, as in dnudp */
+	if (have > 0 && send_one(fd, buf, have, &ss, len) == -1)
+		goto done;
+	rv = 0;
+done:
+	close(fd);
+	return rv;
+}
+
+/* --- udprecv -------------------------------------------------------------- */
+
+static int
+cmd_udprecv(int argc, char **argv)
+{
+	static char bufs[RECV_BATCH][UDP_MAX + 1];
+	struct mmsghdr mm[RECV_BATCH];
+	struct iovec iov[RECV_BATCH];
+	struct pollfd pfd;
+	long long count = 0, size = -1, wait = 2;
+	unsigned long long got = 0, bytes = 0, odd = 0;
+	double first = 0, last = 0;
+	int fd, i, k, ch, rcvbuf = RECV_RCVBUF;
+
+	while ((ch = getopt(argc, argv, "+n:s:w:")) != -1) {
+		switch (ch) {
+		case 'n':
+			if (number(optarg, 1, 1000000000, "-n", &count) == -1)
+				return 2;
+			break;
+		case 's':
+			if (number(optarg, 0, UDP_MAX, "-s", &size) == -1)
+				return 2;
+			break;
+		case 'w':
+			if (number(optarg, 1, 3600, "-w", &wait) == -1)
+				return 2;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (argc - optind != 1)
+		usage();
+	if ((fd = bound_socket(argv[optind], SOCK_DGRAM)) == -1)
+		return 1;
+	/* FORCE passes net.core.rmem_max where allowed (root) */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
+	    sizeof(rcvbuf)) == -1)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	for (i = 0; i < RECV_BATCH; i++) {
+		iov[i].iov_base = bufs[i];
+		iov[i].iov_len = sizeof(bufs[i]);
+		memset(&mm[i].msg_hdr, 0, sizeof(mm[i].msg_hdr));
+		mm[i].msg_hdr.msg_iov = &iov[i];
+		mm[i].msg_hdr.msg_iovlen = 1;
+	}
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	/* with -s, COUNT records' bytes end it too: merged ones are fewer */
+	while (count == 0 || ((long long)got < count &&
+	    (size <= 0 || (long long)bytes < count * size))) {
+		if ((k = poll(&pfd, 1, (int)wait * 1000)) == 0)
+			break;
+		if (k == -1) {
+			if (errno == EINTR)
+				continue;
+			warnmsg("poll: %s", strerror(errno));
+			close(fd);
+			return 1;
+		}
+		k = recvmmsg(fd, mm, RECV_BATCH, MSG_DONTWAIT, NULL);
+		if (k == -1) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			warnmsg("recvmmsg: %s", strerror(errno));
+			close(fd);
+			return 1;
+		}
+		last = now();
+		if (got == 0)
+			first = last;
+		for (i = 0; i < k; i++) {
+			bytes += mm[i].msg_len;
+			if (size >= 0 && mm[i].msg_len != (unsigned)size)
+				odd++;
+		}
+		got += (unsigned)k;
+	}
+	close(fd);
+	printf("datagrams %llu bytes %llu seconds %.6f odd %llu\n", got, bytes,
+	    last - first, odd);
+	return 0;
+}
+
+/* --- zconnect ------------------------------------------------------------- */
+
+static int
+cmd_zconnect(int argc, char **argv)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd, noop = 0, rv = 1;
+
+	if (argc > 1 && strcmp(argv[1], "-n") == 0) {
+		noop = 1;
+		argc--;
+		argv++;
+	}
+	if (argc != 3)
+		usage();
+	if (noop)
+		return 0;
+	if (sockaddr_of(argv[1], argv[2], &ss, &len) == -1)
+		return 2;
+	if ((fd = new_socket(ss.ss_family, SOCK_STREAM)) == -1)
+		return 1;
+	if (connect(fd, (struct sockaddr *)&ss, len) == -1)
+		warnmsg("connect to %s port %s: %s", argv[1], argv[2],
+		    strerror(errno));
+	else
+		rv = 0;
+	close(fd);
+	return rv;
+}
+
+/* --- feed ----------------------------------------------------------------- */
+
+static volatile pid_t feed_child;
+
+/* timeout(1) or a script's kill stops the feeder: stop PROG with it */
+static void
+on_stop(int sig)
+{
+	if (feed_child > 0)
+		kill(feed_child, sig);
+}
+
+static int
+cmd_feed(int argc, char **argv)
+{
+	static char rec[PIPE_BUF];
+	struct sigaction sa;
+	long long size, count, i;
+	pid_t pid;
+	int p[2], st;
+
+	if (argc < 4)
+		usage();
+	/* a packet pipe splits writes over PIPE_BUF into several packets */
+	if (number(argv[1], 1, PIPE_BUF, "SIZE", &size) == -1 ||
+	    number(argv[2], 0, LLONG_MAX, "COUNT", &count) == -1)
+		return 2;
+	if (pipe2(p, O_DIRECT | O_CLOEXEC) == -1) {
+		warnmsg("pipe2 O_DIRECT: %s", strerror(errno));
+		return 1;
+	}
+	switch ((pid = fork())) {
+	case -1:
+		warnmsg("fork: %s", strerror(errno));
+		return 1;
+	case 0:
+		/* an ignored signal stays ignored across exec: give it back */
+		signal(SIGPIPE, SIG_DFL);
+		if (dup2(p[0], STDIN_FILENO) == -1)
+			_exit(127);
+		execvp(argv[3], argv + 3);
+		warnmsg("%s: %s", argv[3], strerror(errno));
+		_exit(127);
+	}
+	feed_child = pid;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	close(p[0]);
+	memset(rec, 'u', sizeof(rec));
+	/* EPIPE (SIGPIPE is ignored): PROG stopped reading; its status says why */
+	for (i = 0; i < count; i++)
+		if (write(p[1], rec, (size_t)size) != (ssize_t)size)
+			break;
+	close(p[1]);
+	while (waitpid(pid, &st, 0) == -1)
+		if (errno != EINTR) {
+			warnmsg("waitpid: %s", strerror(errno));
+			return 1;
+		}
+	if (WIFSIGNALED(st))
+		return 128 + WTERMSIG(st);
+	if (i < count && WEXITSTATUS(st) == 0) {
+		warnmsg("%s stopped reading after %lld of %lld records",
+		    argv[3], i, count);
+		return 1;
+	}
+	return WEXITSTATUS(st);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int (*fn)(int, char **);
+	} cmds[] = {
+		{ "serve", cmd_serve },
+		{ "connrate", cmd_connrate },
+		{ "udpsend", cmd_udpsend },
+		{ "udprecv", cmd_udprecv },
+		{ "zconnect", cmd_zconnect },
+		{ "feed", cmd_feed },
+	};
+	size_t i;
+
+	if (argc < 2)
+		usage();
+	signal(SIGPIPE, SIG_IGN);
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (strcmp(argv[1], cmds[i].name) == 0)
+			return cmds[i].fn(argc - 1, argv + 1);
+	warnmsg("unknown command '%s'", argv[1]);
+	usage();
+	return 2;
+}
