@@ -290,8 +290,10 @@ accepted(dn_listener *l, dn_stream *s, void *arg)
 		finish(sv, cli_fail(&sv->c, &e));
 		return;
 	}
-	if (dn_relay_start(sv->r, s, STDIN_FILENO, STDOUT_FILENO, 0,
-	    relay_done, rc, &e) == NULL) {
+	/* stdin and stdout stay what they were: looked at once, not for
+	 * every connection */
+	if (dn_relay_start(sv->r, s, STDIN_FILENO, STDOUT_FILENO,
+	    DN_RELAY_SAME_FILES, relay_done, rc, &e) == NULL) {
 		free(rc);
 		finish(sv, cli_fail(&sv->c, &e));
 	}

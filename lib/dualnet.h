@@ -641,6 +641,9 @@ typedef struct dn_relay_stats {
 #define DN_RELAY_NO_SHUTDOWN 0x1 /* in_fd EOF does not shut the socket's write side */
 #define DN_RELAY_RECV_ONLY   0x2 /* do not read in_fd */
 #define DN_RELAY_SEND_ONLY   0x4 /* do not read the socket */
+/* in_fd and out_fd still name the files they named in this reactor's last
+ * relays (a keep-open server's stdin and stdout): not looked at again */
+#define DN_RELAY_SAME_FILES  0x8
 
 /* Exactly one call, when both directions are done or one failed. The
  * stream is closed by the relay before the call. err NULL on success. */

@@ -81,8 +81,11 @@ struct dn__fdinfo {
 	int pollable;		/* epoll takes it */
 	int is_sock, is_reg;
 	int sink;		/* a regular file or a device, not a tty */
+	int ended;		/* a device that said end of file: says it again */
 };
-int dn__fd_info(dn_reactor *r, int fd, struct dn__fdinfo *out);
+int dn__fd_info(dn_reactor *r, int fd, int same, struct dn__fdinfo *out);
+/* fd read end of file: remembered for a device other than a tty. */
+void dn__fd_ended(dn_reactor *r, int fd);
 
 /* The watcher or timer no longer keeps dn_reactor_run() going on its own
  * (like uv_unref): for the resolver's sockets and timer, and signals. */

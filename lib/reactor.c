@@ -1180,18 +1180,25 @@ dn__pipe_put(dn_reactor *r, int p[2], int empty)
  * What a relay needs to know of a local fd: what kind of file, whether
  * epoll takes it. A keep-open server relays the same stdin and stdout for
  * every connection; one fstat() tells whether the fd still names the file
- * looked at before, and spares the isatty() and the epoll probe. epoll
+ * looked at before, and spares the isatty() and the epoll probe (none at
+ * all with SAME, DN_RELAY_SAME_FILES). epoll
  * refuses regular files, directories, block devices and character devices
  * without poll (/dev/null, /dev/zero: EPERM); those never block, so they
  * need neither O_NONBLOCK nor a watcher.
  */
 int
-dn__fd_info(dn_reactor *r, int fd, struct dn__fdinfo *out)
+dn__fd_info(dn_reactor *r, int fd, int same, struct dn__fdinfo *out)
 {
 	struct epoll_event ev;
 	struct stat st;
 	size_t i;
 
+	/* SAME: the caller vouches that fd is still the file looked at */
+	for (i = 0; same && i < r->nfds; i++)
+		if (r->fds[i].fd == fd) {
+			*out = r->fds[i].info;
+			return 0;
+		}
 	if (fstat(fd, &st) == -1)
 		return -1;
 	for (i = 0; i < r->nfds; i++)
@@ -1228,4 +1235,22 @@ dn__fd_info(dn_reactor *r, int fd, struct dn__fdinfo *out)
 	r->fds[i].mode = st.st_mode;
 	r->fds[i].info = *out;
 	return 0;
+}
+
+/*
+ * A device that is not a tty (/dev/null) gives end of file for good: a
+ * keep-open server with stdin there reads it once, not once for every
+ * connection, and half-closes each at once. A tty's end of file is one
+ * ^D (the next connection reads on), a pipe's or a file's may be
+ * followed by more: those are read again.
+ */
+void
+dn__fd_ended(dn_reactor *r, int fd)
+{
+	size_t i;
+
+	for (i = 0; i < r->nfds; i++)
+		if (r->fds[i].fd == fd && S_ISCHR(r->fds[i].mode) &&
+		    r->fds[i].info.sink)
+			r->fds[i].info.ended = 1;
 }

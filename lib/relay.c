@@ -36,6 +36,7 @@ struct slot {
 	int is_reg;		/* a regular file: sendfile(2) can read it */
 	int sink;		/* a regular file or a device, not a tty */
 	int nosplice;		/* splice(2) into it failed: never again */
+	int ended;		/* a device whose end of file is for good */
 };
 
 struct dir {
@@ -116,11 +117,13 @@ slot_get(dn_relay *rl, int fd)
 		if (rl->slots[i].fd == fd)
 			return &rl->slots[i];
 	sl = slot_new(rl, fd);
-	if (dn__fd_info(rl->r, fd, &fi) == 0) {
+	if (dn__fd_info(rl->r, fd, !!(rl->flags & DN_RELAY_SAME_FILES),
+	    &fi) == 0) {
 		sl->pollable = fi.pollable;
 		sl->is_sock = fi.is_sock;
 		sl->is_reg = fi.is_reg;
 		sl->sink = fi.sink;
+		sl->ended = fi.ended;
 	}
 	if (sl->pollable && (fl = fcntl(fd, F_GETFL)) != -1 &&
 	    !(fl & O_NONBLOCK) && fcntl(fd, F_SETFL, fl | O_NONBLOCK) == 0)
@@ -420,8 +423,10 @@ dir_step(dn_relay *rl, struct dir *d, int blocked)
 		did = 1;
 		if (n > 0)
 			d->len += (size_t)n;
-		else if (n == 0)
+		else if (n == 0) {
 			d->rfd = -1;		/* EOF: nc turns the side off */
+			dn__fd_ended(rl->r, d->rs->fd);
+		}
 		else if (errno == EAGAIN || errno == EWOULDBLOCK)
 			d->rs->rready = 0;
 		else if (errno != EINTR) {
@@ -589,8 +594,8 @@ dn_relay_start(dn_reactor *r, dn_stream *s, int in_fd, int out_fd,
 	/* slot 0 is the socket; in and out may share one (same fd) */
 	slot_new(rl, rl->sfd)->is_sock = 1;
 	if (rl->up.buf != NULL) {
-		rl->up.rfd = in_fd;
 		rl->up.rs = slot_get(rl, in_fd);
+		rl->up.rfd = rl->up.rs->ended ? -1 : in_fd;
 		rl->up.wfd = rl->sfd;
 		rl->up.ws = &rl->slots[0];
 	}

@@ -336,6 +336,37 @@ check_env() {
 	kill -0 "$LPID"
 }
 
+# The end of /dev/null is remembered (each later connection is half-closed
+# at once, stdin not read again); a pipe's is not: a new writer has more.
+@test "-k relay, stdin a FIFO: each writer's lines go to the connection of the time" {
+	mkfifo "$T/in"
+	# opened here after dnlisten (whose open waits for this writer), so
+	# that it inherits no writer of its own stdin
+	DN_LISTEN_IN=$T/in dn_bg dnlisten -k 127.0.0.1 0
+	exec 5> "$T/in"
+	dn_wait_listening "dnlisten -k"
+	echo one >&5
+	exec 5>&-
+	run -0 dnc 127.0.0.1 "$LPORT" < /dev/null
+	[ "$output" = one ]
+	exec 5> "$T/in"
+	echo two >&5
+	exec 5>&-
+	run -0 dnc 127.0.0.1 "$LPORT" < /dev/null
+	[ "$output" = two ]
+	kill -0 "$LPID"
+}
+
+@test "-k relay, stdin /dev/null: every connection half-closed, the client's bytes kept" {
+	dn_listen -k 127.0.0.1 0
+	for i in 1 2 3; do
+		run -0 dnc 127.0.0.1 "$LPORT" <<< "n$i"
+		[ -z "$output" ]
+	done
+	dn_wait_for "$LOUT" '^n3$'
+	[ "$(cat "$LOUT")" = "$(printf 'n1\nn2\nn3')" ]
+}
+
 @test "without -k: one connection, then exit 0" {
 	dn_listen -e 'printf x' 127.0.0.1 0
 	run -0 dnc 127.0.0.1 "$LPORT" < /dev/null
