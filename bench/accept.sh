@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # accept.sh - connections per second through a keep-open TCP listener:
-# dnlisten -k beside the C accept loop (baseline serve), nc.openbsd -k -l,
+# dnlisten -k beside the C accept loop (baseline serve; and serve -e, the
+# same loop waiting in epoll_wait before each accept, to show what an
+# event loop's wait costs by itself), nc.openbsd -k -l,
 # ncat -k -l and socat (fork), each driven by the same in-process C client
 # (baseline connrate), in the same run over 127.0.0.1 and ::1; prints
 # medians and dualnet/tool ratios.
@@ -64,7 +66,7 @@ dn_bench_loopback
 [[ -x $DNLISTEN ]] || die "no dnlisten in $DN_BIN: build first"
 dn_bench_pin
 dn_bench_tools "nc.openbsd ncat socat" "its column stays n/a" "$TOOLS"
-servers=(dualnet C)
+servers=(dualnet C C-epoll)
 (( EXEC )) && servers+=(dualnet-e)
 servers+=("${DN_BENCH_HAVE[@]}")
 
@@ -81,6 +83,7 @@ server_cmd() {
 	dualnet)    NAME=dnlisten SERVER=("$DNLISTEN" -k "$addr" 0) ;;
 	dualnet-e)  NAME=dnlisten SERVER=("$DNLISTEN" -k -e true "$addr" 0) ;;
 	C)          NAME=baseline SERVER=("$BASELINE" serve "$addr") ;;
+	C-epoll)    NAME=baseline SERVER=("$BASELINE" serve -e "$addr") ;;
 	nc.openbsd) NAME=$srv SERVER=(nc.openbsd -k -l "$addr" 0) ;;
 	ncat)       NAME=$srv SERVER=(ncat -k -l "$addr" 0) ;;
 	socat)
@@ -140,6 +143,7 @@ label() {
 short() {
 	case $1 in
 	dualnet-e)  echo "/-e" ;;
+	C-epoll)    echo "/Cep" ;;
 	nc.openbsd) echo "/nc" ;;
 	*)          echo "/$1" ;;
 	esac

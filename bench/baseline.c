@@ -5,14 +5,16 @@
  * feeder that hands a program one record per read(2). libc only, blocking
  * system calls, no event library: what a careful C programmer writes first.
  *
- *   baseline serve ADDR
+ *   baseline serve [-e] ADDR
  *	Listen on ADDR port 0 and print "baseline: listening on ADDR:PORT"
  *	on stderr (the form of dnlisten's line). Accept one connection at a
  *	time; relay socket -> stdout and stdin -> socket through poll(2)
  *	and read/write with 128 KiB buffers; at end of file on stdin
  *	half-close (shutdown SHUT_WR) this connection and every later one
  *	at once, as dnlisten -k does; close at the peer's end of file and
- *	accept the next.
+ *	accept the next. With -e it waits for each connection in
+ *	epoll_wait(2) before accept(2), as an event loop does: the price of
+ *	waiting in epoll rather than in accept, measured apart.
  *
  *   baseline connrate ADDR PORT N|Ns
  *	Connect, write "hello\n", half-close, read until end of file (a
@@ -52,6 +54,7 @@
 #define _GNU_SOURCE	/* accept4, pipe2, recvmmsg, SO_RCVBUFFORCE */
 #endif
 
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -96,7 +99,7 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: baseline serve ADDR\n"
+	    "usage: baseline serve [-e] ADDR\n"
 	    "       baseline connrate ADDR PORT N|Ns\n"
 	    "       baseline udpsend [-l] ADDR PORT\n"
 	    "       baseline udprecv [-n COUNT] [-s SIZE] [-w SEC] ADDR\n"
@@ -302,13 +305,26 @@ relay(int s)
 static int
 cmd_serve(int argc, char **argv)
 {
-	int l, s;
+	struct epoll_event ev;
+	int l, s, ep = -1, use_ep = argc == 3 && strcmp(argv[1], "-e") == 0;
 
-	if (argc != 2)
+	if (argc != 2 + use_ep)
 		usage();
-	if ((l = bound_socket(argv[1], SOCK_STREAM)) == -1)
+	if ((l = bound_socket(argv[1 + use_ep], SOCK_STREAM)) == -1)
 		return 1;
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	if (use_ep && ((ep = epoll_create1(EPOLL_CLOEXEC)) == -1 ||
+	    epoll_ctl(ep, EPOLL_CTL_ADD, l, &ev) == -1)) {
+		warnmsg("epoll: %s", strerror(errno));
+		return 1;
+	}
 	for (;;) {
+		if (ep != -1 && epoll_wait(ep, &ev, 1, -1) == -1 &&
+		    errno != EINTR) {
+			warnmsg("epoll_wait: %s", strerror(errno));
+			return 1;
+		}
 		if ((s = accept4(l, NULL, NULL, SOCK_CLOEXEC)) == -1) {
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
