@@ -68,14 +68,20 @@ struct dn_relay {
 	int has_err;
 	dn_error err;
 	int in_cb;
-	dn_addr peer;		/* formatted only for a message */
-	char peerbuf[DN_ADDR_STRLEN];
 };
 
+/*
+ * The peer, named only for a message, from the stream while it is open:
+ * no copy is kept. Under 1 KiB a relay is served from glibc's per-thread
+ * cache; above, each allocation of one also consolidated the heap's
+ * fast bins (a keep-open server allocates one per connection).
+ */
 static const char *
-relay_peer(dn_relay *rl)
+relay_peer(dn_relay *rl, char *buf, size_t len)
 {
-	return dn_addr_format(&rl->peer, rl->peerbuf, sizeof(rl->peerbuf));
+	if (rl->s == NULL)
+		return "the peer";
+	return dn_addr_format(dn_stream_peer(rl->s), buf, len);
 }
 
 static void relay_pump(dn_relay *);
@@ -245,10 +251,11 @@ static void
 relay_cancel_handle(dn__handle *h)
 {
 	dn_relay *rl = (dn_relay *)h;
+	char a[DN_ADDR_STRLEN];
 	dn_error e;
 
 	dn__err(&e, DN_ECANCELED, ECANCELED, "relay with %s cancelled: the "
-	    "reactor was freed", relay_peer(rl));
+	    "reactor was freed", relay_peer(rl, a, sizeof(a)));
 	if (rl->state == R_RUNNING) {
 		rl->state = R_PENDING;
 		relay_teardown(rl);
@@ -265,28 +272,30 @@ relay_cancel_handle(dn__handle *h)
 void
 dn_relay_cancel(dn_relay *rl)
 {
+	char a[DN_ADDR_STRLEN];
 	dn_error e;
 
 	if (rl == NULL || rl->state != R_RUNNING)
 		return;
 	dn__err(&e, DN_ECANCELED, ECANCELED, "relay with %s cancelled",
-	    relay_peer(rl));
+	    relay_peer(rl, a, sizeof(a)));
 	relay_finish(rl, &e, 1);
 }
 
 static void
 relay_fail(dn_relay *rl, struct slot *sl, int e, int writing)
 {
+	char a[DN_ADDR_STRLEN];
 	dn_error err;
 
 	if (sl->fd == rl->sfd) {
 		if (e == ECONNRESET || e == EPIPE)
 			dn__err(&err, DN_EIO, e, "connection reset by %s",
-			    relay_peer(rl));
+			    relay_peer(rl, a, sizeof(a)));
 		else
 			dn__err(&err, DN_EIO, e, "%s %s failed: %s",
-			    writing ? "writing to" : "reading from", relay_peer(rl),
-			    strerror(e));
+			    writing ? "writing to" : "reading from",
+			    relay_peer(rl, a, sizeof(a)), strerror(e));
 	} else if (writing)
 		dn__err(&err, DN_EIO, e, "cannot write to output fd %d: %s",
 		    sl->fd, strerror(e));
@@ -575,7 +584,6 @@ dn_relay_start(dn_reactor *r, dn_stream *s, int in_fd, int out_fd,
 	rl->cb = cb;
 	rl->arg = arg;
 	rl->state = R_RUNNING;
-	rl->peer = *dn_stream_peer(s);
 	dn__defer_init(&rl->pump_call, relay_pump_run, rl);
 	dn__defer_init(&rl->done_call, relay_done_run, rl);
 
