@@ -135,6 +135,8 @@ dn_stream *dn__stream_new(dn_reactor *r, int fd, const struct sockaddr *peer,
  * asked for after it): 0 when done, 1 when the socket would block, -1. */
 int dn__stream_flush(dn_stream *s, dn_error *err);
 /* The stream stops watching its fd for good: the relay watches it. */
+/* nothing written before is still queued, nor a shutdown pending */
+int dn__stream_idle(const dn_stream *s);
 void dn__stream_release_io(dn_stream *s);
 
 /*

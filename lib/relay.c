@@ -615,6 +615,18 @@ dn_relay_start(dn_reactor *r, dn_stream *s, int in_fd, int out_fd,
 	}
 	dn__stream_release_io(s);
 	rl->flushq = 1;		/* whatever was written before us, and a shutdown */
+	/*
+	 * Input known to be at its end (a device's remembered end of file)
+	 * and nothing queued: the FIN goes now rather than a turn later,
+	 * since the peer may be waiting for it (a keep-open server's client).
+	 * A failure is left to the pump, which reports it.
+	 */
+	if (rl->up.buf != NULL && rl->up.rfd == -1 && dn__stream_idle(s) &&
+	    !(flags & DN_RELAY_NO_SHUTDOWN)) {
+		rl->flushq = 0;
+		if (shutdown(rl->sfd, SHUT_WR) == 0)
+			rl->up.wfd = -1;
+	}
 	dn__handle_add(r, &rl->h, relay_cancel_handle);
 	dn__defer_queue(r, &rl->pump_call);
 	return rl;

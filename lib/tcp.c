@@ -332,6 +332,12 @@ dn__stream_flush(dn_stream *s, dn_error *err)
 	return 0;
 }
 
+int
+dn__stream_idle(const dn_stream *s)
+{
+	return s->wq == NULL && !s->shut_pending;
+}
+
 void
 dn__stream_release_io(dn_stream *s)
 {
