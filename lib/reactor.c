@@ -1181,7 +1181,8 @@ dn__pipe_put(dn_reactor *r, int p[2], int empty)
  * epoll takes it. A keep-open server relays the same stdin and stdout for
  * every connection; one fstat() tells whether the fd still names the file
  * looked at before, and spares the isatty() and the epoll probe (none at
- * all with SAME, DN_RELAY_SAME_FILES). epoll
+ * all with SAME: DN_RELAY_SAME_FILES, the caller vouching for the file).
+ * One record per fd, replaced when another file is found there. epoll
  * refuses regular files, directories, block devices and character devices
  * without poll (/dev/null, /dev/zero: EPERM); those never block, so they
  * need neither O_NONBLOCK nor a watcher.
@@ -1193,22 +1194,20 @@ dn__fd_info(dn_reactor *r, int fd, int same, struct dn__fdinfo *out)
 	struct stat st;
 	size_t i;
 
-	/* SAME: the caller vouches that fd is still the file looked at */
-	for (i = 0; same && i < r->nfds; i++)
-		if (r->fds[i].fd == fd) {
-			*out = r->fds[i].info;
-			return 0;
-		}
+	for (i = 0; i < r->nfds && r->fds[i].fd != fd; i++)
+		;
+	if (i < r->nfds && same) {
+		*out = r->fds[i].info;
+		return 0;
+	}
 	if (fstat(fd, &st) == -1)
 		return -1;
-	for (i = 0; i < r->nfds; i++)
-		if (r->fds[i].fd == fd && r->fds[i].dev == st.st_dev &&
-		    r->fds[i].ino == st.st_ino &&
-		    r->fds[i].rdev == st.st_rdev &&
-		    r->fds[i].mode == st.st_mode) {
-			*out = r->fds[i].info;
-			return 0;
-		}
+	if (i < r->nfds && r->fds[i].dev == st.st_dev &&
+	    r->fds[i].ino == st.st_ino && r->fds[i].rdev == st.st_rdev &&
+	    r->fds[i].mode == st.st_mode) {
+		*out = r->fds[i].info;
+		return 0;
+	}
 	memset(out, 0, sizeof(*out));
 	out->is_sock = S_ISSOCK(st.st_mode);
 	out->is_reg = S_ISREG(st.st_mode);
@@ -1227,7 +1226,9 @@ dn__fd_info(dn_reactor *r, int fd, int same, struct dn__fdinfo *out)
 		}
 	}
 	out->sink |= out->is_reg;
-	i = r->nfds < DN__FDS_KEPT ? r->nfds++ : r->fdnext++ % DN__FDS_KEPT;
+	if (i == r->nfds)
+		i = r->nfds < DN__FDS_KEPT ? r->nfds++ :
+		    r->fdnext++ % DN__FDS_KEPT;
 	r->fds[i].fd = fd;
 	r->fds[i].dev = st.st_dev;
 	r->fds[i].ino = st.st_ino;

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <netinet/in.h>
@@ -874,6 +875,75 @@ relay_into(dn_reactor *r, int out_fd, size_t size, const char *what,
 	is_int(d2->st.bytes_in, size, "%s: every byte counted", what);
 }
 
+/*
+ * One relay of in_fd to a socket (SEND_ONLY), caught at the other end by
+ * a relay into out_fd: the bytes that crossed, or -1.
+ */
+static long long
+relay_once(dn_reactor *r, int in_fd, unsigned flags, int out_fd)
+{
+	struct rdone d = { 0, { 0, 0 }, { 0, 0, "" }, -1, -1 };
+	struct rdone d2 = d;
+	dn_stream *cs, *ss;
+
+	if (stream_pair(r, &cs, &ss) == -1)
+		return -1;
+	dn_relay_start(r, ss, in_fd, -1, flags | DN_RELAY_SEND_ONLY,
+	    relay_done, &d, NULL);
+	dn_relay_start(r, cs, -1, out_fd, 0, relay_done, &d2, NULL);
+	run_until(r, &d2.calls, 1, 5000);
+	run_until(r, &d.calls, 1, 5000);
+	return d.calls == 1 && d2.calls == 1 && d.err.code == DN_OK ?
+	    (long long)d2.st.bytes_in : -1;
+}
+
+/*
+ * What the reactor remembers of a local fd belongs to the file there now:
+ * /dev/null's end of file, remembered, must not stick to a FIFO put on the
+ * same fd later, with DN_RELAY_SAME_FILES (vouching for the FIFO) or not.
+ */
+static void
+test_relay_same_files(dn_reactor *r)
+{
+	char path[64] = "/tmp/t_relay_fifo.XXXXXX";
+	int fd, nul, rd, w;
+
+	if ((fd = open("/dev/null", O_RDONLY)) == -1 ||
+	    (nul = open("/dev/null", O_WRONLY)) == -1 ||
+	    mkdtemp(path) == NULL) {
+		ok(0, "same-files setup");
+		return;
+	}
+	strlcat(path, "/f", sizeof(path));
+	ok(relay_once(r, fd, 0, nul) == 0,
+	    "/dev/null in: nothing crosses, its end of file is remembered");
+	ok(relay_once(r, fd, DN_RELAY_SAME_FILES, nul) == 0,
+	    "  and kept with DN_RELAY_SAME_FILES: nothing crosses again");
+	if (mkfifo(path, 0600) == -1 ||
+	    (rd = open(path, O_RDONLY | O_NONBLOCK)) == -1 ||
+	    (w = open(path, O_WRONLY)) == -1 || dup2(rd, fd) == -1) {
+		ok(0, "fifo setup: %s", strerror(errno));
+		return;
+	}
+	close(rd);
+	if (write(w, "abc", 3) != 3)
+		abort();
+	close(w);
+	ok(relay_once(r, fd, 0, nul) == 3, "a FIFO now on that fd: its 3 "
+	    "bytes cross (the file looked at anew)");
+	if ((w = open(path, O_WRONLY)) == -1 || write(w, "xyz", 3) != 3)
+		abort();
+	close(w);
+	ok(relay_once(r, fd, DN_RELAY_SAME_FILES, nul) == 3, "  the same "
+	    "FIFO with DN_RELAY_SAME_FILES: a new writer's 3 bytes cross, not "
+	    "/dev/null's remembered end");
+	close(fd);
+	close(nul);
+	unlink(path);
+	path[strlen(path) - 2] = '\0';
+	rmdir(path);
+}
+
 /* checker_run() closes the fd it reads: give it one of its own. */
 static void
 check_file(const char *path, size_t size, size_t at, const char *what)
@@ -981,6 +1051,7 @@ main(void)
 	test_relay_reset(r);
 	test_relay_file(r);
 	test_relay_into_files(r);
+	test_relay_same_files(r);
 	test_relay_cancel();
 	dn_reactor_free(r);
 	return tap_done(0);
