@@ -136,10 +136,10 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # Two hosts: A (client, resolver) and B (server), joined by a veth.
-#   A 10.78.0.1 2001:db8:78::a   B 10.78.0.2 2001:db8:78::b
+#   A 203.0.113.1 2001:db8:78::a   B 203.0.113.2 2001:db8:78::b
 #   2001:db8:78::99: A sends it to B's MAC (permanent neighbour); B does
 #   not own it and does not forward: a black hole, no reply, no ICMP.
-B4=10.78.0.2 B6=2001:db8:78::b BH6=2001:db8:78::99
+B4=203.0.113.2 B6=2001:db8:78::b BH6=2001:db8:78::99
 for ns in "$NS_A" "$NS_B"; do
 	ip netns add "$ns" || die "ip netns add $ns failed (no namespace rights?)"
 	made+=("$ns")
@@ -153,7 +153,7 @@ ip link add vethA netns "$NS_A" type veth peer name vethB netns "$NS_B" ||
 ip -n "$NS_A" link set vethA addrgenmode none 2>/dev/null
 ip -n "$NS_B" link set vethB addrgenmode none 2>/dev/null
 ip netns exec "$NS_B" sysctl -qw net.ipv4.ip_forward=0 net.ipv6.conf.all.forwarding=0 >/dev/null
-ip -n "$NS_A" addr add 10.78.0.1/24 dev vethA
+ip -n "$NS_A" addr add 203.0.113.1/24 dev vethA
 ip -n "$NS_B" addr add "$B4/24" dev vethB
 ip -n "$NS_A" -6 addr add 2001:db8:78::a/64 dev vethA nodad
 ip -n "$NS_B" -6 addr add "$B6/64" dev vethB nodad

@@ -5,7 +5,7 @@ usage: dnsd.py --listen ADDR --port PORT [--port-file F] --zone FILE [-v]
 
 Zone file, one record set per line ('#' starts a comment):
 
-    name.test A 10.0.1.2 10.0.1.3
+    name.test A 198.51.100.2 198.51.100.3
     name.test AAAA fd00::2
     name.test AAAA delay=400      answer AAAA after 400 ms
     nodata.test AAAA nodata       NOERROR, no answer

@@ -225,8 +225,8 @@ ns_make() {
 }
 
 # ns_setup: namespaces NS_A and NS_B joined by vethA <-> vethB.
-#   A: 10.77.0.1/24 2001:db8:77::a/64 fe80::a/64     B: .2, ::b, fe80::b
-#   BH4=10.77.0.99 and BH6=2001:db8:77::99 are black holes seen from A: A's
+#   A: 192.0.2.1/24 2001:db8:77::a/64 fe80::a/64     B: .2, ::b, fe80::b
+#   BH4=192.0.2.99 and BH6=2001:db8:77::99 are black holes seen from A: A's
 #   permanent neighbour entry sends them to B's MAC; B does not own them and
 #   does not forward, so it drops them without a word (no reply, no ICMP).
 ns_setup() {
@@ -247,8 +247,8 @@ ns_setup() {
 	ip -n "$NS_B" link set vethB addrgenmode none 2>/dev/null
 	ip netns exec "$NS_B" sysctl -qw net.ipv4.ip_forward=0 \
 	    net.ipv6.conf.all.forwarding=0 >/dev/null
-	ip -n "$NS_A" addr add 10.77.0.1/24 dev vethA
-	ip -n "$NS_B" addr add 10.77.0.2/24 dev vethB
+	ip -n "$NS_A" addr add 192.0.2.1/24 dev vethA
+	ip -n "$NS_B" addr add 192.0.2.2/24 dev vethB
 	ip -n "$NS_A" -6 addr add fe80::a/64 dev vethA nodad
 	ip -n "$NS_B" -6 addr add fe80::b/64 dev vethB nodad
 	ip -n "$NS_A" -6 addr add 2001:db8:77::a/64 dev vethA nodad
@@ -265,14 +265,14 @@ ns_setup() {
 	MAC_B=$(ip -n "$NS_B" -o link show vethB | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')
 	IDX_A=$(ip -n "$NS_A" -o link show vethA | cut -d: -f1)
 	IDX_B=$(ip -n "$NS_B" -o link show vethB | cut -d: -f1)
-	BH4=10.77.0.99 BH6=2001:db8:77::99
+	BH4=192.0.2.99 BH6=2001:db8:77::99
 	ip -n "$NS_A" neigh replace "$BH4" lladdr "$MAC_B" dev vethA nud permanent
 	ip -n "$NS_A" -6 neigh replace "$BH6" lladdr "$MAC_B" dev vethA nud permanent
 	# A name with both families, and one for each.
 	cat >> "/etc/netns/$NS_A/hosts" <<-EOF
-	10.77.0.2 both.dnt.test
+	192.0.2.2 both.dnt.test
 	2001:db8:77::b both.dnt.test
-	10.77.0.2 four.dnt.test
+	192.0.2.2 four.dnt.test
 	2001:db8:77::b six.dnt.test
 	EOF
 	export MAC_B IDX_A IDX_B BH4 BH6

@@ -4,8 +4,8 @@
 # memberships between two namespaces joined by a veth pair (IPv6 multicast
 # cannot go through lo).
 #
-#   NS_A  vethA 10.77.0.1 2001:db8:77::a fe80::a  <--->  vethB .2 ::b fe80::b  NS_B
-#   A also has 10.77.0.3 (secondary) and 2001:db8:77::c (deprecated): other
+#   NS_A  vethA 192.0.2.1 2001:db8:77::a fe80::a  <--->  vethB .2 ::b fe80::b  NS_B
+#   A also has 192.0.2.3 (secondary) and 2001:db8:77::c (deprecated): other
 #   sources that a source-specific receiver must not hear, never picked as
 #   the default source.
 
@@ -14,7 +14,7 @@ load helpers
 # bats 1.8 cannot skip from setup_file: it records why, the tests skip.
 setup_file() {
 	dn_lb_ab_setup mlo
-	if [ -z "$AB_SKIP" ] && { ! ip -n "$NS_A" addr add 10.77.0.3/24 dev vethA ||
+	if [ -z "$AB_SKIP" ] && { ! ip -n "$NS_A" addr add 192.0.2.3/24 dev vethA ||
 	    ! ip -n "$NS_A" -6 addr add 2001:db8:77::c/64 dev vethA nodad preferred_lft 0; }; then
 		AB_SKIP="could not add the second source addresses to $NS_A"
 	fi
@@ -155,13 +155,13 @@ lb_ns() { printf '%s' "$LB_NS"; }
 }
 
 @test "--json error: one error event, exit 64, no text line" {
-	run -64 --separate-stderr dnm recv --json 10.0.0.1 "$MP"
+	run -64 --separate-stderr dnm recv --json 192.0.2.1 "$MP"
 	[ "${#stderr_lines[@]}" = 1 ]
 	printf '%s\n' "$stderr" > "$T/e.json"
 	[ "$(dn_json_events "$T/e.json")" = error ]
 	[ "$(dn_json_keys "$T/e.json" error)" = event,time,code,exit,message ]
 	[ "$(dn_json_get "$T/e.json" error exit)" = 64 ]
-	grep -qF 10.0.0.1 "$T/e.json"
+	grep -qF 192.0.2.1 "$T/e.json"
 }
 
 @test "multicast: descriptions receive and send, with and without recv/send" {
@@ -229,8 +229,8 @@ lb_ns() { printf '%s' "$LB_NS"; }
 # --- bad input: 64, one line naming the bad part --------------------------------
 
 @test "bad: a unicast address as GROUP" {
-	run -64 --separate-stderr dnm recv 10.0.0.1 5000 < /dev/null
-	assert_one_line_error dnmcast 10.0.0.1
+	run -64 --separate-stderr dnm recv 192.0.2.1 5000 < /dev/null
+	assert_one_line_error dnmcast 192.0.2.1
 }
 
 @test "bad: an IPv6 unicast address as GROUP" {
@@ -437,16 +437,16 @@ lb_ns() { printf '%s' "$LB_NS"; }
 	assert_one_line_error dnmcast vethA lo
 }
 
-@test "IPv4 group on a chosen interface: -I vethB / -I 10.77.0.2, sent with -I vethA / -I 10.77.0.1" {
+@test "IPv4 group on a chosen interface: -I vethB / -I 192.0.2.2, sent with -I vethA / -I 192.0.2.1" {
 	need_ab
-	dn_mcast_recv -v --from --count 2 -I 10.77.0.2 "$G4" "$MP"
+	dn_mcast_recv -v --from --count 2 -I 192.0.2.2 "$G4" "$MP"
 	grep -qE "joined $G4 on vethB \(any-source\)\$" "$LERR"
 	send -v -I vethA "$G4" "$MP" <<< by-name
 	grep -qE "sent 7 bytes to $G4 via vethA \(hops 1\)\$" <<< "$stderr"
-	send -I 10.77.0.1 "$G4" "$MP" <<< by-addr
+	send -I 192.0.2.1 "$G4" "$MP" <<< by-addr
 	wait_ok
-	grep -qE '^10\.77\.0\.1:[0-9]+ by-name$' "$LOUT"
-	grep -qE '^10\.77\.0\.1:[0-9]+ by-addr$' "$LOUT"
+	grep -qE '^192\.0\.2\.1:[0-9]+ by-name$' "$LOUT"
+	grep -qE '^192\.0\.2\.1:[0-9]+ by-addr$' "$LOUT"
 	dn_mcast_recv -v --count 1 -I vethB "$G4" "$MP"
 	dn_maddr_wait "$NS_B" vethB "$G4" present
 	send -I vethA "$G4" "$MP" <<< again
@@ -475,15 +475,15 @@ lb_ns() { printf '%s' "$LB_NS"; }
 
 @test "SSM (IPv4, --json): only the chosen source is received" {
 	need_ab
-	dn_mcast_recv --json --from --count 1 -I vethB --source 10.77.0.1 232.1.1.1 "$MP"
+	dn_mcast_recv --json --from --count 1 -I vethB --source 192.0.2.1 232.1.1.1 "$MP"
 	[ "$(dn_json_get "$LERR" joined group)" = 232.1.1.1 ]
 	[ "$(dn_json_get "$LERR" joined interface)" = vethB ]
-	[ "$(dn_json_get "$LERR" joined source)" = 10.77.0.1 ]
-	send -I vethA -b 10.77.0.3 232.1.1.1 "$MP" <<< wrong-source
-	send -I vethA -b 10.77.0.1 232.1.1.1 "$MP" <<< right-source
+	[ "$(dn_json_get "$LERR" joined source)" = 192.0.2.1 ]
+	send -I vethA -b 192.0.2.3 232.1.1.1 "$MP" <<< wrong-source
+	send -I vethA -b 192.0.2.1 232.1.1.1 "$MP" <<< right-source
 	wait_ok
-	[[ $(cat "$LOUT") =~ ^10\.77\.0\.1:[0-9]+\ right-source$ ]]
-	[ "$(dn_json_get "$LERR" left source)" = 10.77.0.1 ]
+	[[ $(cat "$LOUT") =~ ^192\.0\.2\.1:[0-9]+\ right-source$ ]]
+	[ "$(dn_json_get "$LERR" left source)" = 192.0.2.1 ]
 }
 
 @test "SSM and ASM memberships are visible in ip maddr while running, gone after" {

@@ -3,8 +3,8 @@
 # link-local scopes, bind 4-tuples, names per family, a black hole, flow
 # labels on the wire, and bulk data across the link.
 #
-#   NS_A  vethA 10.77.0.1 2001:db8:77::a fe80::a  <--->  vethB .2 ::b fe80::b  NS_B
-#   From A, BH4/BH6 (10.77.0.99, 2001:db8:77::99) are black holes.
+#   NS_A  vethA 192.0.2.1 2001:db8:77::a fe80::a  <--->  vethB .2 ::b fe80::b  NS_B
+#   From A, BH4/BH6 (192.0.2.99, 2001:db8:77::99) are black holes.
 
 load helpers
 
@@ -176,8 +176,8 @@ bind_seen() {
 	echo "dnconnect stderr: $stderr" >&2
 	printf '%s\n' "$stderr" > "$T/c.json"
 	[ "$(dn_json_get "$T/c.json" resolving family)" = ipv4 ]
-	[ "$(dn_json_get "$T/c.json" resolved addresses)" = '["10.77.0.2"]' ]
-	[ "$(dn_json_get "$T/c.json" connected peer)" = "10.77.0.2:$LPORT" ]
+	[ "$(dn_json_get "$T/c.json" resolved addresses)" = '["192.0.2.2"]' ]
+	[ "$(dn_json_get "$T/c.json" connected peer)" = "192.0.2.2:$LPORT" ]
 }
 
 @test "tcp6: and -6 names resolve IPv6 only" {
@@ -235,8 +235,8 @@ bind_seen() {
 
 @test "refused across the link: 69 (IPv4, IPv6 global, link-local)" {
 	DN_LNS=$NS_B dn_closed_port 0.0.0.0 0
-	run -69 --separate-stderr dnc 10.77.0.2 "$CLOSED_PORT" < /dev/null
-	assert_one_line_error dnconnect 10.77.0.2
+	run -69 --separate-stderr dnc 192.0.2.2 "$CLOSED_PORT" < /dev/null
+	assert_one_line_error dnconnect 192.0.2.2
 	DN_LNS=$NS_B dn_closed_port --v6only :: 0
 	run -69 --separate-stderr dnc 2001:db8:77::b "$CLOSED_PORT" < /dev/null
 	assert_one_line_error dnconnect 2001:db8:77::b
@@ -314,6 +314,6 @@ syn_has_label() {
 }
 
 @test "64 MiB over IPv4 across the veth, byte-identical" {
-	listen_b -e cat 10.77.0.2 0
-	dn_echo_big 300 "$BIG2" 10.77.0.2 "$LPORT"
+	listen_b -e cat 192.0.2.2 0
+	dn_echo_big 300 "$BIG2" 192.0.2.2 "$LPORT"
 }

@@ -4,9 +4,9 @@
 # negative and missing answers per record type) and races the addresses
 # across a veth to B, some of them black holes, some refused.
 #
-#   NS_A  vethA 10.77.0.1 2001:db8:77::a  <--->  vethB .2 .3 ::b ::c  NS_B
+#   NS_A  vethA 192.0.2.1 2001:db8:77::a  <--->  vethB .2 .3 ::b ::c  NS_B
 #   A's /etc/netns resolv.conf names 127.0.0.1, where dnsd serves the zone.
-#   Black holes from A: 10.77.0.99 .98, 2001:db8:77::99 ::98 (permanent
+#   Black holes from A: 192.0.2.99 .98, 2001:db8:77::99 ::98 (permanent
 #   neighbour entries to B's MAC; B does not own them and drops them).
 #   Refused: B's own addresses on a port nothing listens on.
 #
@@ -35,8 +35,8 @@ teardown_file() {
 # resolver, and dnsd on A's 127.0.0.1:53 (what A's resolv.conf names).
 race_setup() {
 	local i
-	BH4B=10.77.0.98 BH6B=2001:db8:77::98
-	B4=10.77.0.2 B4C=10.77.0.3 B6=2001:db8:77::b B6C=2001:db8:77::c
+	BH4B=192.0.2.98 BH6B=2001:db8:77::98
+	B4=192.0.2.2 B4C=192.0.2.3 B6=2001:db8:77::b B6C=2001:db8:77::c
 	export BH4B BH6B B4 B4C B6 B6C
 	ip -n "$NS_B" addr add "$B4C/24" dev vethB || { NS_WHY="ip addr add $B4C"; return 1; }
 	ip -n "$NS_B" -6 addr add "$B6C/64" dev vethB nodad || { NS_WHY="ip addr add $B6C"; return 1; }
@@ -96,7 +96,7 @@ race_setup() {
 	silent.race.test   ANY  drop
 	gone.race.test     ANY  nxdomain
 	unroute.race.test  AAAA 2001:db8:99::1 $B6
-	unroute.race.test  A    10.99.0.1 $B4
+	unroute.race.test  A    203.0.113.1 $B4
 	broken.race.test   ANY  servfail
 	EOF
 	export ZONE
@@ -639,13 +639,13 @@ order_is() {
 
 @test "--order resolver keeps the answer's order; interleave sorts (RFC 6724 rule 1)" {
 	# unroute: AAAA 2001:db8:99::1 (no route from A) before B6, A
-	# 10.99.0.1 (no route) before B4
+	# 203.0.113.1 (no route) before B4
 	run -0 --separate-stderr dnc --plan --order resolver unroute.race.test 80
 	is_seq "$(cut -d' ' -f3 <<< "$output")" "[2001:db8:99::1]:80" "[$B6]:80" \
-	    "10.99.0.1:80" "$B4:80"
+	    "203.0.113.1:80" "$B4:80"
 	run -0 --separate-stderr dnc --plan unroute.race.test 80
 	is_seq "$(cut -d' ' -f3 <<< "$output")" "[$B6]:80" "$B4:80" \
-	    "[2001:db8:99::1]:80" "10.99.0.1:80"
+	    "[2001:db8:99::1]:80" "203.0.113.1:80"
 }
 
 @test "--order with a bad value: 64" {
@@ -983,9 +983,9 @@ other_dnsd() {
 
 @test "-b once per family: each attempt binds its own family's address" {
 	closed_b
-	trace "${SYNC[@]}" -b 10.77.0.1 -b 2001:db8:77::a allrefs.race.test "$CLOSED_PORT"
+	trace "${SYNC[@]}" -b 192.0.2.1 -b 2001:db8:77::a allrefs.race.test "$CLOSED_PORT"
 	[ "$status" = 69 ]
 	local p=$CLOSED_PORT
 	grep -qF "connecting to $(ap "$B6" "$p") from [2001:db8:77::a]:0" "$T/trace"
-	grep -qF "connecting to $(ap "$B4" "$p") from 10.77.0.1:0" "$T/trace"
+	grep -qF "connecting to $(ap "$B4" "$p") from 192.0.2.1:0" "$T/trace"
 }

@@ -3,7 +3,7 @@
 # when root), and between two namespaces joined by a veth pair for link-local
 # scopes, 4-tuples, ICMP errors and flow labels on the wire.
 #
-#   NS_A  vethA 10.77.0.1 2001:db8:77::a fe80::a  <--->  vethB .2 ::b fe80::b  NS_B
+#   NS_A  vethA 192.0.2.1 2001:db8:77::a fe80::a  <--->  vethB .2 ::b fe80::b  NS_B
 
 load helpers
 
@@ -676,9 +676,9 @@ closed_port() {
 
 @test "--connect to a closed port across the link: 69 (IPv4, global IPv6, link-local)" {
 	need_ab
-	closed_port 10.77.0.2
-	run -69 --separate-stderr dnu --connect -w 3 10.77.0.2 "$CLOSED_PORT" <<< knock
-	[ "$stderr" = "dnudp: 10.77.0.2:$CLOSED_PORT refused the datagram (port unreachable)" ]
+	closed_port 192.0.2.2
+	run -69 --separate-stderr dnu --connect -w 3 192.0.2.2 "$CLOSED_PORT" <<< knock
+	[ "$stderr" = "dnudp: 192.0.2.2:$CLOSED_PORT refused the datagram (port unreachable)" ]
 	closed_port 2001:db8:77::b
 	run -69 --separate-stderr dnu --connect -w 3 2001:db8:77::b "$CLOSED_PORT" <<< knock
 	[ "$stderr" = "dnudp: [2001:db8:77::b]:$CLOSED_PORT refused the datagram (port unreachable)" ]
@@ -689,8 +689,8 @@ closed_port() {
 
 @test "without --connect an ICMP error is not reported: -w 0.5 exits 0" {
 	need_ab
-	closed_port 10.77.0.2
-	run -0 --separate-stderr dnu -w 0.5 10.77.0.2 "$CLOSED_PORT" <<< knock
+	closed_port 192.0.2.2
+	run -0 --separate-stderr dnu -w 0.5 192.0.2.2 "$CLOSED_PORT" <<< knock
 	[ -z "$output$stderr" ]
 }
 

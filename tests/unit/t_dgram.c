@@ -391,9 +391,9 @@ test_multicast(void)
 	form("multicast:ff05\\:\\:2:5:hops=255:loop=no", &any, "multicast v6 "
 	    "local=- dest=[ff05::2]:5 host=- port=5 if=- src=- hops=255 "
 	    "loop=0 v6only=-1");
-	form("multicast:232.1.1.1:5:source=10.0.0.1:interface=lo", &any,
+	form("multicast:232.1.1.1:5:source=192.0.2.1:interface=lo", &any,
 	    "multicast v4 local=- dest=232.1.1.1:5 host=- port=5 if=lo "
-	    "src=10.0.0.1 hops=-1 loop=-1 v6only=-1");
+	    "src=192.0.2.1 hops=-1 loop=-1 v6only=-1");
 	form("multicast:ff3e\\:\\:8000\\:1:5:source=2001\\:db8\\:\\:1", &any,
 	    "multicast v6 local=- dest=[ff3e::8000:1]:5 host=- port=5 if=- "
 	    "src=2001:db8::1 hops=-1 loop=-1 v6only=-1");
@@ -405,7 +405,7 @@ test_multicast(void)
 	    "dest=232.1.1.1:5 host=- port=5 if=- src=- hops=-1 loop=-1 "
 	    "v6only=-1");
 
-	bad("multicast:10.0.0.1:5", &any, DN_EINVAL, "10.0.0.1 is not a "
+	bad("multicast:192.0.2.1:5", &any, DN_EINVAL, "192.0.2.1 is not a "
 	    "multicast address: give one in 224.0.0.0/4");
 	bad("multicast:2001\\:db8\\:\\:1:5", &any, DN_EINVAL,
 	    "give one in ff00::/8");
@@ -518,14 +518,14 @@ test_new_multicast(void)
 	nm_form("ff02::1", 5, NULL, &lo, "multicast v6 local=- "
 	    "dest=[ff02::1%lo]:5 host=- port=5 if=lo src=- hops=-1 loop=-1 "
 	    "v6only=-1");
-	nm_form("232.1.1.1", 5, "10.0.0.1", &lo, "multicast v4 local=- "
-	    "dest=232.1.1.1:5 host=- port=5 if=lo src=10.0.0.1 hops=-1 "
+	nm_form("232.1.1.1", 5, "192.0.2.1", &lo, "multicast v4 local=- "
+	    "dest=232.1.1.1:5 host=- port=5 if=lo src=192.0.2.1 hops=-1 "
 	    "loop=-1 v6only=-1");
 	nm_form("ff12::db8:1%lo", 9, NULL, &any, "multicast v6 local=- "
 	    "dest=[ff12::db8:1%lo]:9 host=- port=9 if=- src=- hops=-1 loop=-1 "
 	    "v6only=-1");
 
-	nm_bad("10.0.0.1", 5, NULL, &any, DN_EINVAL, "is not a multicast "
+	nm_bad("192.0.2.1", 5, NULL, &any, DN_EINVAL, "is not a multicast "
 	    "address");
 	nm_bad("239.1.1.1", 0, NULL, &any, DN_ERANGE, "port 0 cannot be a "
 	    "group's");
@@ -565,7 +565,7 @@ test_join_rules(void)
 	ssm = dn_dgram_endpoint_parse("multicast:232.1.1.1:5:interface=lo",
 	    &any, &e);
 	asm_src = dn_dgram_endpoint_parse("multicast:239.1.1.1:5:"
-	    "source=10.0.0.1:interface=lo", &any, &e);
+	    "source=192.0.2.1:interface=lo", &any, &e);
 	if (u == NULL || ssm == NULL || asm_src == NULL) {
 		ok(0, "join rules: socket and endpoints (%s)", e.msg);
 		ok(0, "join rules: socket and endpoints");
@@ -583,7 +583,7 @@ test_join_rules(void)
 	rv = dn_mcast_join(u, dn_dgram_endpoint_dest(asm_src),
 	    dn_dgram_endpoint_source(asm_src),
 	    dn_dgram_endpoint_interface(asm_src), &e);
-	ok(rv == -1 && e.code == DN_EINVAL && strstr(e.msg, "source 10.0.0.1 "
+	ok(rv == -1 && e.code == DN_EINVAL && strstr(e.msg, "source 192.0.2.1 "
 	    "given for group 239.1.1.1, which is not source-specific") != NULL,
 	    "a source for a group that is not SSM: the join refuses, "
 	    "DN_EINVAL (%s)", e.msg);

@@ -16,7 +16,7 @@ cleanup() {
 trap cleanup EXIT
 
 cat > "$dir/zone" <<'EOF'
-name.test A 10.0.1.2 10.0.1.3
+name.test A 198.51.100.2 198.51.100.3
 name.test AAAA fd00::2
 name.test AAAA delay=400
 nodata.test AAAA nodata
@@ -43,7 +43,7 @@ grep -q "^dnsd: listening on 127.0.0.1:$port\$" "$dir/log"; ok $? "and prints it
 
 q() { dig +tries=1 +time=1 -p "$port" @127.0.0.1 "$@"; }
 
-[ "$(q +short name.test A | tr '\n' ' ')" = "10.0.1.2 10.0.1.3 " ]; ok $? "A name.test"
+[ "$(q +short name.test A | tr '\n' ' ')" = "198.51.100.2 198.51.100.3 " ]; ok $? "A name.test"
 [ "$(q +short NAME.Test AAAA)" = "fd00::2" ]; ok $? "AAAA, case-insensitive, delayed"
 q nodata.test AAAA | grep -q 'status: NOERROR.*' && q nodata.test AAAA | grep -q 'ANSWER: 0'; ok $? "nodata: NOERROR, no answer"
 q gone.test A | grep -q 'status: NXDOMAIN'; ok $? "nxdomain"
@@ -51,7 +51,7 @@ q unknown.test A | grep -q 'status: NXDOMAIN'; ok $? "unknown name: NXDOMAIN"
 q broken.test AAAA | grep -q 'status: SERVFAIL'; ok $? "servfail"
 q name.test MX | grep -q 'ANSWER: 0'; ok $? "other types: NODATA"
 q silent.test AAAA >/dev/null; [ $? -ne 0 ]; ok $? "drop: no answer"
-[ "$(q +tcp +short name.test A | tr '\n' ' ')" = "10.0.1.2 10.0.1.3 " ]; ok $? "TCP"
+[ "$(q +tcp +short name.test A | tr '\n' ' ')" = "198.51.100.2 198.51.100.3 " ]; ok $? "TCP"
 
 # the AAAA answer is held 400 ms; the A answer must not wait for it
 q +short name.test AAAA > "$dir/aaaa" &

@@ -72,8 +72,8 @@ netns_more(void)
 	if (system("echo 0 > /proc/sys/net/ipv6/conf/default/accept_dad && "
 	    "ip link add dnv0 type veth peer name dnv1 2>/dev/null && "
 	    "ip addr add 2001:db8:77::1/64 dev dnv0 nodad && "
-	    "ip addr add 10.77.0.1/24 dev dnv0 && "
-	    "ip addr add 10.77.0.2/24 dev dnv1 && "
+	    "ip addr add 192.0.2.1/24 dev dnv0 && "
+	    "ip addr add 192.0.2.2/24 dev dnv1 && "
 	    "echo 1 > /proc/sys/net/ipv4/conf/dnv1/accept_local && "
 	    "ip link set dnv0 up && ip link set dnv1 up") == 0)
 		have_veth = 1;

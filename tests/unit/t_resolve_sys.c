@@ -267,15 +267,15 @@ dnsd_path(char *buf, size_t len)
 }
 
 static const char zone_text[] =
-    "name.test A 10.0.1.2 10.0.1.3\n"
+    "name.test A 198.51.100.2 198.51.100.3\n"
     "name.test AAAA fd00::2\n"
     "name.test AAAA delay=300\n"
-    "nodata.test A 10.0.0.9\n"
+    "nodata.test A 198.51.100.9\n"
     "nodata.test AAAA nodata\n"
     "gone.test ANY nxdomain\n"
     "broken.test AAAA servfail\n"
     "silent.test AAAA drop\n"
-    "silent.test A 10.0.0.7\n";
+    "silent.test A 198.51.100.7\n";
 
 /* Starts dnsd.py on 127.0.0.1:port (0 picks) and waits for its port
  * file; 0 or -1 with the reason in why. */
@@ -395,9 +395,9 @@ test_dnsd_cares(void)
 	ok(a4.calls == 1 && a6.calls == 0, "A answered while the delayed "
 	    "AAAA is still pending");
 	ok(a4.naddrs == 2 &&
-	    strcmp(host(&a4.addrs[0], b1, sizeof(b1)), "10.0.1.2") == 0 &&
-	    strcmp(host(&a4.addrs[1], b2, sizeof(b2)), "10.0.1.3") == 0,
-	    "A name.test: 10.0.1.2 10.0.1.3");
+	    strcmp(host(&a4.addrs[0], b1, sizeof(b1)), "198.51.100.2") == 0 &&
+	    strcmp(host(&a4.addrs[1], b2, sizeof(b2)), "198.51.100.3") == 0,
+	    "A name.test: 198.51.100.2 198.51.100.3");
 	run_until(r, &a6.calls, 1, 3000);
 	ok(a6.calls == 1 && a6.naddrs == 1 &&
 	    strcmp(host(&a6.addrs[0], b1, sizeof(b1)), "fd00::2") == 0,
@@ -634,7 +634,7 @@ netns_checks(const char *dir)
 			dn_err want, alt;
 			const char *first;
 		} cases[] = {
-			{ "name.test", AF_INET, DN_OK, DN_OK, "10.0.1.2" },
+			{ "name.test", AF_INET, DN_OK, DN_OK, "198.51.100.2" },
 			{ "NAME.TEST", AF_INET6, DN_OK, DN_OK, "fd00::2" },
 			{ "gone.test", AF_INET, DN_ENONAME, DN_ENONAME, NULL },
 			/* glibc reports NODATA as EAI_NODATA, or as

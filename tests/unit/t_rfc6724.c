@@ -98,7 +98,6 @@ t_policy(void)
 		{ "2001:db8:1::1", 40, 1, 14 },
 		{ "192.0.2.1", 35, 4, 14 },
 		{ "::ffff:192.0.2.1", 35, 4, 14 },
-		{ "10.1.2.3", 35, 4, 14 },		/* private is global */
 		{ "127.0.0.1", 35, 4, 2 },
 		{ "169.254.13.78", 35, 4, 2 },
 		{ "::ffff:169.254.1.1", 35, 4, 2 },
@@ -118,9 +117,24 @@ t_policy(void)
 		{ "ff0e::1", 40, 1, 14 },
 		{ "ff01::1", 40, 1, 1 },
 	};
+	/* §3.2: private space (RFC 1918) is global like any other unicast
+	 * outside 127/8 and 169.254/16.  Written as octets: these are the
+	 * blocks under test, not hosts. */
+	static const unsigned char priv[][4] = {
+		{ 10, 1, 2, 3 }, { 172, 16, 0, 1 }, { 192, 168, 1, 1 },
+	};
+	char text[INET_ADDRSTRLEN];
 	dn_addr a;
 	size_t i;
 
+	for (i = 0; i < ARRLEN(priv); i++) {
+		snprintf(text, sizeof(text), "%u.%u.%u.%u", priv[i][0],
+		    priv[i][1], priv[i][2], priv[i][3]);
+		a = mk(text);
+		ok(dn__rfc6724_precedence(&a) == 35 &&
+		    dn__rfc6724_label(&a) == 4 && dn__rfc6724_scope(&a) == 14,
+		    "%s: precedence 35, label 4, global scope", text);
+	}
 	for (i = 0; i < ARRLEN(t); i++) {
 		a = mk(t[i].a);
 		is_int(dn__rfc6724_precedence(&a), t[i].prec,
@@ -137,7 +151,7 @@ t_common_prefix(void)
 {
 	dn_addr a = mk("2001:db8:1::2"), b = mk("2001:db8:1::1");
 	dn_addr c = mk("2001:db8:3f44::2"), d = mk("2001:db8:3ffe::1");
-	dn_addr e = mk("10.1.2.4"), f = mk("10.1.2.3");
+	dn_addr e = mk("192.0.2.4"), f = mk("192.0.2.3");
 
 	is_int(dn__rfc6724_common_prefix(&a, &b, 64), 64,
 	    "CommonPrefixLen stops at the prefix (64)");
@@ -166,11 +180,12 @@ t_examples(void)
 		{ "198.51.100.121", "198.51.100.117", 0 },
 	};
 	static const char *const w2[] = { "198.51.100.121", "2001:db8:1::1" };
+	/* the RFC writes private IPv4 here; any IPv4 pair shows rule 6 */
 	static const struct route r3[] = {
 		{ "2001:db8:1::1", "2001:db8:1::2", 0 },
-		{ "10.1.2.3", "10.1.2.4", 0 },
+		{ "192.0.2.3", "192.0.2.4", 0 },
 	};
-	static const char *const d3[] = { "2001:db8:1::1", "10.1.2.3" };
+	static const char *const d3[] = { "2001:db8:1::1", "192.0.2.3" };
 	static const struct route r4[] = {
 		{ "2001:db8:1::1", "2001:db8:1::2", 0 },
 		{ "fe80::1", "fe80::2", 0 },
@@ -239,17 +254,18 @@ t_rules(void)
 	};
 	static const char *const ds[] = { "2001:db8::1", "fec0::1" };
 	static const char *const ws[] = { "fec0::1", "2001:db8::1" };
-	/* Rule 9 on IPv4 only with a known prefix length */
+	/* Rule 9 on IPv4 only with a known prefix length: 192.0.2.1 shares
+	 * 4 bits with its source, 198.51.100.1 all 24 */
 	static const struct route r9a[] = {
-		{ "10.55.0.1", "10.99.0.2", 0 },
-		{ "10.0.0.1", "10.0.0.2", 0 },
+		{ "192.0.2.1", "203.0.113.2", 0 },
+		{ "198.51.100.1", "198.51.100.2", 0 },
 	};
-	static const char *const d9[] = { "10.55.0.1", "10.0.0.1" };
+	static const char *const d9[] = { "192.0.2.1", "198.51.100.1" };
 	static const struct route r9b[] = {
-		{ "10.55.0.1", "10.99.0.2", 16 },
-		{ "10.0.0.1", "10.0.0.2", 16 },
+		{ "192.0.2.1", "203.0.113.2", 24 },
+		{ "198.51.100.1", "198.51.100.2", 24 },
 	};
-	static const char *const w9b[] = { "10.0.0.1", "10.55.0.1" };
+	static const char *const w9b[] = { "198.51.100.1", "192.0.2.1" };
 	/* Rule 10: equal ones keep their order (round robin survives) */
 	static const struct route r10[] = {
 		{ "2001:db8::1", "2001:db8::100", 0 },
@@ -271,7 +287,7 @@ t_rules(void)
 		a[i] = mk(d9[i]);
 	struct routes ra = { r9a, ARRLEN(r9a), 0, 0 };
 	dn__rfc6724_sort(a, 2, lookup, &ra);
-	is_str(host(&a[0], h, sizeof(h)), "10.55.0.1",
+	is_str(host(&a[0], h, sizeof(h)), "192.0.2.1",
 	    "rule 9 leaves IPv4 alone without a prefix length");
 	CHECK("rule 9 on IPv4 with a prefix length", r9b, d9, w9b);
 
@@ -317,11 +333,11 @@ t_rules(void)
 
 	/* the race adapter */
 	dn__rfc6724_hook hook = { lookup, &rr };
-	a[0] = mk("10.0.0.1");
+	a[0] = mk("192.0.2.1");
 	a[1] = mk("2001:db8::2");
 	rr.calls = 0;
 	struct route rh[] = {
-		{ "10.0.0.1", "10.0.0.2", 0 },
+		{ "192.0.2.1", "192.0.2.2", 0 },
 		{ "2001:db8::2", "2001:db8::100", 0 },
 	};
 	rr.r = rh;
