@@ -189,7 +189,7 @@ assert_one_line_error() {
 # --- network namespaces ------------------------------------------------------
 
 ns_available() {
-	local probe="dnt-$$-probe$RANDOM"
+	local probe="dnt-$$-probe$RANDOM" f
 	if [ "$(id -u)" -ne 0 ]; then
 		NS_WHY="not root (network namespaces need CAP_SYS_ADMIN)"
 		return 1
@@ -198,6 +198,14 @@ ns_available() {
 		NS_WHY="ip (iproute2) is not installed"
 		return 1
 	fi
+	# ip netns exec binds /etc/netns/NAME/FILE onto /etc/FILE; without
+	# the target every command there prints that the bind failed
+	for f in hosts resolv.conf; do
+		if [ ! -e "/etc/$f" ]; then
+			NS_WHY="no /etc/$f for ip netns exec to bind a namespace's own onto (tests/run creates it)"
+			return 1
+		fi
+	done
 	if ! ip netns add "$probe" 2>/dev/null; then
 		NS_WHY="'ip netns add' failed here (container without namespace rights?)"
 		return 1
