@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <math.h>
 #include <netdb.h>
@@ -16,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -29,9 +30,40 @@ mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/*
+ * A program started with 0, 1 or 2 closed would hand those numbers to
+ * its first sockets: a trace line to "stderr" would then go into a TCP
+ * stream, and a closed stdin would read the peer. /dev/null in their
+ * place makes a closed stdin an end of file and closed outputs a sink
+ * (what the BSDs' kernels do for set-id programs, done here for all).
+ */
+static void
+std_fds(const char *prog)
+{
+	int fd, got;
+
+	for (fd = STDIN_FILENO; fd <= STDERR_FILENO; fd++) {
+		if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+			continue;
+		/* the lowest free number: fd itself, those below are open */
+		got = open("/dev/null", fd == STDIN_FILENO ? O_RDONLY :
+		    O_WRONLY);
+		if (got == fd)
+			continue;
+		if (got != -1)
+			close(got);
+		if (fcntl(STDERR_FILENO, F_GETFD) != -1)
+			dprintf(STDERR_FILENO, "%s: fd %d is closed and "
+			    "/dev/null cannot be opened in its place: %s\n",
+			    prog, fd, strerror(got == -1 ? errno : EBADF));
+		exit(EX_OSERR_);
+	}
+}
+
 void
 cli_init(cli *c, const char *prog)
 {
+	std_fds(prog);
 	memset(c, 0, sizeof(*c));
 	c->prog = prog;
 	c->family = AF_UNSPEC;

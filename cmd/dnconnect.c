@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,8 @@ typedef struct conn {
 	cli c;
 	dn_reactor *r;
 	int zero;		/* -z */
+	int interrupted;	/* SIGINT or SIGTERM: closing, exit 0 */
+	dn_signal *sigs[2];
 	char peer[DN_ADDR_STRLEN];
 	int rv;
 } conn;
@@ -90,7 +93,9 @@ relay_done(dn_relay *rl, const dn_relay_stats *st, const dn_error *err,
 		cli_trace(&cn->c, "closed: sent %llu bytes, received %llu bytes",
 		    (unsigned long long)st->bytes_out,
 		    (unsigned long long)st->bytes_in);
-	cn->rv = err != NULL ? cli_fail(&cn->c, err) : 0;
+	/* a signal closed it on purpose: exit 0, not an error */
+	if (!cn->interrupted)
+		cn->rv = err != NULL ? cli_fail(&cn->c, err) : 0;
 	dn_reactor_stop(cn->r);
 }
 
@@ -136,7 +141,8 @@ connected(dn_connect_req *req, dn_stream *s, const dn_error *err, void *arg)
 	dn_error e;
 
 	if (s == NULL) {
-		cn->rv = cli_fail(&cn->c, err);
+		if (!cn->interrupted)
+			cn->rv = cli_fail(&cn->c, err);
 		dn_reactor_stop(cn->r);
 		return;
 	}
@@ -156,9 +162,28 @@ connected(dn_connect_req *req, dn_stream *s, const dn_error *err, void *arg)
 	}
 }
 
+/*
+ * SIGINT/SIGTERM: the same rule as the other programs (DESIGN.md). The
+ * reactor's end cancels the attempt or the relay, whose close sends a
+ * FIN (an RST only when the peer sent bytes nobody read), and the exit
+ * status is 0.
+ */
+static void
+on_signal(dn_signal *sg, int signo, void *arg)
+{
+	conn *cn = arg;
+
+	(void)sg;
+	cli_trace(&cn->c, "%s: closing", strsignal(signo));
+	cn->interrupted = 1;
+	cn->rv = 0;
+	dn_reactor_stop(cn->r);
+}
+
 int
 main(int argc, char *argv[])
 {
+	static const int signos[] = { SIGINT, SIGTERM };
 	static const struct option longopts[] = {
 		{ "flow-label", required_argument, NULL, OPT_FLOW_LABEL },
 		{ "race", required_argument, NULL, OPT_RACE },
@@ -422,6 +447,13 @@ main(int argc, char *argv[])
 		dn_client_endpoint_free(ep);
 		return cn.rv;
 	}
+	if ((cn.rv = cli_signals_watch(&cn.c, cn.r, signos,
+	    CLI_ARRLEN(signos), cn.sigs, on_signal, &cn)) != 0) {
+		cli_signals_free(cn.sigs, CLI_ARRLEN(signos));
+		dn_reactor_free(cn.r);
+		dn_client_endpoint_free(ep);
+		return cn.rv;
+	}
 	if (plan) {
 		char hb[DN_ADDR_STRLEN];
 
@@ -444,6 +476,7 @@ main(int argc, char *argv[])
 		cn.rv = cli_failf(&cn.c, DN_ENOMEM, 0, "out of memory");
 	else if (dn_reactor_run(cn.r, &e) == -1)
 		cn.rv = cli_fail(&cn.c, &e);
+	cli_signals_free(cn.sigs, CLI_ARRLEN(signos));
 	dn_reactor_free(cn.r);
 	dn_client_endpoint_free(ep);
 	return cn.rv;

@@ -43,6 +43,7 @@ typedef struct srv {
 	long long max_conns;	/* --max-conns, 0: none */
 	long long live;		/* -e commands running */
 	int full;		/* paused at --max-conns */
+	int spawn_warned;	/* a fork failure was said */
 	child *children;
 	int done;
 	int rv;
@@ -224,6 +225,32 @@ max_conns_check(srv *sv)
 	cli_report_max_conns(&sv->c, full, sv->live, sv->max_conns);
 }
 
+/*
+ * fork() failed (EAGAIN at a process limit, ENOMEM): the connection is
+ * closed unserved. Said once as a warning, and for each with -v or
+ * --json, so that a server at its limit does not flood stderr.
+ */
+static void
+spawn_failed(srv *sv, const char *peer, int err)
+{
+	cli_json j;
+
+	if (sv->c.json) {
+		cli_json_begin(&sv->c, &j, "dropped");
+		cli_json_str(&j, "peer", peer);
+		cli_json_str(&j, "reason", "fork");
+		cli_json_str(&j, "message", strerror(err));
+		cli_json_end(&sv->c, &j);
+	} else if (sv->c.verbose)
+		cli_trace(&sv->c, "cannot run '%s' for %s: %s; connection "
+		    "dropped", sv->cmd, peer, strerror(err));
+	else if (!sv->spawn_warned || !sv->keep || sv->once)
+		cli_warn(&sv->c, "cannot run '%s' for %s: %s%s", sv->cmd, peer,
+		    strerror(err), sv->keep && !sv->once ? "; dropping "
+		    "connections while this lasts (-v says each)" : "");
+	sv->spawn_warned = 1;
+}
+
 static void
 accepted(dn_listener *l, dn_stream *s, void *arg)
 {
@@ -265,10 +292,12 @@ accepted(dn_listener *l, dn_stream *s, void *arg)
 	}
 	if (sv->cmd != NULL) {
 		if (spawn(sv, s, peer) == -1) {
-			cli_warn(&sv->c, "cannot run '%s' for %s: %s", sv->cmd,
-			    peer, strerror(errno));
+			spawn_failed(sv, peer, errno);
 			dn_stream_close(s);
-			finish(sv, EX_OSERR_);
+			/* one connection's failure never ends a keep-open
+			 * server: the next may find a process slot free */
+			if (!sv->keep || sv->once)
+				finish(sv, EX_OSERR_);
 			return;
 		}
 		sv->live++;
