@@ -43,7 +43,7 @@ typedef struct srv {
 	long long max_conns;	/* --max-conns, 0: none */
 	long long live;		/* -e commands running */
 	int full;		/* paused at --max-conns */
-	int spawn_warned;	/* a fork failure was said */
+	int drop_warned;	/* a dropped connection was said */
 	child *children;
 	int done;
 	int rv;
@@ -226,29 +226,38 @@ max_conns_check(srv *sv)
 }
 
 /*
- * fork() failed (EAGAIN at a process limit, ENOMEM): the connection is
- * closed unserved. Said once as a warning, and for each with -v or
- * --json, so that a server at its limit does not flood stderr.
+ * A connection that cannot be served - fork() failed (EAGAIN at a process
+ * limit, ENOMEM), or no memory for its relay - is closed unserved. Said
+ * once as a warning, and for each with -v or --json, so that a server at
+ * its limit does not flood stderr; a keep-open server goes on.
  */
 static void
-spawn_failed(srv *sv, const char *peer, int err)
+dropped(srv *sv, const char *peer, const char *reason, int err)
 {
+	char what[64];
 	cli_json j;
 
+	if (strcmp(reason, "fork") == 0)
+		snprintf(what, sizeof(what), "cannot run '%.40s%s'", sv->cmd,
+		    strlen(sv->cmd) > 40 ? "..." : "");
+	else
+		snprintf(what, sizeof(what), "cannot relay");
 	if (sv->c.json) {
 		cli_json_begin(&sv->c, &j, "dropped");
 		cli_json_str(&j, "peer", peer);
-		cli_json_str(&j, "reason", "fork");
+		cli_json_str(&j, "reason", reason);
 		cli_json_str(&j, "message", strerror(err));
 		cli_json_end(&sv->c, &j);
 	} else if (sv->c.verbose)
-		cli_trace(&sv->c, "cannot run '%s' for %s: %s; connection "
-		    "dropped", sv->cmd, peer, strerror(err));
-	else if (!sv->spawn_warned || !sv->keep || sv->once)
-		cli_warn(&sv->c, "cannot run '%s' for %s: %s%s", sv->cmd, peer,
-		    strerror(err), sv->keep && !sv->once ? "; dropping "
-		    "connections while this lasts (-v says each)" : "");
-	sv->spawn_warned = 1;
+		cli_trace(&sv->c, "%s for %s: %s; connection dropped", what,
+		    peer, strerror(err));
+	else if (!sv->drop_warned || !sv->keep || sv->once)
+		cli_warn(&sv->c, "%s for %s: %s%s", what, peer, strerror(err),
+		    sv->keep && !sv->once ? "; dropping connections while "
+		    "this lasts (-v says each)" : "");
+	sv->drop_warned = 1;
+	if (!sv->keep || sv->once)
+		finish(sv, EX_OSERR_);
 }
 
 static void
@@ -291,13 +300,11 @@ accepted(dn_listener *l, dn_stream *s, void *arg)
 		sv->l = NULL;
 	}
 	if (sv->cmd != NULL) {
+		/* one connection's failure never ends a keep-open server:
+		 * the next may find a process slot free */
 		if (spawn(sv, s, peer) == -1) {
-			spawn_failed(sv, peer, errno);
+			dropped(sv, peer, "fork", errno);
 			dn_stream_close(s);
-			/* one connection's failure never ends a keep-open
-			 * server: the next may find a process slot free */
-			if (!sv->keep || sv->once)
-				finish(sv, EX_OSERR_);
 			return;
 		}
 		sv->live++;
@@ -305,8 +312,8 @@ accepted(dn_listener *l, dn_stream *s, void *arg)
 		return;
 	}
 	if ((rc = calloc(1, sizeof(*rc))) == NULL) {
+		dropped(sv, peer, "memory", errno);
 		dn_stream_close(s);
-		finish(sv, EX_OSERR_);
 		return;
 	}
 	rc->sv = sv;
