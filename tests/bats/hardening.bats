@@ -299,3 +299,22 @@ lowest_free_fd() {
 	prlimit --pid "$LPID" --nofile="$hard:$hard"
 	dn_wait_for "$LERR" '"event":"accept_resumed"'
 }
+
+@test "dnlisten -k --all-interfaces -v: EMFILE pauses the aggregate, which serves again" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root to change another process's limit"
+	command -v prlimit > /dev/null || skip "no prlimit (util-linux)"
+	local n hard cpid
+	dn_listen -k -v --all-interfaces -I lo 0
+	n=$(lowest_free_fd "$LPID")
+	hard=$(prlimit --pid "$LPID" --nofile --raw --noheadings -o HARD)
+	prlimit --pid "$LPID" --nofile="$n:$hard"
+	dnc 127.0.0.1 "$LPORT" <<< through-the-aggregate > /dev/null &
+	cpid=$!
+	dn_track "$cpid"
+	dn_wait_for "$LERR" "out of file descriptors \(EMFILE"
+	prlimit --pid "$LPID" --nofile="$hard:$hard"
+	dn_wait_for "$LERR" "accepting again"
+	dn_wait_exit "$cpid" 10
+	[ "$DN_STATUS" -eq 0 ]
+	[ "$(cat "$LOUT")" = through-the-aggregate ]
+}
