@@ -318,3 +318,33 @@ lowest_free_fd() {
 	[ "$DN_STATUS" -eq 0 ]
 	[ "$(cat "$LOUT")" = through-the-aggregate ]
 }
+
+# The listener's direction held open by a FIFO, the client's ended: a
+# signalled dnlisten closes with a FIN, so the client ends with 0, not the
+# 74 of a reset.
+dnlisten_signalled() {
+	local sig=$1
+	mkfifo "$T/lin"
+	# read-write: the open does not wait for the other end
+	exec 7<> "$T/lin"
+	DN_LISTEN_IN=$T/lin dn_listen -v --once 127.0.0.1 0
+	dnc 127.0.0.1 "$LPORT" < /dev/null > "$T/cout" 2> "$T/cerr" &
+	CPID=$!
+	dn_track "$CPID"
+	dn_wait_for "$LERR" "connection from"
+	echo to-client >&7
+	dn_wait_for "$T/cout" to-client
+	kill "-$sig" "$LPID"
+	wait_ok 5
+	dn_wait_exit "$CPID" 5 || { echo "dnconnect still runs" >&2; false; }
+	[ "$DN_STATUS" -eq 0 ] || { cat "$T/cerr" >&2; false; }
+	[ "$(cat "$T/cout")" = to-client ]
+}
+
+@test "SIGTERM: dnlisten closes an open connection with a FIN, the client exits 0" {
+	dnlisten_signalled TERM
+}
+
+@test "SIGINT: dnlisten closes an open connection with a FIN, the client exits 0" {
+	dnlisten_signalled INT
+}
