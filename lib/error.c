@@ -87,6 +87,7 @@ int
 dn__err(dn_error *err, dn_err code, int os_errno, const char *fmt, ...)
 {
 	va_list ap;
+	char *p;
 
 	if (err == NULL)
 		return -1;
@@ -95,6 +96,12 @@ dn__err(dn_error *err, dn_err code, int os_errno, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 	va_end(ap);
+	/* A message quotes what it was given, which may hold a newline or
+	 * an escape sequence before anything has looked at it ("'a\nb...'
+	 * is too long"); it stays one line, as the programs print it. */
+	for (p = err->msg; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
 	return -1;
 }
 

@@ -258,11 +258,41 @@ t_acl(void)
 	rmdir(tmpdir);
 }
 
+/*
+ * A message quotes the text it refuses, even where nothing has looked at
+ * it yet ("'...' is too long"): a newline, CR or escape in it stays out,
+ * so that the programs' one line is one line (fuzz/fuzz_addr.c found it).
+ */
+static void
+t_one_line(void)
+{
+	char text[300];
+	dn_prefix p;
+	dn_addr a;
+	dn_error e;
+
+	memset(text, 'a', sizeof(text) - 1);
+	text[sizeof(text) - 1] = '\0';
+	text[3] = '\n';
+	text[5] = '\r';
+	text[7] = '\033';
+	memset(&e, 0, sizeof(e));
+	ok(dn_prefix_parse(&p, text, &e) == -1 && e.code == DN_ESYNTAX &&
+	    strpbrk(e.msg, "\n\r\033") == NULL && has(e.msg, "aaa?a?a?"),
+	    "an over-long prefix with control characters: one line (%s)",
+	    e.msg);
+	memset(&e, 0, sizeof(e));
+	ok(dn_addr_parse(&a, text, NULL, &e) == -1 && e.code == DN_ESYNTAX &&
+	    strpbrk(e.msg, "\n\r\033") == NULL && has(e.msg, "aaa?a?a?"),
+	    "the same as an address: one line (%s)", e.msg);
+}
+
 int
 main(void)
 {
 	t_parse();
 	t_match();
 	t_acl();
+	t_one_line();
 	return tap_done(0);
 }
