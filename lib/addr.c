@@ -604,6 +604,7 @@ dn_hostport_split(const char *text, char *host, size_t hostlen, int *port,
 	struct parts p;
 	char buf[TEXT_MAX + ZONE_MAX + 2];
 	size_t n;
+	uint32_t zi, si;
 
 	if (check_text(text, "host", err) == -1)
 		return -1;
@@ -621,7 +622,11 @@ dn_hostport_split(const char *text, char *host, size_t hostlen, int *port,
 	if (p.flow != 0)
 		return dn__err(err, DN_EINVAL, 0, "flowinfo in '%s' needs an "
 		    "address literal as HOST, not '%s'", text, p.host);
-	if (p.has_zone && p.has_scope && strcmp(p.zone, p.scope) != 0)
+	/* "%lo" and the tuple's "1" may name one interface, which is
+	 * agreement to dn_addr_parse() too */
+	if (p.has_zone && p.has_scope && strcmp(p.zone, p.scope) != 0 &&
+	    (scope_index(p.zone, &zi, NULL) == -1 ||
+	    scope_index(p.scope, &si, NULL) == -1 || zi != si))
 		return dn__err(err, DN_EBADSCOPE, 0, "%%%s and tuple scope %s "
 		    "disagree in '%s': give the scope once", p.zone, p.scope,
 		    text);
