@@ -84,10 +84,14 @@ cli_common_opt(cli *c, int ch, const char *arg)
 
 	switch (ch) {
 	case '4':
-		c->family = AF_INET;
-		return 1;
 	case '6':
-		c->family = AF_INET6;
+		/* the later one must not quietly win */
+		if (c->family == (ch == '4' ? AF_INET6 : AF_INET)) {
+			cli_usage_fail(c, "-4 and -6 contradict each other: "
+			    "give one, or neither for both families");
+			return -1;
+		}
+		c->family = ch == '4' ? AF_INET : AF_INET6;
 		return 1;
 	case 'I':
 		c->scope = arg;
@@ -666,7 +670,7 @@ is_port_only(const char *s)
 int
 cli_listen_args(const cli *c, int argc, char **argv, dn_addr *local)
 {
-	const char *addr_text = NULL, *port_text = NULL;
+	const char *addr_text = NULL, *port_text = NULL, *dflt = "";
 	dn_addr_hints hints;
 	dn_error e;
 	uint16_t port;
@@ -678,8 +682,10 @@ cli_listen_args(const cli *c, int argc, char **argv, dn_addr *local)
 		port_text = argv[0];
 	else
 		addr_text = argv[0];
-	if (addr_text == NULL)
+	if (addr_text == NULL) {
 		addr_text = c->family == AF_INET6 ? "::" : "0.0.0.0";
+		dflt = " on the default address";
+	}
 	memset(&hints, 0, sizeof(hints));
 	hints.family = c->family;
 	hints.default_scope = c->scope;
@@ -693,6 +699,15 @@ cli_listen_args(const cli *c, int argc, char **argv, dn_addr *local)
 			    "fe80::1%%eth0", addr_text);
 		return cli_fail(c, &e);
 	}
+	/* -I supplies a missing scope; on anything else it would be
+	 * quietly ignored */
+	if (c->scope != NULL && !dn_addr_needs_scope(local))
+		return cli_usage_fail(c, "-I %s: listen address %s takes no "
+		    "scope, so -I has nothing to apply to: drop it", c->scope,
+		    addr_text);
+	if (dn_addr_check_v6only(local, c->v6only, &e) == -1)
+		return cli_usage_fail(c, "%s%s: %s", c->v6only ? "--v6only" :
+		    "--dual-stack", dflt, e.msg);
 	if (port_text != NULL) {
 		if (cli_parse_port(port_text, 1, &port, &e) == -1)
 			return cli_fail(c, &e);

@@ -336,6 +336,9 @@ main(int argc, char *argv[])
 	if (dns_servers != NULL && hopts.resolver == DN_RESOLVER_SYSTEM)
 		return cli_usage_fail(&cn.c, "--dns-server goes with the ares "
 		    "resolver: the system resolver reads resolv.conf itself");
+	if (plan && cn.zero)
+		return cli_usage_fail(&cn.c, "--plan and -z contradict each "
+		    "other: --plan prints the attempts and connects to none");
 	hopts.family = cn.c.family;
 	hopts.timeout_ns = cn.c.timeout_ns;
 	/* only when said: a trace asks the kernel for the local address */
@@ -408,6 +411,10 @@ main(int argc, char *argv[])
 				return cli_usage_fail(&cn.c, "-I %s: a scope "
 				    "goes with an address literal, and %s is "
 				    "a name", cn.c.scope, host);
+			if (flow_text != NULL && cn.c.family == AF_INET)
+				return cli_usage_fail(&cn.c, "--flow-label %s "
+				    "needs IPv6, and -4 races IPv4 only",
+				    flow_text);
 			hopts.flowinfo = label;
 		} else {
 			if (have_port)
@@ -435,6 +442,13 @@ main(int argc, char *argv[])
 			if (dest_bind != NULL &&
 			    dn_addr_check_bind(dest_bind, &dest, &e) == -1)
 				return cli_fail(&cn.c, &e);
+			/* -I only fills in a missing scope */
+			if (cn.c.scope != NULL && !dn_addr_needs_scope(&dest) &&
+			    (nbind == 0 || !dn_addr_needs_scope(&bind[0])) &&
+			    (nbind < 2 || !dn_addr_needs_scope(&bind[1])))
+				return cli_usage_fail(&cn.c, "-I %s: %s takes no "
+				    "scope, so -I has nothing to apply to: drop "
+				    "it", cn.c.scope, argv[0]);
 		}
 	}
 

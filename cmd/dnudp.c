@@ -467,6 +467,12 @@ args_send(udpc *uc, int argc, char **argv, const char *flow_text,
 	}
 	if (uc->has_bind && dn_addr_check_bind(&uc->bind, &uc->dest, &e) == -1)
 		return cli_fail(&uc->p.c, &e);
+	/* -I only fills in a missing scope */
+	if (uc->p.c.scope != NULL && !dn_addr_needs_scope(&uc->dest) &&
+	    (!uc->has_bind || !dn_addr_needs_scope(&uc->bind)))
+		return cli_usage_fail(&uc->p.c, "-I %s: %s takes no scope, so "
+		    "-I has nothing to apply to: drop it", uc->p.c.scope,
+		    argv[0]);
 	return 0;
 }
 

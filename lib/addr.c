@@ -15,6 +15,8 @@
 #include "internal.h"
 
 #define TEXT_MAX	255	/* longest address text we read */
+#define NAMETEXT_MAX	1024	/* longer when it starts with a name, for
+				 * dn_host_name_check() to judge */
 #define ZONE_MAX	64	/* longest zone we keep (IF_NAMESIZE is 16) */
 #define FLOW_MAX	0xFFFFFu	/* RFC 6437: the flow label is 20 bits */
 #define IFLIST_MAX	200	/* keeps the interface list inside dn_error.msg */
@@ -24,7 +26,7 @@ enum origin { O_TEXT, O_TUPLE, O_PARTS };
 
 /* A text cut into its pieces, before any of them is checked as a literal. */
 struct parts {
-	char host[TEXT_MAX + 1];	/* without brackets and zone */
+	char host[NAMETEXT_MAX + 1];	/* without brackets and zone */
 	char zone[ZONE_MAX];		/* after %, RFC 6874 escapes decoded */
 	int has_zone;
 	int bracketed;
@@ -148,6 +150,12 @@ split_zone(struct parts *p, const char *text, dn_error *err)
 		return 0;
 	*pct = '\0';
 	z = pct + 1;
+	if (p->host[0] == '\0')
+		return dn__err(err, DN_ESYNTAX, 0,
+		    "the address before '%%%s'%s%s%s "
+		    "is empty: write ADDR%%IFACE, as in fe80::1%%%s", z,
+		    text[0] != '%' ? " in '" : "", text[0] != '%' ? text : "",
+		    text[0] != '%' ? "'" : "", *z != '\0' ? z : "eth0");
 	if (*z == '\0')
 		return dn__err(err, DN_ESYNTAX, 0, "empty zone after '%%' in "
 		    "'%s': give an interface name or index", text);
@@ -269,18 +277,44 @@ portplace:
 	    "the second field: write HOST,PORT,FLOWINFO,SCOPE", text);
 }
 
+/* The first n bytes of s: name characters with a letter among them. */
+static int
+looks_like_name(const char *s, size_t n)
+{
+	int letter = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (isalpha((unsigned char)s[i]))
+			letter = 1;
+		else if (!isdigit((unsigned char)s[i]) && s[i] != '.' &&
+		    s[i] != '-' && s[i] != '_')
+			return 0;
+	}
+	return letter;
+}
+
 static int
 check_text(const char *text, const char *what, dn_error *err)
 {
 	const char *c;
-	size_t n;
+	size_t n, h;
 
 	if (text == NULL || *text == '\0')
 		return dn__err(err, DN_ESYNTAX, 0,
 		    "empty %s: give an IPv4 or IPv6 literal", what);
-	if ((n = strlen(text)) > TEXT_MAX)
-		return dn__err(err, DN_ESYNTAX, 0, "%s '%.40s...' is too long "
-		    "(%zu characters)", what, text, n);
+	/* Past what any literal needs, only a text that starts with a name
+	 * ("NAME", "NAME:PORT", "NAME,PORT,...") goes on: its length is
+	 * for dn_host_name_check() to judge, as on every other path. */
+	if ((n = strlen(text)) > TEXT_MAX) {
+		h = strcspn(text, ":,");
+		if (h == n && looks_like_name(text, n) &&
+		    dn_host_name_check(text, err) == -1)
+			return -1;
+		if (n > NAMETEXT_MAX || !looks_like_name(text, h))
+			return dn__err(err, DN_ESYNTAX, 0, "%s '%.40s...' is "
+			    "too long (%zu characters)", what, text, n);
+	}
 	for (c = text; *c != '\0'; c++)
 		if (!isgraph((unsigned char)*c))
 			return dn__err(err, DN_ESYNTAX, 0, "%s contains a space "
@@ -293,7 +327,7 @@ check_text(const char *text, const char *what, dn_error *err)
 static int
 split_text(const char *text, struct parts *p, dn_error *err)
 {
-	char buf[TEXT_MAX + 1], *f[4], *c;
+	char buf[NAMETEXT_MAX + 1], *f[4], *c;
 	size_t nf = 0;
 
 	memset(p, 0, sizeof(*p));
@@ -317,6 +351,12 @@ split_text(const char *text, struct parts *p, dn_error *err)
 	if (*f[0] == '\0')
 		return dn__err(err, DN_ESYNTAX, 0, "empty host in the tuple "
 		    "'%s': use HOST,PORT,FLOWINFO,SCOPE", text);
+	/* An empty field skips to a later one ("fe80::1,80,,eth0"); at the
+	 * end it skips to nothing, and is a slip. */
+	if (*f[nf - 1] == '\0')
+		return dn__err(err, DN_ESYNTAX, 0, "the tuple '%s' ends in an "
+		    "empty field: drop the trailing comma%s, or fill the field",
+		    text, nf > 2 && *f[nf - 2] == '\0' ? "s" : "");
 	if (host_port(f[0], p, 0, text, err) == -1)
 		return -1;
 	if (nf > 1 && *f[1] != '\0' && parse_port(f[1], &p->port, err) == -1)
@@ -333,19 +373,73 @@ split_text(const char *text, struct parts *p, dn_error *err)
 	return 0;
 }
 
-static int
-looks_like_name(const char *s)
-{
-	int letter = 0;
+/*
+ * RFC 1035 §2.3.4 and §3.1 (RFC 1123 §2.1 keeps them): a label is 1 to 63
+ * bytes and a name at most 255 on the wire, each label with its length
+ * byte and the root's zero byte, so 253 of text; one trailing dot (the
+ * root, written out) may follow. Characters as the programs have always
+ * taken them: letters, digits, '-', '_' (SRV-style and internal names)
+ * and the dots. Every path that hands a name to a resolver asks this
+ * first, so a name DNS cannot carry is one usage error, the same
+ * everywhere, and never a lookup that "did not resolve".
+ */
+#define NAME_CHARS	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ" \
+			"0123456789-_."
+#define NAME_MAX_TEXT	253
+#define LABEL_MAX	63
+#define QUOTE_CUT	40	/* longer quoted text is cut: "aaaa..." */
 
-	for (; *s != '\0'; s++) {
-		if (isalpha((unsigned char)*s))
-			letter = 1;
-		else if (!isdigit((unsigned char)*s) && *s != '.' &&
-		    *s != '-' && *s != '_')
-			return 0;
+int
+dn_host_name_check(const char *name, dn_error *err)
+{
+	const char *label, *dot, *end;
+	size_t n, bad;
+
+	if (name == NULL || *name == '\0')
+		return dn__err(err, DN_ESYNTAX, 0, "empty host name: give a "
+		    "name or an address");
+	n = strlen(name);
+	if ((bad = strspn(name, NAME_CHARS)) < n) {
+		if (isgraph((unsigned char)name[bad]))
+			return dn__err(err, DN_ESYNTAX, 0, "host name '%.*s%s' "
+			    "has '%c' at offset %zu: a name has letters, "
+			    "digits, '-', '_' and dots", QUOTE_CUT, name,
+			    n > QUOTE_CUT ? "..." : "", name[bad], bad);
+		if ((unsigned char)name[bad] >= 0x80)
+			return dn__err(err, DN_ESYNTAX, 0, "host name has a "
+			    "non-ASCII byte at offset %zu: write an "
+			    "internationalized name in its xn-- form "
+			    "(RFC 5891)", bad);
+		return dn__err(err, DN_ESYNTAX, 0, "host name has a space or "
+		    "control character at offset %zu: give one name", bad);
 	}
-	return letter;
+	end = name + n;
+	if (name[n - 1] == '.')
+		end--;
+	if (end == name)
+		return dn__err(err, DN_ESYNTAX, 0, "host name '%s' is the DNS "
+		    "root alone: give a host name", name);
+	for (label = name;; label = dot + 1) {
+		if ((dot = memchr(label, '.', (size_t)(end - label))) == NULL)
+			dot = end;
+		if (dot == label)
+			return dn__err(err, DN_ESYNTAX, 0, "host name "
+			    "'%.*s%s' has an empty label at offset %zu: "
+			    "remove the extra dot", QUOTE_CUT, name,
+			    n > QUOTE_CUT ? "..." : "", (size_t)(label - name));
+		if (dot - label > LABEL_MAX)
+			return dn__err(err, DN_ESYNTAX, 0, "host name label "
+			    "'%.*s%s' is %zu bytes: a label is at most %d",
+			    QUOTE_CUT, label, dot - label > QUOTE_CUT ? "..." :
+			    "", (size_t)(dot - label), LABEL_MAX);
+		if (dot == end)
+			break;
+	}
+	if ((size_t)(end - name) > NAME_MAX_TEXT)
+		return dn__err(err, DN_ESYNTAX, 0, "host name '%.*s...' is %zu "
+		    "bytes: a name is at most %d (255 on the wire), one "
+		    "trailing dot allowed", QUOTE_CUT, name, n, NAME_MAX_TEXT);
+	return 0;
 }
 
 /* Interface name or decimal index to an index that exists, never 0. */
@@ -447,23 +541,37 @@ build(dn_addr *out, struct parts *p, const dn_addr_hints *h, dn_error *err)
 	struct in_addr a4;
 	uint32_t zidx = 0, sidx = 0, idx = 0;
 	dn_addr a;
+	size_t n;
 	int v6;
 
+	if ((n = strlen(p->host)) > TEXT_MAX && !looks_like_name(p->host, n))
+		return dn__err(err, DN_ESYNTAX, 0, "%s '%.40s...' is too long "
+		    "(%zu characters)", what, p->host, n);
 	if (inet_pton(AF_INET6, p->host, &a6) == 1)
 		v6 = 1;
 	else if (strchr(p->host, ':') == NULL &&
 	    inet_pton(AF_INET, p->host, &a4) == 1)
 		v6 = 0;
+	else if (strchr(p->host, '=') != NULL)
+		/* "tcpx:host=...": meant as a description */
+		return dn__err(err, DN_ESYNTAX, 0, "%s '%s' is no address, nor "
+		    "a description of a known type: start it with tcp:, "
+		    "tcp6:, hostname:, all:, udp:, udp6:, udp-all: or "
+		    "multicast:", what, p->host);
 	else if (strchr(p->host, ':') != NULL)
 		return dn__err(err, DN_ESYNTAX, 0,
 		    "%s '%s' is not a valid IPv6 address", what, p->host);
-	else if (looks_like_name(p->host) && !p->bracketed && !p->has_zone)
+	else if (looks_like_name(p->host, n) && !p->bracketed &&
+	    !p->has_zone) {
+		/* a name only when it is a valid one: one verdict for all */
+		if (dn_host_name_check(p->host, err) == -1)
+			return -1;
 		return dn__err(err, DN_ENOTLITERAL, 0,
 		    "%s %s is not an address literal", what, p->host);
-	else if (p->bracketed)
+	} else if (p->bracketed)
 		return dn__err(err, DN_ESYNTAX, 0, "brackets hold an IPv6 "
 		    "literal, not '%s'", p->host);
-	else if (p->has_zone && looks_like_name(p->host))
+	else if (p->has_zone && looks_like_name(p->host, n))
 		return dn__err(err, DN_ESYNTAX, 0, "a %%zone goes only on an "
 		    "IPv6 literal, not on the name '%s'", p->host);
 	else if (strspn(p->host, "0123456789.") == strlen(p->host))
@@ -602,22 +710,23 @@ dn_hostport_split(const char *text, char *host, size_t hostlen, int *port,
     dn_error *err)
 {
 	struct parts p;
-	char buf[TEXT_MAX + ZONE_MAX + 2];
-	size_t n;
+	char buf[NAMETEXT_MAX + ZONE_MAX + 2];
 	uint32_t zi, si;
 
 	if (check_text(text, "host", err) == -1)
 		return -1;
 	if (split_text(text, &p, err) == -1)
 		return -1;
-	n = strspn(p.host, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-	    "0123456789.-_:");
-	if (p.host[n] != '\0' || p.host[0] == '\0')
-		return dn__err(err, DN_ESYNTAX, 0, "'%s' is not a host name or "
-		    "address", p.host);
 	if (p.bracketed && strchr(p.host, ':') == NULL)
 		return dn__err(err, DN_ESYNTAX, 0, "brackets hold an IPv6 "
 		    "literal, not '%s'", p.host);
+	/* without a colon: a name (or an IPv4 literal, which passes) */
+	if (strchr(p.host, ':') == NULL) {
+		if (dn_host_name_check(p.host, err) == -1)
+			return -1;
+	} else if (p.host[strspn(p.host, "ABCDEFabcdef0123456789.:")] != '\0')
+		return dn__err(err, DN_ESYNTAX, 0, "'%s' is not an IPv6 "
+		    "address", p.host);
 	/* The value carries no flowinfo: only dn_addr_parse() keeps it. */
 	if (p.flow != 0)
 		return dn__err(err, DN_EINVAL, 0, "flowinfo in '%s' needs an "
@@ -946,6 +1055,32 @@ dn_addr_check_bind(const dn_addr *bind, const dn_addr *dest, dn_error *err)
 		return dn__err(err, DN_EBADSCOPE, 0, "bind address %s and "
 		    "destination %s are on different interfaces: give both the "
 		    "same scope", bh, dh);
+	return 0;
+}
+
+int
+dn_addr_check_v6only(const dn_addr *local, int v6only, dn_error *err)
+{
+	char h[DN_ADDR_STRLEN];
+
+	if (local == NULL || v6only < 0)
+		return 0;
+	dn_addr_format_host(local, h, sizeof(h));
+	/* IPV6_V6ONLY is an IPv6 socket's option (RFC 3493 §5.3) */
+	if (dn_addr_family(local) != AF_INET6)
+		return dn__err(err, DN_EINVAL, 0, v6only ? "%s is IPv4: only an "
+		    "IPv6 socket can be v6only (listen on :: or an IPv6 "
+		    "address)" : "%s is IPv4: only the IPv6 wildcard :: can be "
+		    "dual-stack (listen on ::)", h);
+	/* a v4-mapped bind carries IPv4 and needs the option off */
+	if (v6only && dn_addr_is_v4mapped(local))
+		return dn__err(err, DN_EINVAL, 0, "%s is v4-mapped, IPv4 on an "
+		    "IPv6 socket: it cannot be v6only", h);
+	/* one IPv6 address takes IPv6 only, whatever the option says */
+	if (!v6only && !dn_addr_is_unspecified(local) &&
+	    !dn_addr_is_v4mapped(local))
+		return dn__err(err, DN_EINVAL, 0, "%s is one IPv6 address: only "
+		    "the wildcard :: can be dual-stack (listen on ::)", h);
 	return 0;
 }
 

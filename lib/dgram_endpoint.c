@@ -134,7 +134,7 @@ udp_listen_parse(dn_dgram_endpoint *ep, const dn_desc *d, int tfam,
 	if (v6only != NULL && dn__desc_bool(d, "v6only", v6only, &ep->v6only,
 	    err) == -1)
 		return -1;
-	return 0;
+	return dn__desc_v6only(d, &a, v6only, ep->v6only, err);
 }
 
 /* udp:host=H:port=P[:bindAddress=A]; "udp:H:P" works as for tcp:. */
@@ -167,12 +167,11 @@ udp_send_parse(dn_dgram_endpoint *ep, const dn_desc *d, int tfam,
 	if (next < dn_desc_nargs(d))
 		return dn__err(err, DN_ESYNTAX, 0, "%s: description has too "
 		    "many positional fields: give host=H:port=P", type);
+	if (*host == '\0')
+		return dn__desc_empty_host(d, port, err);
 	if (port == NULL)
 		return dn__err(err, DN_ESYNTAX, 0, "%s: description has no "
 		    "port: add port=N", type);
-	if (*host == '\0')
-		return dn__err(err, DN_ESYNTAX, 0, "%s: description has an "
-		    "empty host: give host=NAME or an address", type);
 	if (dn__desc_port(d, port, 0, &ep->port, err) == -1 ||
 	    dg_family(d, tfam, defs, &family, who, sizeof(who), err) == -1)
 		return -1;
@@ -197,15 +196,12 @@ udp_send_parse(dn_dgram_endpoint *ep, const dn_desc *d, int tfam,
 		ep->dest = a;
 		ep->has_dest = 1;
 		family = dn_addr_family(&a);
-	} else if (e.code == DN_ENOTLITERAL && dn__is_hostname(host)) {
-		/* plan point 5: the low level resolves names to IPv4 */
+	} else if (e.code == DN_ENOTLITERAL) {
+		/* a valid name (dn_addr_parse() judged it); plan point 5:
+		 * the low level resolves names to IPv4 */
 		if (family == AF_UNSPEC)
 			family = AF_INET;
 		snprintf(h, sizeof(h), "%s", host);
-	} else if (e.code == DN_ENOTLITERAL) {
-		return dn__err(err, DN_ESYNTAX, 0, "host '%s' in %s: "
-		    "description is neither an address literal nor a host "
-		    "name", host, type);
 	} else {
 		dn__err_copy(err, &e);
 		return -1;
@@ -234,8 +230,12 @@ static int
 udp_parse(dn_dgram_endpoint *ep, const dn_desc *d, int tfam,
     const dn_endpoint_defaults *defs, dn_error *err)
 {
+	char form[64];
+
+	snprintf(form, sizeof(form), "%s:PORT to listen or %s:host=H:port=P "
+	    "to send", dn_desc_type(d), dn_desc_type(d));
 	if (dn_desc_check_keys(d, udp_keys, err) == -1 ||
-	    dn__desc_no_empty_args(d, err) == -1)
+	    dn__desc_no_empty_args(d, form, err) == -1)
 		return -1;
 	/* host= or two positional fields send; a port alone listens */
 	if (dn_desc_get(d, "host") != NULL || dn_desc_nargs(d) == 2 ||
@@ -358,7 +358,7 @@ mcast_parse(dn_dgram_endpoint *ep, const dn_desc *d, int tfam,
 	uint16_t p;
 
 	if (dn_desc_check_keys(d, mcast_keys, err) == -1 ||
-	    dn__desc_no_empty_args(d, err) == -1)
+	    dn__desc_no_empty_args(d, "multicast:GROUP:PORT", err) == -1)
 		return -1;
 	if (group == NULL && next < dn_desc_nargs(d))
 		group = dn_desc_arg(d, next++);

@@ -137,11 +137,23 @@ DN_EXPORT int dn_addr_parse(dn_addr *out, const char *text,
     const dn_addr_hints *hints, dn_error *err);
 
 /*
+ * A host name as DNS can carry it (RFC 1035 §2.3.4, RFC 1123 §2.1): labels
+ * of 1 to 63 bytes, at most 253 bytes of text (255 on the wire), one
+ * trailing dot allowed, no empty label; letters, digits, '-', '_' and
+ * dots. Fails with DN_ESYNTAX naming the bad part ("host name label
+ * 'aaaa...' is 64 bytes: a label is at most 63"). Every path of the
+ * library that resolves a name (dn_addr_parse() on a name, descriptions,
+ * dn_resolve(), dn_hostname_connect(), ...) asks it first, so the verdict
+ * is the same on each.
+ */
+DN_EXPORT int dn_host_name_check(const char *name, dn_error *err);
+
+/*
  * Splits "HOST PORT" style text that may name a host: "name:80",
  * "[v6]:80", "v4:80", "v6" (bare, port absent), "host,80,flow,scope".
  * host receives the host part without brackets (and with its %zone, if
- * any); *port is set to -1 when no port was given. Does not check that
- * HOST is a valid literal or name beyond its characters.
+ * any); *port is set to -1 when no port was given. A name is checked by
+ * dn_host_name_check(); an IPv6 literal only for its characters.
  */
 DN_EXPORT int dn_hostport_split(const char *text, char *host, size_t hostlen,
     int *port, dn_error *err);
@@ -237,6 +249,17 @@ DN_EXPORT int dn_acl_check(const dn_acl *acl, const dn_addr *peer,
  * destination fe80::1 is IPv6").
  */
 DN_EXPORT int dn_addr_check_bind(const dn_addr *bind, const dn_addr *dest,
+    dn_error *err);
+
+/*
+ * Whether a listening socket on local can take v6only: 1 (IPv6 only), 0
+ * (dual-stack: IPv4 too, as v4-mapped peers) or -1 (the system's
+ * default: always fine). Only an IPv6 socket has the option, and only the
+ * wildcard :: takes both families: v6only on an IPv4 or v4-mapped address,
+ * or dual-stack on an IPv4 or one IPv6 address, fails with DN_EINVAL
+ * naming the address.
+ */
+DN_EXPORT int dn_addr_check_v6only(const dn_addr *local, int v6only,
     dn_error *err);
 
 /* ------------------------------------------------------------------ */

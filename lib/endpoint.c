@@ -389,12 +389,16 @@ desc_seconds(const dn_desc *d, const char *key, const char *s, uint64_t *ns,
 }
 
 /* An empty field is most often an IPv6 address whose colons were not
- * escaped: "host=::1" splits into "host=", "" and "1". */
+ * escaped: "host=::1" splits into "host=", "" and "1". The one empty field
+ * of "tcp:" is no field at all: form is what to write instead. */
 int
-dn__desc_no_empty_args(const dn_desc *d, dn_error *err)
+dn__desc_no_empty_args(const dn_desc *d, const char *form, dn_error *err)
 {
 	size_t i;
 
+	if (d->nargs == 1 && d->args[0][0] == '\0' && d->nkv == 0)
+		return dn__err(err, DN_ESYNTAX, 0, "description '%s:' has no "
+		    "fields: write %s", d->type, form);
 	for (i = 0; i < d->nargs; i++)
 		if (d->args[i][0] == '\0')
 			return dn__err(err, DN_ESYNTAX, 0, "%s: description has "
@@ -406,6 +410,14 @@ dn__desc_no_empty_args(const dn_desc *d, dn_error *err)
 	return 0;
 }
 
+int
+dn__desc_empty_host(const dn_desc *d, const char *port, dn_error *err)
+{
+	return dn__err(err, DN_ESYNTAX, 0, "%s: description has an empty "
+	    "'host='%s: write %s:host=H:port=P", d->type, port == NULL ?
+	    " and no port" : "", d->type);
+}
+
 const char *
 dn__family_word(int family)
 {
@@ -413,19 +425,6 @@ dn__family_word(int family)
 }
 
 /* --- client endpoints ------------------------------------------------ */
-
-/*
- * Host names: letters, digits, '-', '.', '_' (seen in SRV-style and
- * internal names); anything else can only be a mistyped literal.
- */
-int
-dn__is_hostname(const char *s)
-{
-	size_t n = strlen(s);
-
-	return n > 0 && n <= 253 && strspn(s, "abcdefghijklmnopqrstuvwxyz"
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._") == n;
-}
 
 /*
  * The part every client endpoint shares, whether it came from a
@@ -494,8 +493,9 @@ client_setup(dn_client_endpoint *ep, const char *ctx, const char *host,
 		ep->literal = 1;
 		ep->dest = a;
 		ep->family = dn_addr_family(&a);
-	} else if (e.code == DN_ENOTLITERAL && dn__is_hostname(host)) {
-		/* Plan point 5: the low level resolves names to IPv4. */
+	} else if (e.code == DN_ENOTLITERAL) {
+		/* A valid name (dn_addr_parse() judged it); plan point 5: the
+		 * low level resolves names to IPv4. */
 		if (family == AF_UNSPEC)
 			family = AF_INET;
 		if (flowinfo != 0 && family != AF_INET6)
@@ -504,10 +504,6 @@ client_setup(dn_client_endpoint *ep, const char *ctx, const char *host,
 			    "tcp6: or -6", host);
 		ep->literal = 0;
 		ep->family = family;
-	} else if (e.code == DN_ENOTLITERAL) {
-		return dn__err(err, DN_ESYNTAX, 0,
-		    "host '%s' in %s is neither an "
-		    "address literal nor a host name", host, ctx);
 	} else {
 		dn__err_copy(err, &e);
 		return -1;
@@ -575,10 +571,11 @@ tcp_client_parse(dn_client_endpoint *ep, const dn_desc *d, int family,
 	dn_addr b;
 	uint64_t tmo = 0;
 	uint16_t p = 0;
-	char ctx[32];
+	char ctx[32], form[32];
 
+	snprintf(form, sizeof(form), "%s:host=H:port=P", d->type);
 	if (dn_desc_check_keys(d, tcp_client_keys, err) == -1 ||
-	    dn__desc_no_empty_args(d, err) == -1)
+	    dn__desc_no_empty_args(d, form, err) == -1)
 		return -1;
 	if (d->nargs > 2)
 		return dn__err(err, DN_ESYNTAX, 0, "%s: description has %zu "
@@ -599,6 +596,8 @@ tcp_client_parse(dn_client_endpoint *ep, const dn_desc *d, int family,
 		return dn__err(err, DN_ESYNTAX, 0,
 		    "%s: description has no host: "
 		    "add host=NAME", d->type);
+	if (*host == '\0')
+		return dn__desc_empty_host(d, port, err);
 	if (port == NULL)
 		return dn__err(err, DN_ESYNTAX, 0,
 		    "%s: description has no port: "
@@ -722,7 +721,7 @@ hostname_client_parse(dn_client_endpoint *ep, const dn_desc *d, int family,
 	size_t next = 0;
 
 	if (dn_desc_check_keys(d, hostname_client_keys, err) == -1 ||
-	    dn__desc_no_empty_args(d, err) == -1)
+	    dn__desc_no_empty_args(d, "hostname:host=H:port=P", err) == -1)
 		return -1;
 	if (host == NULL && next < d->nargs)
 		host = d->args[next++];
@@ -734,6 +733,8 @@ hostname_client_parse(dn_client_endpoint *ep, const dn_desc *d, int family,
 	if (host == NULL)
 		return dn__err(err, DN_ESYNTAX, 0, "hostname: description has "
 		    "no host: add host=NAME");
+	if (*host == '\0')
+		return dn__desc_empty_host(d, port, err);
 	if (port == NULL)
 		return dn__err(err, DN_ESYNTAX, 0, "hostname: description has "
 		    "no port: add port=N");
@@ -742,15 +743,11 @@ hostname_client_parse(dn_client_endpoint *ep, const dn_desc *d, int family,
 	memset(&hints, 0, sizeof(hints));
 	hints.default_scope = defs != NULL ? defs->default_scope : NULL;
 	hints.what = "destination";
-	if (dn_addr_parse(&a, host, &hints, &e) == -1) {
-		if (e.code != DN_ENOTLITERAL) {
-			dn__err_copy(err, &e);
-			return -1;
-		}
-		if (!dn__is_hostname(host))
-			return dn__err(err, DN_ESYNTAX, 0, "host '%s' in "
-			    "hostname: description is neither an address "
-			    "literal nor a host name", host);
+	/* a literal, or a name dn_addr_parse() found valid */
+	if (dn_addr_parse(&a, host, &hints, &e) == -1 &&
+	    e.code != DN_ENOTLITERAL) {
+		dn__err_copy(err, &e);
+		return -1;
 	}
 
 	if (defs != NULL && defs->hostname != NULL)
@@ -974,12 +971,13 @@ tcp_server_parse(dn_server_endpoint *ep, const dn_desc *d, int family,
 	dn_addr a;
 	dn_error e;
 	uint16_t p = 0;
-	char buf[DN_ADDR_STRLEN], who[16];
+	char buf[DN_ADDR_STRLEN], who[16], form[32];
 
 	snprintf(who, sizeof(who), "%s:", d->type);
+	snprintf(form, sizeof(form), "%s:PORT (0 picks one)", d->type);
 	if (dn_desc_check_keys(d, family == AF_INET6 ? tcp6_server_keys :
 	    tcp_server_keys, err) == -1 ||
-	    dn__desc_no_empty_args(d, err) == -1 ||
+	    dn__desc_no_empty_args(d, form, err) == -1 ||
 	    dn__desc_listen_port(d, &p, err) == -1)
 		return -1;
 
@@ -1029,7 +1027,22 @@ tcp_server_parse(dn_server_endpoint *ep, const dn_desc *d, int family,
 	if (v6only != NULL && dn__desc_bool(d, "v6only", v6only,
 	    &ep->opts.v6only, err) == -1)
 		return -1;
-	return 0;
+	return dn__desc_v6only(d, &a, v6only, ep->opts.v6only, err);
+}
+
+int
+dn__desc_v6only(const dn_desc *d, const dn_addr *local, const char *key,
+    int v6only, dn_error *err)
+{
+	dn_error e;
+
+	if (dn_addr_check_v6only(local, v6only, &e) == 0)
+		return 0;
+	if (key == NULL)
+		return dn__err(err, e.code, 0, "%s: description: %s", d->type,
+		    e.msg);
+	return dn__err(err, e.code, 0, "v6only=%s in %s: description: %s", key,
+	    d->type, e.msg);
 }
 
 /* --- all: and udp-all: ----------------------------------------------- */
@@ -1051,9 +1064,11 @@ dn__desc_all(const dn_desc *d, const char *const *keys,
 {
 	const char *v, *iface = NULL, *ex = NULL;
 	int dfam = defs != NULL ? defs->family : AF_UNSPEC, fam;
+	char form[32];
 
+	snprintf(form, sizeof(form), "%s:PORT (0 picks one)", d->type);
 	if (dn_desc_check_keys(d, keys, err) == -1 ||
-	    dn__desc_no_empty_args(d, err) == -1 ||
+	    dn__desc_no_empty_args(d, form, err) == -1 ||
 	    dn__desc_listen_port(d, port, err) == -1)
 		return -1;
 	if (defs != NULL && defs->v6only == 0)

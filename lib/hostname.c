@@ -628,6 +628,14 @@ hrace_new(dn_reactor *r, const char *host, uint16_t port,
 	dn__race_policy p;
 	hrace *h;
 
+	/* a name DNS cannot carry fails once, here, not once per family
+	 * (a literal has ':' or '%', or passes as digits and dots) */
+	if (host == NULL || (strpbrk(host, ":%") == NULL &&
+	    dn_host_name_check(host, err) == -1)) {
+		if (host == NULL)
+			dn__err(err, DN_EINVAL, 0, "no host to connect to");
+		return NULL;
+	}
 	if ((h = calloc(1, sizeof(*h))) == NULL ||
 	    (h->host = strdup(host)) == NULL) {
 		free(h);

@@ -182,7 +182,16 @@ int dn__desc_port(const dn_desc *d, const char *s, int allow_zero,
     uint16_t *port, dn_error *err);
 int dn__desc_bool(const dn_desc *d, const char *key, const char *s,
     int *out, dn_error *err);
-int dn__desc_no_empty_args(const dn_desc *d, dn_error *err);
+/* No empty positional field; form ("tcp:host=H:port=P") is what an
+ * empty description is told to write. */
+int dn__desc_no_empty_args(const dn_desc *d, const char *form,
+    dn_error *err);
+/* "tcp6: description has an empty 'host=' [and no port]": port as given. */
+int dn__desc_empty_host(const dn_desc *d, const char *port, dn_error *err);
+/* dn_addr_check_v6only() on a listener's address; key: the v6only= value
+ * when the description gave it, named in the message. */
+int dn__desc_v6only(const dn_desc *d, const dn_addr *local, const char *key,
+    int v6only, dn_error *err);
 const char *dn__family_word(int family);	/* "IPv4", "IPv6" */
 /* all: and udp-all:: keys checked against keys, the port, then
  * interface, exclude, family, scope, follow and skip-unavailable over defs
@@ -192,8 +201,6 @@ int dn__desc_all(const dn_desc *d, const char *const *keys,
     char **ifs, char **excl, dn_error *err);
 /* A listener's port, positional or port=, 0 allowed. */
 int dn__desc_listen_port(const dn_desc *d, uint16_t *port, dn_error *err);
-/* Letters, digits, '-', '.', '_': anything else is a mistyped literal. */
-int dn__is_hostname(const char *s);
 
 /*
  * connectTCP to a host name resolved for one family only (AF_INET: plan

@@ -836,8 +836,8 @@ server_parse(struct ares_addr_port_node *n, const char *item, size_t len,
 		if (*p == ':')
 			port = p + 1;
 		else if (*p != '\0')
-			return dn__err(err, DN_ESYNTAX, 0, "DNS server '%s': "
-			    "expected ':PORT' after ']'", item);
+			return dn__err(err, DN_ESYNTAX, 0, "DNS server '%.*s': "
+			    "expected ':PORT' after ']'", (int)len, item);
 	} else {
 		for (p = host; *p != '\0'; p++)
 			ncolon += *p == ':';
@@ -895,6 +895,12 @@ dn_reactor_set_dns_servers(dn_reactor *r, const char *servers, dn_error *err)
 				comma = p + strlen(p);
 			while (*p == ' ')
 				p++;
+			if (comma == p) {
+				dn__err(err, DN_ESYNTAX, 0, "empty entry in the "
+				    "DNS server list '%s': give ADDR[:PORT],...",
+				    servers);
+				goto done;
+			}
 			if (server_parse(&nodes[i], p,
 			    (size_t)(comma - p), err) == -1)
 				goto done;
@@ -951,7 +957,14 @@ dn_resolve(dn_reactor *r, const char *host, uint16_t port, int family,
 		    "host name", fam_name(family));
 		goto answer;
 	}
-	if (req_literal(req) || req_special(req))
+	if (req_literal(req))
+		goto answer;
+	/* a name DNS cannot carry is the caller's mistake: never asked */
+	if (dn_host_name_check(host, &req->err) == -1) {
+		req->failed = 1;
+		goto answer;
+	}
+	if (req_special(req))
 		goto answer;
 	if ((res = resolver_get(r, &req->err)) == NULL ||
 	    channel_ensure(res, &req->err) == -1) {

@@ -534,8 +534,8 @@ fail:
 /* dn_resolve_system                                                  */
 /* ------------------------------------------------------------------ */
 
-/* A literal, a %zone or an empty name: resolve.c answers those without
- * any resolver (DESIGN.md "Addresses": a literal never goes to one). */
+/* A literal, a %zone, an empty or invalid name: resolve.c answers those
+ * without any resolver (a literal never goes to one). */
 static int
 not_for_getaddrinfo(const char *host)
 {
@@ -544,6 +544,9 @@ not_for_getaddrinfo(const char *host)
 
 	if (*host == '\0' || strchr(host, '%') != NULL ||
 	    dn__resolve_is_special(host))
+		return 1;
+	/* resolve.c says what is wrong with a name DNS cannot carry */
+	if (dn_host_name_check(host, NULL) == -1)
 		return 1;
 	if (strlcpy(buf, host, sizeof(buf)) >= sizeof(buf))
 		return 0;

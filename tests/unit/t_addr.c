@@ -148,7 +148,11 @@ static const struct pcase pcases[] = {
 	{ "2001:db8::1,80", OPT, 0, NULL, NULL, DN_OK, "[2001:db8::1]:80", 0 },
 	{ "2001:db8::1,80,0,,", OPT, 0, NULL, NULL, DN_ESYNTAX,
 	  "too many fields", 0 },
-	{ "2001:db8::1,80,0,", OPT, 0, NULL, NULL, DN_OK, "[2001:db8::1]:80", 0 },
+	{ "2001:db8::1,80,0,", OPT, 0, NULL, NULL, DN_ESYNTAX,
+	  "the tuple '2001:db8::1,80,0,' ends in an empty field", 0 },
+	{ "::1,,,", OPT, 0, NULL, NULL, DN_ESYNTAX,
+	  "drop the trailing commas", 0 },
+	{ "::1,", OPT, 0, NULL, NULL, DN_ESYNTAX, "ends in an empty field", 0 },
 	{ "2001:db8::1,,0xFFFFF", OPT, 0, NULL, NULL, DN_OK,
 	  "[2001:db8::1]:0", 0xFFFFF },
 	{ "fe80::1,8080,,lo", OPT, 0, NULL, NULL, DN_OK, "[fe80::1%lo]:8080", 0 },
@@ -176,6 +180,10 @@ static const struct pcase pcases[] = {
 	  "host-1.example is not an address literal", 0 },
 	{ "example.com", OPT, 0, NULL, "destination", DN_ENOTLITERAL,
 	  "destination example.com is not an address literal", 0 },
+	{ "%lo", OPT, 0, NULL, NULL, DN_ESYNTAX,
+	  "the address before '%lo' is empty", 0 },
+	{ "[%25lo]:80", OPT, 0, NULL, NULL, DN_ESYNTAX,
+	  "the address before '%25lo' in '[%25lo]:80' is empty", 0 },
 	{ "localhost%lo", OPT, 0, NULL, NULL, DN_ESYNTAX,
 	  "zone goes only on an IPv6 literal", 0 },
 	{ "[example.com]:80", OPT, 0, NULL, NULL, DN_ESYNTAX,
@@ -246,7 +254,8 @@ static const struct pcase pcases[] = {
 	  "bind address fe80::1 is link-local", 0 },
 	{ "[fe80::1]:80", OPT, 0, NULL, NULL, DN_ENOSCOPE, "lo", 0 },
 	{ "fe80::1,80", OPT, 0, NULL, NULL, DN_ENOSCOPE, "is link-local", 0 },
-	{ "fe80::1,80,,", OPT, 0, "", NULL, DN_ENOSCOPE, "is link-local", 0 },
+	{ "fe80::1,80", OPT, 0, "", NULL, DN_ENOSCOPE, "is link-local", 0 },
+	{ "fe80::1,80,,", OPT, 0, "", NULL, DN_ESYNTAX, "empty field", 0 },
 	{ "febf::1", OPT, 0, NULL, NULL, DN_ENOSCOPE, "is link-local", 0 },
 	{ "ff02::1", OPT, 0, NULL, NULL, DN_ENOSCOPE,
 	  "ff02::1 is link-local multicast: add %IFACE", 0 },
@@ -682,7 +691,9 @@ static const struct scase scases[] = {
 	{ "", DN_ESYNTAX, "empty host", 0 },
 	{ "name:http", DN_ESYNTAX, "port 'http' is not a number", 0 },
 	{ "name:70000", DN_ERANGE, "port 70000 is out of range", 0 },
-	{ "a/b:80", DN_ESYNTAX, "'a/b' is not a host name or address", 0 },
+	{ "a/b:80", DN_ESYNTAX, "host name 'a/b' has '/' at offset 1", 0 },
+	{ "a..b:80", DN_ESYNTAX, "empty label at offset 2", 0 },
+	{ "[::g]:80", DN_ESYNTAX, "'::g' is not an IPv6 address", 0 },
 	{ "[name]:80", DN_ESYNTAX, "brackets hold an IPv6 literal", 0 },
 	{ "[::1", DN_ESYNTAX, "missing ']'", 0 },
 	{ "name,80,5", DN_EINVAL, "flowinfo in 'name,80,5' needs an address", 0 },
@@ -832,6 +843,149 @@ test_errors(void)
 	    "version %s", dn_version());
 }
 
+/* Text of n bytes: labels of lab bytes ("aaa.aaa...") then tail. */
+static void
+name_of(char *buf, size_t n, size_t lab, const char *tail)
+{
+	size_t i, t = strlen(tail);
+
+	for (i = 0; i + t < n; i++)
+		buf[i] = (i + 1) % (lab + 1) == 0 ? '.' : 'a';
+	if (i > 0 && buf[i - 1] == '.')
+		buf[i - 1] = 'a';
+	memcpy(buf + i, tail, t + 1);
+}
+
+static void
+test_host_names(void)
+{
+	static const struct {
+		size_t n, lab;
+		const char *tail;
+		int good;
+		const char *frag;
+	} cases[] = {
+		{ 63, 63, "", 1, NULL },
+		{ 64, 64, "", 0, "label 'aaaaaaaa" },
+		{ 64, 64, "", 0, "is 64 bytes: a label is at most 63" },
+		{ 67, 63, ".com", 1, NULL },
+		{ 253, 63, "", 1, NULL },
+		{ 254, 63, ".", 1, NULL },	/* 253 and the root */
+		{ 254, 63, "", 0, "is 254 bytes: a name is at most 253" },
+		{ 255, 63, "", 0, "is 255 bytes" },
+		{ 256, 50, "", 0, "is 256 bytes" },
+		{ 255, 63, "..", 0, "empty label" },
+		{ 600, 63, "", 0, "is 600 bytes" },
+	};
+	static const struct {
+		const char *name, *frag;
+	} bad[] = {
+		{ "", "empty host name" },
+		{ ".", "the DNS root alone" },
+		{ "..", "empty label at offset 0" },
+		{ ".a", "empty label at offset 0" },
+		{ "a..b", "'a..b' has an empty label at offset 2" },
+		{ "a.b..", "empty label at offset 4" },
+		{ "a b", "space or control character at offset 1" },
+		{ "a\nb", "space or control character at offset 1" },
+		{ "b\xc3\xbc" "cher.example", "non-ASCII byte at offset 1" },
+		{ "a/b", "'a/b' has '/' at offset 1" },
+		{ "a:b", "has ':' at offset 1" },
+	};
+	static const char *const good[] = {
+		"a", "a.", "localhost", "x-1.example", "_srv._tcp.example",
+		"192.0.2.1", "A.B.C",
+	};
+	char name[700], msg[64];
+	dn_addr a;
+	dn_error err;
+	size_t i;
+	int rv;
+
+	for (i = 0; i < ARRLEN(cases); i++) {
+		name_of(name, cases[i].n, cases[i].lab, cases[i].tail);
+		snprintf(msg, sizeof(msg), "%zu bytes, labels of %zu%s%s",
+		    strlen(name), cases[i].lab, cases[i].tail[0] ? ", then " :
+		    "", cases[i].tail);
+		memset(&err, 0, sizeof(err));
+		rv = dn_host_name_check(name, &err);
+		if (cases[i].good) {
+			ok(rv == 0, "name of %s is valid", msg) || (diag("  %s", err.msg), 0);
+			continue;
+		}
+		ok(rv == -1 && err.code == DN_ESYNTAX &&
+		    strstr(err.msg, cases[i].frag) != NULL,
+		    "name of %s: '%s'", msg, cases[i].frag) || (diag("  got %s", err.msg), 0);
+		/* the same verdict when dn_addr_parse() meets it */
+		ok(dn_addr_parse(&a, name, NULL, &err) == -1 &&
+		    err.code == DN_ESYNTAX && strstr(err.msg,
+		    cases[i].frag) != NULL, "dn_addr_parse: the same verdict "
+		    "for %s", msg) || (diag("  got %s", err.msg), 0);
+	}
+	for (i = 0; i < ARRLEN(bad); i++)
+		ok(dn_host_name_check(bad[i].name, &err) == -1 &&
+		    err.code == DN_ESYNTAX && strstr(err.msg, bad[i].frag) !=
+		    NULL && strchr(err.msg, '\n') == NULL,
+		    "bad name #%zu: '%s'", i, bad[i].frag) || (diag("  got %s", err.msg), 0);
+	for (i = 0; i < ARRLEN(good); i++)
+		ok(dn_host_name_check(good[i], &err) == 0, "'%s' is a valid "
+		    "name", good[i]) || (diag("  got %s", err.msg), 0);
+	ok(dn_host_name_check(NULL, &err) == -1, "NULL is no name");
+	/* a name is judged before it can be "not a literal" */
+	memset(name, 'a', 64);
+	strcpy(name + 64, ".example:80");
+	ok(dn_addr_parse(&a, name, NULL, &err) == -1 &&
+	    err.code == DN_ESYNTAX && strstr(err.msg, "is 64 bytes") != NULL,
+	    "NAME:PORT with a 64-byte label: ESYNTAX, not ENOTLITERAL");
+	name_of(name, 300, 63, ":80");
+	ok(dn_hostport_split(name, name, sizeof(name), NULL, &err) == -1 &&
+	    strstr(err.msg, "a name is at most 253") != NULL,
+	    "split: a 297-byte NAME:PORT gets the name verdict");
+	ok(dn_hostport_split("name.example:80", name, sizeof(name), &rv,
+	    &err) == 0 && rv == 80, "split: a good name goes on");
+}
+
+static void
+test_check_v6only(void)
+{
+	static const struct {
+		const char *addr;
+		int v6only;
+		const char *frag;	/* NULL: fine */
+	} cases[] = {
+		{ "::", 1, NULL }, { "::", 0, NULL }, { "::", -1, NULL },
+		{ "::1", 1, NULL }, { "::1", -1, NULL },
+		{ "::1", 0, "::1 is one IPv6 address: only the wildcard" },
+		{ "2001:db8::1", 0, "only the wildcard :: can be dual-stack" },
+		{ "127.0.0.1", 1, "127.0.0.1 is IPv4: only an IPv6 socket" },
+		{ "0.0.0.0", 1, "0.0.0.0 is IPv4" },
+		{ "0.0.0.0", 0, "only the IPv6 wildcard :: can be dual-stack" },
+		{ "127.0.0.1", -1, NULL },
+		{ "::ffff:127.0.0.1", 0, NULL },
+		{ "::ffff:127.0.0.1", 1, "is v4-mapped" },
+	};
+	dn_addr a;
+	dn_error err;
+	size_t i;
+	int rv;
+
+	for (i = 0; i < ARRLEN(cases); i++) {
+		if (dn_addr_parse(&a, cases[i].addr, NULL, &err) == -1) {
+			ok(0, "v6only setup %s: %s", cases[i].addr, err.msg);
+			continue;
+		}
+		rv = dn_addr_check_v6only(&a, cases[i].v6only, &err);
+		if (cases[i].frag == NULL)
+			ok(rv == 0, "v6only %d on %s is fine", cases[i].v6only,
+			    cases[i].addr) || (diag("  %s", err.msg), 0);
+		else
+			ok(rv == -1 && err.code == DN_EINVAL &&
+			    strstr(err.msg, cases[i].frag) != NULL,
+			    "v6only %d on %s: '%s'", cases[i].v6only,
+			    cases[i].addr, cases[i].frag) || (diag("  got %s", err.msg), 0);
+	}
+}
+
 int
 main(void)
 {
@@ -843,6 +997,8 @@ main(void)
 	test_from_parts();
 	test_split();
 	test_check_bind();
+	test_host_names();
+	test_check_v6only();
 	test_errors();
 	return tap_done(0);
 }

@@ -226,6 +226,37 @@ test_is_description(void)
 	ok(dn_desc_is_description(NULL) == 0, "NULL is not a description");
 }
 
+/* Names DNS cannot carry: the same verdict in every description. */
+static void
+test_name_rules(void)
+{
+	dn_endpoint_defaults none = defaults(AF_UNSPEC);
+	char label[65], text[400];
+	int i;
+
+	memset(label, 'a', 64);
+	label[64] = '\0';
+	snprintf(text, sizeof(text), "tcp:host=%s.example:port=80", label);
+	client_err(text, &none, DN_ESYNTAX, "is 64 bytes: a label is at "
+	    "most 63");
+	snprintf(text, sizeof(text), "hostname:%s.example:80", label);
+	client_err(text, &none, DN_ESYNTAX, "is 64 bytes");
+	snprintf(text, sizeof(text), "tcp6:host=%s:port=80", label);
+	client_err(text, &none, DN_ESYNTAX, "label 'aaaa");
+	/* 258 bytes: four labels of 63 with their dots, then "ab" */
+	strcpy(text, "tcp:host=");
+	for (i = 0; i < 4; i++)
+		snprintf(text + strlen(text), sizeof(text) - strlen(text),
+		    "%.63s.", label);
+	strcat(text, "ab:port=80");
+	client_err(text, &none, DN_ESYNTAX, "is 258 bytes: a name is at most "
+	    "253");
+	client_err("tcp:host=a..b:port=80", &none, DN_ESYNTAX,
+	    "empty label");
+	client_err("hostname:host=a.b..:port=80", &none, DN_ESYNTAX,
+	    "empty label at offset 4");
+}
+
 static void
 test_client(void)
 {
@@ -324,7 +355,12 @@ test_client(void)
 	client_err("tcp:a:80:host=b", &none, DN_ESYNTAX, "host twice");
 	client_err("tcp:80:host=a:port=81", &none, DN_ESYNTAX, "port twice");
 	client_err("tcp:host=a/b:port=1", &none, DN_ESYNTAX, "'a/b'");
-	client_err("tcp:host=:port=1", &none, DN_ESYNTAX, "no host");
+	client_err("tcp:host=:port=1", &none, DN_ESYNTAX, "empty 'host='");
+	client_err("tcp6:host=", &none, DN_ESYNTAX,
+	    "empty 'host=' and no port: write tcp6:host=H:port=P");
+	client_err("tcp:", &none, DN_ESYNTAX,
+	    "description 'tcp:' has no fields: write tcp:host=H:port=P");
+	client_err("hostname:", &none, DN_ESYNTAX, "no fields");
 	client_err("tcp:host=127.0.0.1:port=80:bindAddress=\\:\\:1", &none,
 	    DN_EFAMILY, "bind address ::1 is IPv6 but destination "
 	    "127.0.0.1 is IPv4: bind an IPv4 address");
@@ -440,7 +476,7 @@ test_server(void)
 	server_ok("all:0:scope=loopback,link:follow=no:skip-unavailable=yes:"
 	    "backlog=5", &v4);
 	server_ok("all:0:family=any", &v6);
-	server_err("all:", &none, DN_ESYNTAX, "empty field");
+	server_err("all:", &none, DN_ESYNTAX, "has no fields: write all:PORT");
 	server_err("all:0:1", &none, DN_ESYNTAX, "interface=IFACE");
 	server_err("all:interface=lo", &none, DN_ESYNTAX,
 	    "no port: write e.g. all:8080");
@@ -567,6 +603,7 @@ main(void)
 {
 	test_parse();
 	test_is_description();
+	test_name_rules();
 	test_client();
 	test_server();
 	test_roundtrip();

@@ -190,7 +190,7 @@ test_listen(void)
 	    "local=[fe80::1%lo]:5 dest=- host=- port=5 if=- src=- hops=-1 "
 	    "loop=-1 v6only=-1");
 
-	bad("udp:", &any, DN_ESYNTAX, "empty field");
+	bad("udp:", &any, DN_ESYNTAX, "has no fields");
 	bad("udp:port=5:interface=::1", &any, DN_ESYNTAX,
 	    "escape the colons");
 	bad("udp:1:2:3", &any, DN_ESYNTAX, "3 positional fields");
@@ -281,7 +281,7 @@ test_listen_all(void)
 	any.all = NULL;
 	form_all("udp:7", &any, "listen: no options");
 
-	bad("udp-all:", &any, DN_ESYNTAX, "empty field");
+	bad("udp-all:", &any, DN_ESYNTAX, "has no fields");
 	bad("udp-all:1:2", &any, DN_ESYNTAX, "interface=IFACE");
 	bad("udp-all:interface=lo", &any, DN_ESYNTAX, "no port");
 	bad("udp-all:0:interface=", &any, DN_ESYNTAX, "empty interface=");
@@ -336,7 +336,7 @@ test_send(void)
 	bad("udp:host=127.0.0.1:port=0", &any, DN_ERANGE,
 	    "not a number from 1 to 65535");
 	bad("udp:host=127.0.0.1:port=x", &any, DN_ESYNTAX, "port 'x'");
-	bad("udp:host=:port=5", &any, DN_ESYNTAX, "empty host");
+	bad("udp:host=:port=5", &any, DN_ESYNTAX, "empty 'host='");
 	bad("udp:host=bad!name:port=5", &any, DN_ESYNTAX,
 	    "destination 'bad!name' is not an address");
 	bad("udp:host=a:port=1:c", &any, DN_ESYNTAX,

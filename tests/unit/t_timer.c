@@ -701,6 +701,38 @@ test_resolve_special(void)
 	dn_reactor_free(r);
 }
 
+/* A name DNS cannot carry is refused before any query, on each path. */
+static void
+test_resolve_bad_name(void)
+{
+	dn_reactor *r = dn_reactor_new(NULL);
+	struct rstate a, b;
+	struct fakedns f;
+	char servers[64], name[80];
+
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	memset(name, 'a', 64);
+	strcpy(name + 64, ".test");
+	ok(fakedns_start(r, &f, 0) == 0, "counting DNS server on loopback");
+	snprintf(servers, sizeof(servers), "127.0.0.1:%u", f.port);
+	ok(dn_reactor_set_dns_servers(r, servers, NULL) == 0, "DNS server set");
+	dn_resolve(r, name, 80, AF_INET, res_cb, &a);
+	dn_resolve_system(r, "a..test", 80, AF_INET6, res_cb, &b);
+	ok(a.calls + b.calls == 0, "bad names are answered on a later turn");
+	run_until(r, &a.calls, 1, 2000);
+	run_until(r, &b.calls, 1, 2000);
+	ok(a.calls == 1 && a.code == DN_ESYNTAX &&
+	    strstr(a.msg, "is 64 bytes: a label is at most 63") != NULL,
+	    "a 64-byte label: DN_ESYNTAX (%s)", a.msg);
+	ok(b.calls == 1 && b.code == DN_ESYNTAX &&
+	    strstr(b.msg, "empty label") != NULL,
+	    "system resolver, an empty label: DN_ESYNTAX (%s)", b.msg);
+	is_int(f.queries, 0, "no query for either");
+	fakedns_stop(&f);
+	dn_reactor_free(r);
+}
+
 static void
 test_resolve_timeout(void)
 {
@@ -836,6 +868,11 @@ test_dns_servers_syntax(void)
 		    (e.code == DN_ESYNTAX || e.code == DN_EBADSCOPE),
 		    "bad server list '%s': %s", bad[i], e.msg);
 	}
+	/* the message quotes the bad entry, not the rest of the list */
+	ok(dn_reactor_set_dns_servers(r, "[::1]x,127.0.0.1", &e) == -1 &&
+	    strstr(e.msg, "'[::1]x'") != NULL &&
+	    strstr(e.msg, "127.0.0.1") == NULL, "'[::1]x,127.0.0.1': %s",
+	    e.msg);
 	ok(dn_reactor_set_dns_servers(r, "[::1]:5353, 127.0.0.1,2001:db8::53",
 	    NULL) == 0, "good server list accepted");
 	ok(dn_reactor_set_dns_servers(r, NULL, NULL) == 0, "NULL: back to "
@@ -861,6 +898,7 @@ main(void)
 	test_resolve_literal();
 	test_resolve_localhost();
 	test_resolve_special();
+	test_resolve_bad_name();
 	test_resolve_timeout();
 	test_resolve_rcodes();
 	test_resolve_refused();
