@@ -4,6 +4,7 @@
  * read/sendto sender and a counting receiver, a one-shot connect, and a
  * feeder that hands a program one record per read(2). libc only, blocking
  * system calls, no event library: what a careful C programmer writes first.
+ * Beside them, the many-connection client of soak.sh (epoll, non-blocking).
  *
  *   baseline serve [-e] ADDR
  *	Listen on ADDR port 0 and print "baseline: listening on ADDR:PORT"
@@ -41,6 +42,21 @@
  *	Connect and close, as nc -z does. -n parses the arguments and exits
  *	at once: the cost of starting the process alone.
  *
+ *   baseline soak [-b BYTES] [-c CLIENTS] [-i MS] [-s SEED] [-t MS]
+ *	    SECS PORT ADDR...
+ *	Not a baseline: the client of soak.sh. CLIENTS (50) connections
+ *	at a time for SECS seconds, to the ADDRs in turn, each a random
+ *	kind: normal (1 to BYTES bytes, 256 KiB, half-close after the last,
+ *	read the echo to end of file), halfclose (0 to 64 bytes and the
+ *	half-close at once), reset (a reset, SO_LINGER 0, after a random
+ *	part of up to BYTES bytes was sent, or came back) or idle (nothing for up to MS, 2000, then
+ *	close). Every byte that comes back is checked against what was
+ *	sent; a normal or halfclose connection passes when all of it came
+ *	back and then the end of file. Between two connections a client
+ *	waits up to -t MS (200). Prints a line per kind, "KIND started N ok
+ *	N failed N sent B verified B", describes the first failures on
+ *	stderr and exits 1 when one failed.
+ *
  *   baseline feed SIZE COUNT PROG [ARG...]
  *	Run PROG with a packet-mode pipe (O_DIRECT, pipe(2)) on its standard
  *	input and write COUNT records of SIZE bytes (1..4096) into it: each
@@ -67,6 +83,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,6 +121,9 @@ usage(void)
 	    "       baseline udpsend [-l] ADDR PORT\n"
 	    "       baseline udprecv [-n COUNT] [-s SIZE] [-w SEC] ADDR\n"
 	    "       baseline zconnect [-n] ADDR PORT\n"
+	    "       baseline soak [-b BYTES] [-c CLIENTS] [-i MS] [-s SEED] "
+	    "[-t MS]\n"
+	    "                     SECS PORT ADDR...\n"
 	    "       baseline feed SIZE COUNT PROG [ARG...]\n");
 	exit(2);
 }
@@ -641,6 +661,532 @@ cmd_zconnect(int argc, char **argv)
 	return rv;
 }
 
+/* --- soak ----------------------------------------------------------------- */
+
+/*
+ * Not a baseline: the client of bench/soak.sh, which needs many
+ * connections at once, ended in every way a peer ends one, and each echo
+ * checked byte for byte. A shell client cannot send a reset (SO_LINGER
+ * 0) nor keep 50 connections apart.
+ */
+
+#define SOAK_CHUNK	16384	/* bytes generated and written at a time */
+#define SOAK_STALL	30	/* seconds without progress: a failure */
+#define SOAK_DRAIN	60	/* seconds after the run for the last ones */
+#define SOAK_TELL	10	/* failures described on stderr */
+
+enum soak_kind { K_NORMAL, K_HALFCLOSE, K_RESET, K_IDLE, K_COUNT };
+static const char *const soak_kind_name[K_COUNT] = {
+	"normal", "halfclose", "reset", "idle"
+};
+
+enum soak_state { S_DONE, S_THINK, S_CONNECTING, S_ACTIVE, S_IDLE };
+
+/* A byte stream from a seed: the sender writes it, the checker replays it. */
+struct soak_stream {
+	uint64_t s, word;
+	int left;
+};
+
+struct soak_slot {
+	int fd;
+	enum soak_kind kind;
+	enum soak_state state;
+	int wr_done;		/* half-closed */
+	int reset_rx;		/* reset: at reset_at bytes received, not sent */
+	uint32_t events;	/* what epoll watches for fd */
+	unsigned long long id;
+	unsigned short lport;	/* our port, to find it in dnlisten -v */
+	int addr;
+	double deadline;	/* end of the think or idle time */
+	double last;		/* last progress */
+	long long len, sent, rcvd, reset_at;
+	struct soak_stream tx, rx;
+	size_t blen, boff;
+	unsigned char buf[SOAK_CHUNK];
+};
+
+struct soak_count {
+	long long started, ok, failed, sent, verified;
+};
+
+static struct soak_count soak_counts[K_COUNT];
+static uint64_t soak_rng;
+static int soak_told;
+
+/* splitmix64: small, fast, and good enough to pick kinds and bytes */
+static uint64_t
+soak_next(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static unsigned long long
+soak_below(unsigned long long n)
+{
+	return n == 0 ? 0 : soak_next(&soak_rng) % n;
+}
+
+static unsigned char
+soak_byte(struct soak_stream *st)
+{
+	unsigned char b;
+
+	if (st->left == 0) {
+		st->word = soak_next(&st->s);
+		st->left = 8;
+	}
+	b = (unsigned char)(st->word & 0xff);
+	st->word >>= 8;
+	st->left--;
+	return b;
+}
+
+/* 1 to max bytes, each power of two alike: many small, some large */
+static long long
+soak_size(long long max)
+{
+	int bits = 0;
+
+	while ((1LL << (bits + 1)) <= max)
+		bits++;
+	return 1 + (long long)soak_below(1ULL << soak_below((unsigned)bits + 1));
+}
+
+static void soak_fail(struct soak_slot *, char *const *, const char *, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+soak_end(struct soak_slot *sl, double think, double t)
+{
+	if (sl->fd != -1)
+		close(sl->fd);
+	sl->fd = -1;
+	sl->events = 0;
+	sl->state = S_THINK;
+	sl->deadline = t + think * soak_below(1001) / 1000.0;
+}
+
+/* The connection failed: say why (the first few), count it, close it. */
+static void
+soak_fail(struct soak_slot *sl, char *const *addrs, const char *fmt, ...)
+{
+	va_list ap;
+
+	soak_counts[sl->kind].failed++;
+	if (soak_told++ < SOAK_TELL) {
+		fprintf(stderr, "%s: soak: %s connection %llu to %s from port "
+		    "%u (sent %lld of %lld, received %lld): ", prog,
+		    soak_kind_name[sl->kind], sl->id, addrs[sl->addr],
+		    sl->lport, sl->sent, sl->len, sl->rcvd);
+		va_start(ap, fmt);
+		vfprintf(stderr, fmt, ap);
+		va_end(ap);
+		fputc('\n', stderr);
+	}
+	/* unread echo makes close() send a reset anyway: no lingering */
+	soak_end(sl, 0, now());
+}
+
+static int
+soak_watch(int ep, struct soak_slot *sl, int idx, uint32_t events)
+{
+	struct epoll_event ev;
+
+	if (sl->events == events)
+		return 0;
+	memset(&ev, 0, sizeof(ev));
+	ev.events = events;
+	ev.data.u32 = (uint32_t)idx;
+	if (epoll_ctl(ep, sl->events ? EPOLL_CTL_MOD : EPOLL_CTL_ADD,
+	    sl->fd, &ev) == -1) {
+		warnmsg("epoll_ctl: %s", strerror(errno));
+		return -1;
+	}
+	sl->events = events;
+	return 0;
+}
+
+/* A reset, as a peer that dies or gives up sends it: SO_LINGER 0. */
+static void
+soak_reset(struct soak_slot *sl, double think, double t)
+{
+	struct linger lg = { 1, 0 };
+
+	setsockopt(sl->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	soak_counts[sl->kind].ok++;
+	soak_end(sl, think, t);
+}
+
+/* Connected: begin what the kind does. */
+static int
+soak_connected(int ep, struct soak_slot *sl, int idx, double idle, double t)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (getsockname(sl->fd, (struct sockaddr *)&ss, &len) == 0)
+		sl->lport = ntohs(ss.ss_family == AF_INET6 ?
+		    ((struct sockaddr_in6 *)&ss)->sin6_port :
+		    ((struct sockaddr_in *)&ss)->sin_port);
+	sl->last = t;
+	if (sl->kind == K_IDLE) {
+		sl->state = S_IDLE;
+		sl->deadline = t + idle * soak_below(1001) / 1000.0;
+		return soak_watch(ep, sl, idx, EPOLLIN);
+	}
+	sl->state = S_ACTIVE;
+	return soak_watch(ep, sl, idx, EPOLLIN | EPOLLOUT);
+}
+
+/* A new connection on slot sl, of a random kind. */
+static int
+soak_start(int ep, struct soak_slot *sl, int idx, char *const *addrs,
+    const struct sockaddr_storage *ss, const socklen_t *lens, int naddrs,
+    long long maxb, double idle, double t)
+{
+	static unsigned long long ids;
+	unsigned long long r = soak_below(100);
+
+	/* normal 40%, early half-close 20%, reset 25%, idle 15% */
+	sl->kind = r < 40 ? K_NORMAL : r < 60 ? K_HALFCLOSE : r < 85 ?
+	    K_RESET : K_IDLE;
+	sl->id = ++ids;
+	sl->addr = (int)(sl->id % (unsigned)naddrs);
+	sl->wr_done = 0;
+	sl->reset_rx = 0;
+	sl->events = 0;
+	sl->lport = 0;
+	sl->sent = sl->rcvd = 0;
+	sl->blen = sl->boff = 0;
+	sl->reset_at = -1;
+	switch (sl->kind) {
+	case K_NORMAL:
+		sl->len = soak_size(maxb);
+		break;
+	case K_HALFCLOSE:
+		/* a quarter half-close before a byte: the command sees EOF */
+		sl->len = soak_below(4) == 0 ? 0 : (long long)soak_below(65);
+		break;
+	case K_RESET:
+		/*
+		 * Half of them while sending, from before the first byte on;
+		 * half once the echo is flowing back, with every byte sent
+		 * and no half-close: the command is blocked in a read.
+		 */
+		sl->len = soak_size(maxb);
+		sl->reset_rx = soak_below(2) == 0;
+		sl->reset_at = sl->reset_rx ? 1 + (long long)soak_below(
+		    (unsigned long long)sl->len) : (long long)soak_below(
+		    (unsigned long long)sl->len + 1);
+		break;
+	default:
+		sl->len = 0;
+		break;
+	}
+	sl->tx.s = sl->rx.s = soak_next(&soak_rng);
+	sl->tx.left = sl->rx.left = 0;
+	soak_counts[sl->kind].started++;
+	if ((sl->fd = socket(ss[sl->addr].ss_family, SOCK_STREAM |
+	    SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) == -1) {
+		warnmsg("socket: %s", strerror(errno));
+		return -1;
+	}
+	sl->last = t;
+	if (connect(sl->fd, (const struct sockaddr *)&ss[sl->addr],
+	    lens[sl->addr]) == 0)
+		return soak_connected(ep, sl, idx, idle, t);
+	if (errno != EINPROGRESS) {
+		soak_fail(sl, addrs, "connect: %s", strerror(errno));
+		return 0;
+	}
+	sl->state = S_CONNECTING;
+	return soak_watch(ep, sl, idx, EPOLLOUT);
+}
+
+/* Writes what is due; half-closes after the last byte, resets at reset_at. */
+static int
+soak_write(int ep, struct soak_slot *sl, int idx, char *const *addrs,
+    double think, double t)
+{
+	ssize_t n;
+	size_t i;
+
+	for (;;) {
+		if (sl->kind == K_RESET && !sl->reset_rx &&
+		    sl->sent >= sl->reset_at) {
+			soak_reset(sl, think, t);
+			return 0;
+		}
+		if (sl->boff == sl->blen) {
+			if (sl->sent == sl->len && sl->reset_rx)
+				return soak_watch(ep, sl, idx, EPOLLIN);
+			if (sl->sent == sl->len) {
+				if (shutdown(sl->fd, SHUT_WR) == -1) {
+					soak_fail(sl, addrs, "shutdown: %s",
+					    strerror(errno));
+					return 0;
+				}
+				sl->wr_done = 1;
+				return soak_watch(ep, sl, idx, EPOLLIN);
+			}
+			sl->blen = (size_t)(sl->len - sl->sent);
+			/* a reset mid-stream: at reset_at, not a chunk later */
+			if (sl->kind == K_RESET && !sl->reset_rx &&
+			    sl->blen > (size_t)(sl->reset_at - sl->sent))
+				sl->blen = (size_t)(sl->reset_at - sl->sent);
+			if (sl->blen > sizeof(sl->buf))
+				sl->blen = sizeof(sl->buf);
+			for (i = 0; i < sl->blen; i++)
+				sl->buf[i] = soak_byte(&sl->tx);
+			sl->boff = 0;
+		}
+		n = write(sl->fd, sl->buf + sl->boff, sl->blen - sl->boff);
+		if (n == -1) {
+			if (errno == EAGAIN || errno == EINTR)
+				return 0;
+			soak_fail(sl, addrs, "write: %s", strerror(errno));
+			return 0;
+		}
+		sl->boff += (size_t)n;
+		sl->sent += n;
+		soak_counts[sl->kind].sent += n;
+		sl->last = t;
+	}
+}
+
+/* Reads and checks what came back; the end of file ends the connection. */
+static void
+soak_read(struct soak_slot *sl, char *const *addrs, double think, double t)
+{
+	static unsigned char in[65536];
+	ssize_t n, i;
+
+	for (;;) {
+		n = read(sl->fd, in, sizeof(in));
+		if (n == -1) {
+			if (errno == EAGAIN || errno == EINTR)
+				return;
+			soak_fail(sl, addrs, "read: %s", strerror(errno));
+			return;
+		}
+		if (n == 0)
+			break;
+		if (sl->kind == K_IDLE) {
+			soak_fail(sl, addrs, "%zd bytes on an idle connection",
+			    n);
+			return;
+		}
+		for (i = 0; i < n; i++) {
+			if (sl->rcvd >= sl->sent) {
+				soak_fail(sl, addrs, "more came back than "
+				    "was sent");
+				return;
+			}
+			if (in[i] != soak_byte(&sl->rx)) {
+				soak_fail(sl, addrs, "byte %lld of the echo "
+				    "differs", sl->rcvd);
+				return;
+			}
+			sl->rcvd++;
+			soak_counts[sl->kind].verified++;
+		}
+		sl->last = t;
+		if (sl->reset_rx && sl->rcvd >= sl->reset_at) {
+			soak_reset(sl, think, t);
+			return;
+		}
+	}
+	if (sl->kind == K_IDLE)
+		soak_fail(sl, addrs, "the server ended an idle connection");
+	else if (!sl->wr_done)
+		soak_fail(sl, addrs, "end of file before we half-closed");
+	else if (sl->rcvd != sl->len)
+		soak_fail(sl, addrs, "end of file after %lld of %lld bytes",
+		    sl->rcvd, sl->len);
+	else {
+		soak_counts[sl->kind].ok++;
+		soak_end(sl, think, t);
+	}
+}
+
+static int
+soak_event(int ep, struct soak_slot *sl, int idx, uint32_t ev,
+    char *const *addrs, double think, double idle, double t)
+{
+	int e = 0;
+	socklen_t elen = sizeof(e);
+
+	switch (sl->state) {
+	case S_CONNECTING:
+		if (getsockopt(sl->fd, SOL_SOCKET, SO_ERROR, &e, &elen) == -1)
+			e = errno;
+		if (e != 0) {
+			soak_fail(sl, addrs, "connect: %s", strerror(e));
+			return 0;
+		}
+		return soak_connected(ep, sl, idx, idle, t);
+	case S_ACTIVE:
+		if ((ev & EPOLLOUT) && !sl->wr_done &&
+		    soak_write(ep, sl, idx, addrs, think, t) == -1)
+			return -1;
+		if (sl->state == S_ACTIVE && (ev & (EPOLLIN | EPOLLHUP |
+		    EPOLLERR)))
+			soak_read(sl, addrs, think, t);
+		return 0;
+	case S_IDLE:
+		soak_read(sl, addrs, think, t);
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+static int
+cmd_soak(int argc, char **argv)
+{
+	static struct soak_slot slots[1000];
+	struct sockaddr_storage ss[16];
+	socklen_t lens[16];
+	struct epoll_event evs[64];
+	long long nclients = 50, maxb = 262144, think = 200, idle = 2000, secs;
+	long long seed = -1;
+	double t, t0, t_end, next;
+	int ch, ep, i, k, n, naddrs, busy, rv = 1;
+	char **addrs;
+
+	while ((ch = getopt(argc, argv, "+b:c:i:s:t:")) != -1) {
+		switch (ch) {
+		case 'b':
+			if (number(optarg, 1, 1 << 30, "-b", &maxb) == -1)
+				return 2;
+			break;
+		case 'c':
+			if (number(optarg, 1, 1000, "-c", &nclients) == -1)
+				return 2;
+			break;
+		case 'i':
+			if (number(optarg, 0, 60000, "-i", &idle) == -1)
+				return 2;
+			break;
+		case 's':
+			if (number(optarg, 0, LLONG_MAX, "-s", &seed) == -1)
+				return 2;
+			break;
+		case 't':
+			if (number(optarg, 0, 60000, "-t", &think) == -1)
+				return 2;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (argc - optind < 3 || argc - optind > 2 + 16)
+		usage();
+	if (number(argv[optind], 1, 86400, "SECS", &secs) == -1)
+		return 2;
+	naddrs = argc - optind - 2;
+	addrs = argv + optind + 2;
+	for (i = 0; i < naddrs; i++)
+		if (sockaddr_of(addrs[i], argv[optind + 1], &ss[i],
+		    &lens[i]) == -1)
+			return 2;
+	soak_rng = seed >= 0 ? (uint64_t)seed :
+	    (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+	fprintf(stderr, "%s: soak: seed %llu\n", prog,
+	    (unsigned long long)soak_rng);
+	if ((ep = epoll_create1(EPOLL_CLOEXEC)) == -1) {
+		warnmsg("epoll_create1: %s", strerror(errno));
+		return 1;
+	}
+	t0 = now();
+	t_end = t0 + (double)secs;
+	/* the clients start spread over the first think time */
+	for (i = 0; i < nclients; i++) {
+		slots[i].fd = -1;
+		soak_end(&slots[i], (double)think / 1000, t0);
+	}
+	for (;;) {
+		t = now();
+		busy = 0;
+		next = t + 1;
+		for (i = 0; i < nclients; i++) {
+			struct soak_slot *sl = &slots[i];
+
+			if (sl->state == S_THINK && t >= sl->deadline) {
+				if (t >= t_end) {
+					sl->state = S_DONE;
+					continue;
+				}
+				if (soak_start(ep, sl, i, addrs, ss, lens,
+				    naddrs, maxb, (double)idle / 1000,
+				    t) == -1)
+					goto done;
+			}
+			if (sl->state == S_IDLE && t >= sl->deadline) {
+				/* nothing unread: close() sends a FIN */
+				soak_counts[K_IDLE].ok++;
+				soak_end(sl, (double)think / 1000, t);
+			}
+			if ((sl->state == S_CONNECTING ||
+			    sl->state == S_ACTIVE) &&
+			    t - sl->last > SOAK_STALL)
+				soak_fail(sl, addrs, "no progress for %d s",
+				    SOAK_STALL);
+			if (sl->state == S_DONE)
+				continue;
+			busy++;
+			if (sl->state == S_THINK || sl->state == S_IDLE) {
+				if (sl->deadline < next)
+					next = sl->deadline;
+			} else if (sl->last + SOAK_STALL < next)
+				next = sl->last + SOAK_STALL;
+		}
+		if (busy == 0)
+			break;
+		if (t > t_end + SOAK_DRAIN) {
+			for (i = 0; i < nclients; i++)
+				if (slots[i].state != S_THINK &&
+				    slots[i].state != S_DONE)
+					soak_fail(&slots[i], addrs, "still "
+					    "open %d s after the end",
+					    SOAK_DRAIN);
+			break;
+		}
+		k = (int)((next - t) * 1000) + 1;
+		if ((n = epoll_wait(ep, evs, 64, k < 0 ? 0 : k)) == -1) {
+			if (errno == EINTR)
+				continue;
+			warnmsg("epoll_wait: %s", strerror(errno));
+			goto done;
+		}
+		t = now();
+		for (i = 0; i < n; i++)
+			if (soak_event(ep, &slots[evs[i].data.u32],
+			    (int)evs[i].data.u32, evs[i].events, addrs,
+			    (double)think / 1000, (double)idle / 1000,
+			    t) == -1)
+				goto done;
+	}
+	rv = 0;
+	for (i = 0; i < K_COUNT; i++) {
+		printf("%s started %lld ok %lld failed %lld sent %lld "
+		    "verified %lld\n", soak_kind_name[i],
+		    soak_counts[i].started, soak_counts[i].ok,
+		    soak_counts[i].failed, soak_counts[i].sent,
+		    soak_counts[i].verified);
+		if (soak_counts[i].failed > 0)
+			rv = 1;
+	}
+done:
+	close(ep);
+	return rv;
+}
+
 /* --- feed ----------------------------------------------------------------- */
 
 static volatile pid_t feed_child;
@@ -725,6 +1271,7 @@ main(int argc, char **argv)
 		{ "udpsend", cmd_udpsend },
 		{ "udprecv", cmd_udprecv },
 		{ "zconnect", cmd_zconnect },
+		{ "soak", cmd_soak },
 		{ "feed", cmd_feed },
 	};
 	size_t i;
