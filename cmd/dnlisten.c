@@ -225,6 +225,43 @@ max_conns_check(srv *sv)
 	cli_report_max_conns(&sv->c, full, sv->live, sv->max_conns);
 }
 
+static void
+reap(srv *sv)
+{
+	child **pp, *ch;
+	cli_json j;
+	pid_t pid;
+	int status, code;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		for (pp = &sv->children; *pp != NULL; pp = &(*pp)->next)
+			if ((*pp)->pid == pid)
+				break;
+		if ((ch = *pp) == NULL)
+			continue;
+		*pp = ch->next;
+		code = WIFEXITED(status) ? WEXITSTATUS(status) :
+		    128 + WTERMSIG(status);
+		if (sv->c.json) {
+			cli_json_begin(&sv->c, &j, "exited");
+			cli_json_str(&j, "peer", ch->peer);
+			cli_json_int(&j, "status", code);
+			cli_json_end(&sv->c, &j);
+		} else if (WIFEXITED(status))
+			cli_trace(&sv->c, "command for %s exited with status %d",
+			    ch->peer, code);
+		else
+			cli_trace(&sv->c, "command for %s killed by signal %d",
+			    ch->peer, WTERMSIG(status));
+		free(ch);
+		sv->live--;
+		if (!sv->keep || sv->once)
+			finish(sv, sv->once ? code : 0);
+		else
+			max_conns_check(sv);
+	}
+}
+
 /*
  * A connection that cannot be served - fork() failed (EAGAIN at a process
  * limit, ENOMEM), or no memory for its relay - is closed unserved. Said
@@ -300,6 +337,12 @@ accepted(dn_listener *l, dn_stream *s, void *arg)
 		sv->l = NULL;
 	}
 	if (sv->cmd != NULL) {
+		/* The listener accepts a burst before the SIGCHLD watcher
+		 * is read: commands that ended meanwhile would stay zombies
+		 * (and count against --max-conns and the process limit)
+		 * until the whole burst was forked. */
+		if (sv->live > 0)
+			reap(sv);
 		/* one connection's failure never ends a keep-open server:
 		 * the next may find a process slot free */
 		if (spawn(sv, s, peer) == -1) {
@@ -332,43 +375,6 @@ accepted(dn_listener *l, dn_stream *s, void *arg)
 	    DN_RELAY_SAME_FILES, relay_done, rc, &e) == NULL) {
 		free(rc);
 		finish(sv, cli_fail(&sv->c, &e));
-	}
-}
-
-static void
-reap(srv *sv)
-{
-	child **pp, *ch;
-	cli_json j;
-	pid_t pid;
-	int status, code;
-
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		for (pp = &sv->children; *pp != NULL; pp = &(*pp)->next)
-			if ((*pp)->pid == pid)
-				break;
-		if ((ch = *pp) == NULL)
-			continue;
-		*pp = ch->next;
-		code = WIFEXITED(status) ? WEXITSTATUS(status) :
-		    128 + WTERMSIG(status);
-		if (sv->c.json) {
-			cli_json_begin(&sv->c, &j, "exited");
-			cli_json_str(&j, "peer", ch->peer);
-			cli_json_int(&j, "status", code);
-			cli_json_end(&sv->c, &j);
-		} else if (WIFEXITED(status))
-			cli_trace(&sv->c, "command for %s exited with status %d",
-			    ch->peer, code);
-		else
-			cli_trace(&sv->c, "command for %s killed by signal %d",
-			    ch->peer, WTERMSIG(status));
-		free(ch);
-		sv->live--;
-		if (!sv->keep || sv->once)
-			finish(sv, sv->once ? code : 0);
-		else
-			max_conns_check(sv);
 	}
 }
 
