@@ -464,7 +464,11 @@ scope_index(const char *zone, uint32_t *idx, dn_error *err)
 		*idx = (uint32_t)v;
 		return 0;
 	}
-	if (strlen(zone) >= IF_NAMESIZE || (u = if_nametoindex(zone)) == 0)
+	/* No Linux name holds a ':' (dev_valid_name), but the kernel's
+	 * ioctls read "lo:80" as an alias of lo, and if_nametoindex() with
+	 * them: a port in the zone would pass for lo */
+	if (strlen(zone) >= IF_NAMESIZE || strchr(zone, ':') != NULL ||
+	    (u = if_nametoindex(zone)) == 0)
 		return dn__err(err, DN_EBADSCOPE, 0, "no interface named '%s': "
 		    "use one of %s", zone, ifaces(list, sizeof(list)));
 	*idx = u;

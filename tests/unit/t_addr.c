@@ -305,6 +305,14 @@ static const struct pcase pcases[] = {
 	  "no interface named 'nosuchif0'", 0 },
 	{ "fe80::1,80,,#", OPT, 0, NULL, NULL, DN_EBADSCOPE,
 	  "no interface with index #", 0 },
+	/* Linux reads "lo:80" as an alias of lo: a port slipped into the
+	 * zone, never lo (found by fuzz/fuzz_hostport.c) */
+	{ "[fe80::1%lo:80]:22", OPT, 0, NULL, NULL, DN_EBADSCOPE,
+	  "no interface named 'lo:80'", 0 },
+	{ "[fe80::1%25lo%3A1]:22", OPT, 0, NULL, NULL, DN_EBADSCOPE,
+	  "no interface named 'lo:1'", 0 },
+	{ "fe80::1,80,,lo:1", OPT, 0, NULL, NULL, DN_EBADSCOPE,
+	  "no interface named 'lo:1'", 0 },
 	{ "fe80::1", OPT, 0, "nosuchif0", NULL, DN_EBADSCOPE,
 	  "no interface named 'nosuchif0'", 0 },
 	{ "fe80::1%lo,80,,!", OPT, 0, NULL, NULL, DN_EBADSCOPE,
