@@ -1157,6 +1157,12 @@ dn_prefix_parse(dn_prefix *out, const char *text, dn_error *err)
 
 	if (check_text(text, "prefix", err) == -1)
 		return -1;
+	/* check_text() lets a long text that starts as a name go on, for
+	 * the name check to judge; a prefix is never a name, and host
+	 * holds what a literal needs */
+	if ((n = strlen(text)) > TEXT_MAX)
+		return dn__err(err, DN_ESYNTAX, 0, "prefix '%.40s...' is too "
+		    "long (%zu characters)", text, n);
 	memset(&p, 0, sizeof(p));
 	zone[0] = '\0';
 	if ((slash = strchr(text, '/')) == NULL) {

@@ -287,6 +287,32 @@ t_one_line(void)
 	    "the same as an address: one line (%s)", e.msg);
 }
 
+/*
+ * A long text that starts as a name gets past the first length check (a
+ * name is judged by its own rules), and overflowed the prefix's copy of
+ * its address part (fuzz/fuzz_prefix.c found it under ASan).
+ */
+static void
+t_long(void)
+{
+	char text[400];
+	dn_prefix p;
+	dn_error e;
+
+	memset(text, 'a', 300);
+	snprintf(text + 300, sizeof(text) - 300, ":1/24");
+	memset(&e, 0, sizeof(e));
+	ok(dn_prefix_parse(&p, text, &e) == -1 && e.code == DN_ESYNTAX &&
+	    has(e.msg, "is too long (305 characters)"), "a 305-byte prefix "
+	    "that starts as a name is too long (%s)", e.msg);
+	text[300] = ':';
+	text[301] = '\0';
+	memset(&e, 0, sizeof(e));
+	ok(dn_prefix_parse(&p, text, &e) == -1 && e.code == DN_ESYNTAX &&
+	    has(e.msg, "is too long (301 characters)"), "without a length: "
+	    "too long, not cut to 255 (%s)", e.msg);
+}
+
 int
 main(void)
 {
@@ -294,5 +320,6 @@ main(void)
 	t_match();
 	t_acl();
 	t_one_line();
+	t_long();
 	return tap_done(0);
 }
