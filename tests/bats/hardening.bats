@@ -14,6 +14,7 @@ setup() {
 teardown() {
 	exec 7>&- 2>/dev/null || true
 	dn_kill_all
+	[ -z "${UDIR:-}" ] || rm -rf "$UDIR"
 	dn_dump_logs
 }
 
@@ -183,19 +184,43 @@ dnconnect_signalled() {
 
 # --- per-connection failures never end a keep-open server ----------------------
 
-@test "dnlisten -k -e: a fork that fails drops that connection, the server goes on" {
+# user_dnlisten UID NPROC ARGS...: dnlisten ARGS in the background as UID
+# (a user of its own, so RLIMIT_NPROC counts only dnlisten and its
+# children) limited to NPROC processes, its stdout and stderr at $T/lout
+# and $T/lerr; waits for it to listen. It runs a copy in a directory the
+# user can enter: the build tree may sit where only root can (/root), and
+# so may the LeakSanitizer suppressions. Sets LPID, LERR, LPORT.
+user_dnlisten() {
+	local uid=$1 nproc=$2 sup lsan=${LSAN_OPTIONS:-}
+	shift 2
 	[ "$(id -u)" -eq 0 ] || skip "needs root to run as another user under a process limit"
 	command -v setpriv > /dev/null || skip "no setpriv (util-linux)"
 	command -v prlimit > /dev/null || skip "no prlimit (util-linux)"
-	# A user of its own, so the limit counts only dnlisten and its
-	# child: two processes, the second connection's fork fails.
-	local uid=64923 c1
-	env --default-signal=INT setpriv --reuid=$uid --regid=$uid --clear-groups \
-	    prlimit --nproc=2:2 "$DN_BIN/dnlisten" -k -v -e 'echo served; exec sleep 1' \
-	    127.0.0.1 0 < /dev/null > "$T/lout" 2> "$T/lerr" 3>&- &
+	UDIR=$(mktemp -d "${TMPDIR:-/tmp}/dn-user.XXXXXX")
+	chmod 755 "$UDIR"
+	install -m 755 "$DN_BIN/dnlisten" "$UDIR/dnlisten"
+	if [[ $lsan == *suppressions=* ]]; then
+		sup=${lsan#*suppressions=}
+		sup=${sup%%:*}
+		install -m 644 "$sup" "$UDIR/lsan.supp"
+		lsan=${lsan/"$sup"/"$UDIR/lsan.supp"}
+	fi
+	LSAN_OPTIONS=$lsan setpriv --reuid="$uid" --regid="$uid" --clear-groups \
+	    "$UDIR/dnlisten" --version > /dev/null 2>&1 ||
+	    skip "uid $uid cannot run a copy of dnlisten in $UDIR (noexec?)"
+	( cd "$UDIR" && LSAN_OPTIONS=$lsan exec env --default-signal=INT \
+	    setpriv --reuid="$uid" --regid="$uid" --clear-groups \
+	    prlimit --nproc="$nproc:$nproc" "$UDIR/dnlisten" "$@" \
+	    < /dev/null > "$T/lout" 2> "$T/lerr" 3>&- ) &
 	LPID=$! LERR=$T/lerr
 	dn_track "$LPID"
-	dn_wait_listening "dnlisten -k -e as uid $uid"
+	dn_wait_listening "dnlisten $* as uid $uid"
+}
+
+@test "dnlisten -k -e: a fork that fails drops that connection, the server goes on" {
+	# two processes: dnlisten and one command; the second fork fails
+	local c1
+	user_dnlisten 64923 2 -k -v -e 'echo served; exec sleep 1' 127.0.0.1 0
 	dnc 127.0.0.1 "$LPORT" < /dev/null > "$T/c1" &
 	c1=$!
 	dn_track "$c1"
@@ -216,15 +241,8 @@ dnconnect_signalled() {
 }
 
 @test "dnlisten -k -e without -v: a failed fork is said once, not per connection" {
-	[ "$(id -u)" -eq 0 ] || skip "needs root to run as another user under a process limit"
-	command -v setpriv > /dev/null || skip "no setpriv (util-linux)"
-	local uid=64924 i
-	env --default-signal=INT setpriv --reuid=$uid --regid=$uid --clear-groups \
-	    prlimit --nproc=1:1 "$DN_BIN/dnlisten" -k -e true 127.0.0.1 0 \
-	    < /dev/null > "$T/lout" 2> "$T/lerr" 3>&- &
-	LPID=$! LERR=$T/lerr
-	dn_track "$LPID"
-	dn_wait_listening "dnlisten -k -e as uid $uid"
+	local i
+	user_dnlisten 64924 1 -k -e true 127.0.0.1 0
 	for ((i = 0; i < 3; i++)); do
 		run dnc 127.0.0.1 "$LPORT" < /dev/null
 		[ "$status" -eq 0 ]
@@ -235,15 +253,7 @@ dnconnect_signalled() {
 }
 
 @test "dnlisten -k -e --json: a failed fork is a 'dropped' event" {
-	[ "$(id -u)" -eq 0 ] || skip "needs root to run as another user under a process limit"
-	command -v setpriv > /dev/null || skip "no setpriv (util-linux)"
-	local uid=64925
-	env --default-signal=INT setpriv --reuid=$uid --regid=$uid --clear-groups \
-	    prlimit --nproc=1:1 "$DN_BIN/dnlisten" --json -k -e true 127.0.0.1 0 \
-	    < /dev/null > "$T/lout" 2> "$T/lerr" 3>&- &
-	LPID=$! LERR=$T/lerr
-	dn_track "$LPID"
-	dn_wait_listening "dnlisten --json -k -e as uid $uid"
+	user_dnlisten 64925 1 --json -k -e true 127.0.0.1 0
 	dnc 127.0.0.1 "$LPORT" < /dev/null
 	dn_wait_for "$LERR" '"event":"dropped"'
 	grep '"event":"dropped"' "$LERR" | grep -q '"reason":"fork"'
