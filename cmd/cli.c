@@ -193,13 +193,38 @@ cli_warn(const cli *c, const char *fmt, ...)
 }
 
 int
+cli_sysexit(dn_err code)
+{
+	switch (dn_err_kind_of(code)) {
+	case DN_KIND_NONE:
+		return EX_OK_;
+	case DN_KIND_INPUT:
+		return EX_USAGE_;
+	case DN_KIND_NAME:
+		return EX_NOHOST_;
+	case DN_KIND_NETWORK:
+		return EX_UNAVAIL_;
+	case DN_KIND_IO:
+		return EX_IOERR_;
+	case DN_KIND_TIMEOUT:
+		return EX_TEMPFAIL_;
+	case DN_KIND_CANCELED:
+		return EX_SOFTWARE_;
+	case DN_KIND_SYSTEM:
+	default:
+		return EX_OSERR_;
+	}
+}
+
+int
 cli_fail(const cli *c, const dn_error *err)
 {
-	int ex = dn_err_sysexit(err->code);
+	int ex = cli_sysexit(err->code);
 	const char *msg = err->msg[0] ? err->msg : dn_strerror(err->code);
 	cli_json j;
 
-	if (ex == 0)
+	/* a failure that says DN_OK is still a failure */
+	if (ex == EX_OK_)
 		ex = EX_IOERR_;
 	if (c->json) {
 		cli_json_begin(c, &j, "error");

@@ -10,13 +10,14 @@
 
 #include "dualnet.h"
 
-/* sysexits used by the contract (DESIGN.md "Programs"). */
 #define CLI_ARRLEN(a) (sizeof(a) / sizeof((a)[0]))
 
+/* sysexits used by the contract (DESIGN.md "Programs"). */
 #define EX_OK_		0
 #define EX_USAGE_	64
 #define EX_NOHOST_	68
 #define EX_UNAVAIL_	69
+#define EX_SOFTWARE_	70
 #define EX_OSERR_	71
 #define EX_IOERR_	74
 #define EX_TEMPFAIL_	75
@@ -94,6 +95,8 @@ void cli_warn(const cli *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /* Reports err (text, or the JSON "error" event) and returns its exit code. */
+/* The contract's exit code for a library error: one table, by kind. */
+int cli_sysexit(dn_err code);
 int cli_fail(const cli *c, const dn_error *err);
 /* Reports a usage problem and returns 64. */
 int cli_usage_fail(const cli *c, const char *fmt, ...)

@@ -60,8 +60,8 @@ fz_check_err(const dn_error *e, const char *what, const char *text)
 
 	FZ_CHECK(e->code > DN_OK && e->code < DN__ERR_MAX,
 	    "%s('%s'): failed with code %d", what, text, (int)e->code);
-	FZ_CHECK(dn_err_sysexit(e->code) == 64, "%s('%s'): %s is not a usage "
-	    "error: %s", what, text, dn_err_name(e->code), e->msg);
+	FZ_CHECK(dn_err_kind_of(e->code) == DN_KIND_INPUT, "%s('%s'): %s is "
+	    "not an input error: %s", what, text, dn_err_name(e->code), e->msg);
 	FZ_CHECK(n > 0 && n < sizeof(e->msg), "%s('%s'): message empty or "
 	    "unterminated", what, text);
 	FZ_CHECK(strpbrk(e->msg, "\n\r") == NULL, "%s('%s'): message is more "

@@ -19,7 +19,6 @@
 				 * dn_host_name_check() to judge */
 #define ZONE_MAX	64	/* longest zone we keep (IF_NAMESIZE is 16) */
 #define FLOW_MAX	0xFFFFFu	/* RFC 6437: the flow label is 20 bits */
-#define IFLIST_MAX	200	/* keeps the interface list inside dn_error.msg */
 
 /* Where the text came from: changes only what a message suggests. */
 enum origin { O_TEXT, O_TUPLE, O_PARTS };
@@ -442,35 +441,13 @@ dn_host_name_check(const char *name, dn_error *err)
 	return 0;
 }
 
-/* Interface name or decimal index to an index that exists, never 0. */
 static int
 scope_index(const char *zone, uint32_t *idx, dn_error *err)
 {
-	char name[IF_NAMESIZE], list[IFLIST_MAX];
-	const char *es;
-	long long v;
 	unsigned u;
 
-	if (all_digits(zone)) {
-		v = strtonum(zone, 1, UINT32_MAX, &es);
-		if (es != NULL)
-			return dn__err(err, DN_EBADSCOPE, 0, "scope %s is not an "
-			    "interface index: use one of %s", zone,
-			    ifaces(list, sizeof(list)));
-		if (if_indextoname((unsigned)v, name) == NULL)
-			return dn__err(err, DN_EBADSCOPE, errno, "no interface "
-			    "with index %s: use one of %s", zone,
-			    ifaces(list, sizeof(list)));
-		*idx = (uint32_t)v;
-		return 0;
-	}
-	/* No Linux name holds a ':' (dev_valid_name), but the kernel's
-	 * ioctls read "lo:80" as an alias of lo, and if_nametoindex() with
-	 * them: a port in the zone would pass for lo */
-	if (strlen(zone) >= IF_NAMESIZE || strchr(zone, ':') != NULL ||
-	    (u = if_nametoindex(zone)) == 0)
-		return dn__err(err, DN_EBADSCOPE, 0, "no interface named '%s': "
-		    "use one of %s", zone, ifaces(list, sizeof(list)));
+	if (dn__iface_lookup("scope", zone, &u, err) == -1)
+		return -1;
 	*idx = u;
 	return 0;
 }
@@ -533,6 +510,62 @@ need_kind(const struct in6_addr *a)
 	return "link-local multicast";
 }
 
+/*
+ * A resolver's answer follows a literal's rules: a scope id only where RFC
+ * 4291 gives the address one, and only an interface that exists. No
+ * resolver here sets one today (neither c-ares nor glibc reads a %zone in
+ * a hosts file), but an answer must not become what dn_addr_parse() would
+ * refuse.
+ */
+static int
+answer_scope_check(const dn_addr *a, dn_error *err)
+{
+	char host[INET6_ADDRSTRLEN], name[IF_NAMESIZE];
+	uint32_t sc = a->u.sin6.sin6_scope_id;
+
+	if (sc == 0)
+		return 0;
+	inet_ntop(AF_INET6, &a->u.sin6.sin6_addr, host, sizeof(host));
+	if (!v6_needs_scope(&a->u.sin6.sin6_addr))
+		return dn__err(err, DN_EBADSCOPE, 0, "resolver answer %s is %s: "
+		    "it takes no scope (%%%u)", host,
+		    v6_kind(&a->u.sin6.sin6_addr), (unsigned)sc);
+	if (if_indextoname(sc, name) == NULL)
+		return dn__err(err, DN_EBADSCOPE, errno, "resolver answer "
+		    "%s%%%u: no interface has index %u", host, (unsigned)sc,
+		    (unsigned)sc);
+	return 0;
+}
+
+int
+dn__addr_take_answer(dn_addr *list, size_t *n, const struct sockaddr *sa,
+    socklen_t salen, int family, uint16_t port, dn_error *err)
+{
+	dn_addr a;
+	size_t i;
+
+	memset(&a, 0, sizeof(a));
+	if (sa == NULL || sa->sa_family != family)
+		return 0;
+	if (family == AF_INET && salen >= (socklen_t)sizeof(a.u.sin)) {
+		memcpy(&a.u.sin, sa, sizeof(a.u.sin));
+		a.u.sin.sin_port = htons(port);
+		a.len = sizeof(a.u.sin);
+	} else if (family == AF_INET6 && salen >= (socklen_t)sizeof(a.u.sin6)) {
+		memcpy(&a.u.sin6, sa, sizeof(a.u.sin6));
+		a.u.sin6.sin6_port = htons(port);
+		a.len = sizeof(a.u.sin6);
+		if (answer_scope_check(&a, err) == -1)
+			return -1;
+	} else
+		return 0;
+	for (i = 0; i < *n; i++)
+		if (list[i].len == a.len && memcmp(&list[i].u, &a.u, a.len) == 0)
+			return 0;
+	list[(*n)++] = a;
+	return 1;
+}
+
 /* Checks the parts against every rule and builds the value. */
 static int
 build(dn_addr *out, struct parts *p, const dn_addr_hints *h, dn_error *err)
@@ -540,7 +573,7 @@ build(dn_addr *out, struct parts *p, const dn_addr_hints *h, dn_error *err)
 	const char *what = what_of(h), *ds, *given;
 	unsigned flags = h != NULL ? h->flags : DN_ADDR_PORT_OPTIONAL;
 	int family = h != NULL ? h->family : AF_UNSPEC;
-	char list[IFLIST_MAX], zp[ZONE_MAX + 1];
+	char list[DN__IFLIST_MAX], zp[ZONE_MAX + 1];
 	struct in6_addr a6;
 	struct in_addr a4;
 	uint32_t zidx = 0, sidx = 0, idx = 0;

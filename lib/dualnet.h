@@ -36,33 +36,49 @@ extern "C" {
 /* ------------------------------------------------------------------ */
 
 /*
- * X(NAME, sysexit, description). The sysexit column is the DESIGN.md exit
- * code a program uses when this error ends it.
+ * X(NAME, kind, description). The kind (dn_err_kind) is what a caller
+ * decides on: fix the input, try another name or address, give up.
+ * DN_EOTHER is an errno the library has no better code for (the errno is
+ * in dn_error.os_errno). New codes are only ever appended.
  */
 #define DN_ERRORS(X)                                                       \
-	X(OK,          0,  "success")                                     \
-	X(EINVAL,      64, "invalid argument")                            \
-	X(ESYNTAX,     64, "malformed address or description")            \
-	X(ENOSCOPE,    64, "address needs a scope (zone) id")             \
-	X(EBADSCOPE,   64, "unknown or misplaced scope id")               \
-	X(EFAMILY,     64, "address families do not match")               \
-	X(ERANGE,      64, "value out of range")                          \
-	X(ENOTLITERAL, 64, "not an address literal")                      \
-	X(ENONAME,     68, "name does not resolve")                       \
-	X(ENODATA,     68, "name has no address of the wanted family")    \
-	X(ESERVFAIL,   68, "name server failure")                         \
-	X(EDNSTIMEOUT, 68, "name server timed out")                       \
-	X(EREFUSED,    69, "connection refused")                          \
-	X(EUNREACH,    69, "network or host unreachable")                 \
-	X(ECONNECT,    69, "connection failed")                           \
-	X(ELOCAL,      71, "the system refused a local operation")        \
-	X(EIO,         74, "I/O error")                                   \
-	X(ETIMEDOUT,   75, "timed out")                                   \
-	X(ECANCELED,   70, "operation cancelled")                         \
-	X(ENOMEM,      71, "out of memory")
+	X(OK,          NONE,     "success")                                \
+	X(EINVAL,      INPUT,    "invalid argument")                       \
+	X(ESYNTAX,     INPUT,    "malformed address or description")       \
+	X(ENOSCOPE,    INPUT,    "address needs a scope (zone) id")        \
+	X(EBADSCOPE,   INPUT,    "unknown or misplaced scope id")          \
+	X(EFAMILY,     INPUT,    "address families do not match")          \
+	X(ERANGE,      INPUT,    "value out of range")                     \
+	X(ENOTLITERAL, INPUT,    "not an address literal")                 \
+	X(ENONAME,     NAME,     "name does not resolve")                  \
+	X(ENODATA,     NAME,     "name has no address of the wanted family") \
+	X(ESERVFAIL,   NAME,     "name server failure")                    \
+	X(EDNSTIMEOUT, NAME,     "name server timed out")                  \
+	X(EREFUSED,    NETWORK,  "connection refused")                     \
+	X(EUNREACH,    NETWORK,  "network or host unreachable")            \
+	X(ECONNECT,    NETWORK,  "connection failed")                      \
+	X(ELOCAL,      SYSTEM,   "the system refused a local operation")   \
+	X(EIO,         IO,       "I/O error")                              \
+	X(ETIMEDOUT,   TIMEOUT,  "timed out")                              \
+	X(ECANCELED,   CANCELED, "operation cancelled")                    \
+	X(ENOMEM,      SYSTEM,   "out of memory")                          \
+	X(EOTHER,      SYSTEM,   "unexpected system error")
+
+typedef enum dn_err_kind {
+	DN_KIND_NONE,		/* DN_OK */
+	DN_KIND_INPUT,		/* an argument or text is wrong: fix it */
+	DN_KIND_NAME,		/* a name did not resolve (to that family) */
+	DN_KIND_NETWORK,	/* the peer or the path refused or failed */
+	DN_KIND_SYSTEM,		/* this host refused: descriptors, memory,
+				 * permission, a local address, an errno with
+				 * no better code */
+	DN_KIND_IO,		/* an open connection or file failed */
+	DN_KIND_TIMEOUT,	/* a deadline passed */
+	DN_KIND_CANCELED	/* the caller cancelled */
+} dn_err_kind;
 
 typedef enum dn_err {
-#define DN__ERR_ENUM(name, ex, s) DN_##name,
+#define DN__ERR_ENUM(name, kind, s) DN_##name,
 	DN_ERRORS(DN__ERR_ENUM)
 #undef DN__ERR_ENUM
 	DN__ERR_MAX
@@ -80,7 +96,7 @@ typedef struct dn_error {
 
 DN_EXPORT const char *dn_strerror(dn_err code);	/* "connection refused" */
 DN_EXPORT const char *dn_err_name(dn_err code);	/* "EREFUSED" */
-DN_EXPORT int dn_err_sysexit(dn_err code);	/* 69 */
+DN_EXPORT dn_err_kind dn_err_kind_of(dn_err code); /* DN_KIND_NETWORK */
 /* Maps an errno from a failed connect/bind/... to our code. */
 DN_EXPORT dn_err dn_err_from_errno(int os_errno);
 

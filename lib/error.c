@@ -17,10 +17,10 @@
 
 static const struct {
 	const char *name;
-	int sysexit;
+	dn_err_kind kind;
 	const char *desc;
 } errtab[] = {
-#define DN__ERR_ROW(name, ex, s) { #name, ex, s },
+#define DN__ERR_ROW(name, kind, s) { #name, DN_KIND_##kind, s },
 	DN_ERRORS(DN__ERR_ROW)
 #undef DN__ERR_ROW
 };
@@ -44,13 +44,13 @@ dn_err_name(dn_err code)
 	return errtab[code].name;
 }
 
-int
-dn_err_sysexit(dn_err code)
+dn_err_kind
+dn_err_kind_of(dn_err code)
 {
-	/* EX_SOFTWARE: a code we do not know is our bug */
+	/* a code from a newer library: an error all the same */
 	if ((unsigned)code >= DN__ARRLEN(errtab))
-		return 70;
-	return errtab[code].sysexit;
+		return DN_KIND_SYSTEM;
+	return errtab[code].kind;
 }
 
 dn_err
@@ -79,7 +79,7 @@ dn_err_from_errno(int os_errno)
 	case ENOMEM:
 		return DN_ENOMEM;
 	default:
-		return DN_ECONNECT;
+		return DN_EOTHER;
 	}
 }
 
@@ -112,40 +112,6 @@ dn__err_copy(dn_error *dst, const dn_error *src)
 		return;
 	memcpy(dst, src, sizeof(*dst));
 	dst->msg[sizeof(dst->msg) - 1] = '\0';
-}
-
-const char *
-dn__iface_list(char *buf, size_t len)
-{
-	struct if_nameindex *ifs, *i;
-	size_t off = 0;
-	int n;
-
-	if (len == 0)
-		return buf;
-	buf[0] = '\0';
-	if ((ifs = if_nameindex()) == NULL) {
-		snprintf(buf, len, "(interfaces unknown: %s)", strerror(errno));
-		return buf;
-	}
-	for (i = ifs; i->if_index != 0 && i->if_name != NULL; i++) {
-		n = snprintf(buf + off, len - off, "%s%s",
-		    off ? ", " : "", i->if_name);
-		if (n < 0 || (size_t)n >= len - off) {
-			/* keep the list a list: end on a whole name */
-			buf[off] = '\0';
-			if (len - off >= sizeof(", ..."))
-				strlcat(buf, ", ...", len);
-			else if (len - off >= sizeof("..."))
-				strlcat(buf, "...", len);
-			break;
-		}
-		off += (size_t)n;
-	}
-	if_freenameindex(ifs);
-	if (buf[0] == '\0')
-		snprintf(buf, len, "(none)");
-	return buf;
 }
 
 const char *

@@ -17,13 +17,35 @@ int dn__err(dn_error *err, dn_err code, int os_errno, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 void dn__err_copy(dn_error *dst, const dn_error *src);
 
+/*
+ * One resolver answer (SA, SALEN) appended to LIST, which has room for
+ * one more: only FAMILY, PORT set, a repeat of the whole sockaddr dropped,
+ * and an IPv6 scope id held to a literal's rules. Returns 1 when added, 0
+ * when skipped, -1 when the rules refuse it (err set; the caller drops it
+ * and reports err only when nothing else was found).
+ */
+int dn__addr_take_answer(dn_addr *list, size_t *n, const struct sockaddr *sa,
+    socklen_t salen, int family, uint16_t port, dn_error *err);
+
 /* The interface argument of listenTCP/listenUDP with its port: a literal,
  * NULL meaning 0.0.0.0 (plan points 2 and 3). */
 int dn__listen_addr(dn_addr *out, const char *interface, uint16_t port,
     dn_error *err);
 
-/* Interface names that exist, comma-separated, for "add %IFACE" hints. */
+/*
+ * Interfaces (netif.c), the one place that turns names into indexes.
+ * dn__iface_list: the names that exist, comma-separated, for "use one of"
+ * hints; DN__IFLIST_MAX keeps such a list inside dn_error.msg.
+ * dn__iface_lookup: an interface name or decimal index that exists, never
+ * 0; WHAT ("scope", "interface") names the text in messages.
+ * dn__iface_name: the name of idx for messages, "the interface the routes
+ * pick" for 0.
+ */
+#define DN__IFLIST_MAX	200
 const char *dn__iface_list(char *buf, size_t len);
+int dn__iface_lookup(const char *what, const char *text, unsigned *idx,
+    dn_error *err);
+const char *dn__iface_name(unsigned idx, char *buf, size_t len);
 
 /* Flow label manager (Linux): leases label (host order, 20 bits) on the
  * IPv6 socket fd towards dst and turns IPV6_FLOWINFO_SEND on. */

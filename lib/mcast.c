@@ -4,7 +4,6 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <ifaddrs.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -13,8 +12,6 @@
 #include <sys/socket.h>
 
 #include "internal.h"
-
-#define IFLIST_MAX	200	/* keeps the interface list inside dn_error.msg */
 
 struct memb {
 	struct memb *next;
@@ -27,106 +24,6 @@ struct dn__mcast {
 	struct memb *head;
 	int all_off;		/* IP(V6)_MULTICAST_ALL turned off */
 };
-
-/* ------------------------------------------------------------------ */
-/* Interfaces                                                         */
-/* ------------------------------------------------------------------ */
-
-static int
-all_digits(const char *s)
-{
-	if (*s == '\0')
-		return 0;
-	for (; *s != '\0'; s++)
-		if (*s < '0' || *s > '9')
-			return 0;
-	return 1;
-}
-
-/* getifaddrs() names aliases "eth0:1"; the index is the device's. */
-static int
-v4_iface_index(const char *text, const struct in_addr *a, unsigned *idx,
-    dn_error *err)
-{
-	struct ifaddrs *ifs, *i;
-	char name[IF_NAMESIZE + 8], *colon, list[IFLIST_MAX];
-	unsigned found = 0;
-
-	if (getifaddrs(&ifs) == -1)
-		return dn__err(err, DN_ELOCAL, errno, "cannot list the "
-		    "interfaces to find %s: %s", text, strerror(errno));
-	for (i = ifs; i != NULL && found == 0; i = i->ifa_next) {
-		if (i->ifa_addr == NULL || i->ifa_addr->sa_family != AF_INET ||
-		    ((struct sockaddr_in *)(void *)i->ifa_addr)->sin_addr.s_addr
-		    != a->s_addr)
-			continue;
-		strlcpy(name, i->ifa_name, sizeof(name));
-		if ((colon = strchr(name, ':')) != NULL)
-			*colon = '\0';
-		found = if_nametoindex(name);
-	}
-	freeifaddrs(ifs);
-	if (found == 0)
-		return dn__err(err, DN_EBADSCOPE, 0, "no interface has the "
-		    "address %s: give an interface name, one of: %s", text,
-		    dn__iface_list(list, sizeof(list)));
-	*idx = found;
-	return 0;
-}
-
-int
-dn_iface_index(const char *iface, unsigned *index, dn_error *err)
-{
-	char name[IF_NAMESIZE], list[IFLIST_MAX];
-	struct in_addr a4;
-	struct in6_addr a6;
-	const char *es;
-	long long v;
-	unsigned idx = 0;
-
-	if (iface == NULL || *iface == '\0')
-		return dn__err(err, DN_EINVAL, 0, "no interface given: name "
-		    "one of: %s", dn__iface_list(list, sizeof(list)));
-	if (all_digits(iface)) {
-		v = strtonum(iface, 1, UINT32_MAX, &es);
-		if (es != NULL || if_indextoname((unsigned)v, name) == NULL)
-			return dn__err(err, DN_EBADSCOPE, 0, "no interface with "
-			    "index %s: use one of %s", iface,
-			    dn__iface_list(list, sizeof(list)));
-		*index = (unsigned)v;
-		return 0;
-	}
-	if (inet_pton(AF_INET, iface, &a4) == 1) {
-		if (v4_iface_index(iface, &a4, &idx, err) == -1)
-			return -1;
-		*index = idx;
-		return 0;
-	}
-	if (inet_pton(AF_INET6, iface, &a6) == 1 || strchr(iface, ':') != NULL)
-		return dn__err(err, DN_EBADSCOPE, 0, "interface %s: an IPv6 "
-		    "address does not name one interface; give its name or "
-		    "index, one of: %s", iface,
-		    dn__iface_list(list, sizeof(list)));
-	if (strlen(iface) >= IF_NAMESIZE || (idx = if_nametoindex(iface)) == 0)
-		return dn__err(err, DN_EBADSCOPE, 0, "no interface named '%s': "
-		    "use one of %s", iface, dn__iface_list(list, sizeof(list)));
-	*index = idx;
-	return 0;
-}
-
-static const char *
-iface_name(unsigned idx, char *buf, size_t len)
-{
-	char name[IF_NAMESIZE];
-
-	if (idx == 0)
-		snprintf(buf, len, "the interface the routes pick");
-	else if (if_indextoname(idx, name) != NULL)
-		snprintf(buf, len, "%s", name);
-	else
-		snprintf(buf, len, "interface %u", idx);
-	return buf;
-}
 
 /* ------------------------------------------------------------------ */
 /* Rules                                                              */
@@ -155,7 +52,7 @@ static int
 membership(int sfamily, int v6only, const dn_addr *group,
     const dn_addr *source, const char *iface, struct memb *m, dn_error *err)
 {
-	char g[DN_ADDR_STRLEN], s[DN_ADDR_STRLEN], list[IFLIST_MAX];
+	char g[DN_ADDR_STRLEN], s[DN_ADDR_STRLEN], list[DN__IFLIST_MAX];
 	char in[IF_NAMESIZE + 32];
 	int gf = dn_addr_family(group);
 	unsigned idx = 0, zone;
@@ -182,7 +79,7 @@ membership(int sfamily, int v6only, const dn_addr *group,
 		if (idx != 0 && idx != zone)
 			return dn__err(err, DN_EBADSCOPE, 0, "group %s is on "
 			    "%s but the interface given is %s: give the "
-			    "interface once", g, iface_name(zone, in,
+			    "interface once", g, dn__iface_name(zone, in,
 			    sizeof(in)), iface);
 		idx = zone;
 	}
@@ -271,7 +168,7 @@ memb_text(const struct memb *m, char *buf, size_t len)
 	char g[DN_ADDR_STRLEN], s[DN_ADDR_STRLEN], in[IF_NAMESIZE + 32];
 
 	dn_addr_format_host(&m->group, g, sizeof(g));
-	iface_name(m->ifindex, in, sizeof(in));
+	dn__iface_name(m->ifindex, in, sizeof(in));
 	if (dn_addr_family(&m->source) == AF_UNSPEC)
 		snprintf(buf, len, "group %s on %s", g, in);
 	else

@@ -1,9 +1,10 @@
-/* netif.c - the host's interfaces and addresses as rtnetlink tells them: a table read with one dump and kept current by a monitor socket in the reactor. */
+/* netif.c - the host's interfaces: names and indexes (zones, -I, "which exist" for messages), and their addresses as rtnetlink tells them: a table read with one dump and kept current by a monitor socket in the reactor. */
 
 #include "config.h"
 
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <arpa/inet.h>
 #include <linux/if_addr.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
@@ -11,6 +12,7 @@
 #include <netinet/in.h>
 
 #include <errno.h>
+#include <ifaddrs.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +38,158 @@
 
 /* ------------------------------------------------------------------ */
 /* The table                                                          */
+/* ------------------------------------------------------------------ */
+
+/* ------------------------------------------------------------------ */
+/* Names and indexes                                                  */
+/* ------------------------------------------------------------------ */
+
+const char *
+dn__iface_list(char *buf, size_t len)
+{
+	struct if_nameindex *ifs, *i;
+	size_t off = 0;
+	int n;
+
+	if (len == 0)
+		return buf;
+	buf[0] = '\0';
+	if ((ifs = if_nameindex()) == NULL) {
+		snprintf(buf, len, "(interfaces unknown: %s)", strerror(errno));
+		return buf;
+	}
+	for (i = ifs; i->if_index != 0 && i->if_name != NULL; i++) {
+		n = snprintf(buf + off, len - off, "%s%s",
+		    off ? ", " : "", i->if_name);
+		if (n < 0 || (size_t)n >= len - off) {
+			/* keep the list a list: end on a whole name */
+			buf[off] = '\0';
+			if (len - off >= sizeof(", ..."))
+				strlcat(buf, ", ...", len);
+			else if (len - off >= sizeof("..."))
+				strlcat(buf, "...", len);
+			break;
+		}
+		off += (size_t)n;
+	}
+	if_freenameindex(ifs);
+	if (buf[0] == '\0')
+		snprintf(buf, len, "(none)");
+	return buf;
+}
+
+static int
+all_digits(const char *s)
+{
+	if (*s == '\0')
+		return 0;
+	for (; *s != '\0'; s++)
+		if (*s < '0' || *s > '9')
+			return 0;
+	return 1;
+}
+
+int
+dn__iface_lookup(const char *what, const char *text, unsigned *idx,
+    dn_error *err)
+{
+	char name[IF_NAMESIZE], list[DN__IFLIST_MAX];
+	const char *es;
+	long long v;
+	unsigned u;
+
+	if (all_digits(text)) {
+		v = strtonum(text, 1, UINT32_MAX, &es);
+		if (es != NULL)
+			return dn__err(err, DN_EBADSCOPE, 0, "%s %s is not an "
+			    "interface index: use one of %s", what, text,
+			    dn__iface_list(list, sizeof(list)));
+		if (if_indextoname((unsigned)v, name) == NULL)
+			return dn__err(err, DN_EBADSCOPE, errno, "no interface "
+			    "with index %s: use one of %s", text,
+			    dn__iface_list(list, sizeof(list)));
+		*idx = (unsigned)v;
+		return 0;
+	}
+	/* No Linux name holds a ':' (dev_valid_name), but the kernel's
+	 * ioctls read "lo:80" as an alias of lo, and if_nametoindex() with
+	 * them: a port in the zone would pass for lo */
+	if (strlen(text) >= IF_NAMESIZE || strchr(text, ':') != NULL ||
+	    (u = if_nametoindex(text)) == 0)
+		return dn__err(err, DN_EBADSCOPE, 0, "no interface named '%s': "
+		    "use one of %s", text, dn__iface_list(list, sizeof(list)));
+	*idx = u;
+	return 0;
+}
+
+const char *
+dn__iface_name(unsigned idx, char *buf, size_t len)
+{
+	char name[IF_NAMESIZE];
+
+	if (idx == 0)
+		snprintf(buf, len, "the interface the routes pick");
+	else if (if_indextoname(idx, name) != NULL)
+		snprintf(buf, len, "%s", name);
+	else
+		snprintf(buf, len, "interface %u", idx);
+	return buf;
+}
+
+/* getifaddrs() names aliases "eth0:1"; the index is the device's. */
+static int
+v4_iface_index(const char *text, const struct in_addr *a, unsigned *idx,
+    dn_error *err)
+{
+	struct ifaddrs *ifs, *i;
+	char name[IF_NAMESIZE + 8], *colon, list[DN__IFLIST_MAX];
+	unsigned found = 0;
+
+	if (getifaddrs(&ifs) == -1)
+		return dn__err(err, DN_ELOCAL, errno, "cannot list the "
+		    "interfaces to find %s: %s", text, strerror(errno));
+	for (i = ifs; i != NULL && found == 0; i = i->ifa_next) {
+		if (i->ifa_addr == NULL || i->ifa_addr->sa_family != AF_INET ||
+		    ((struct sockaddr_in *)(void *)i->ifa_addr)->sin_addr.s_addr
+		    != a->s_addr)
+			continue;
+		strlcpy(name, i->ifa_name, sizeof(name));
+		if ((colon = strchr(name, ':')) != NULL)
+			*colon = '\0';
+		found = if_nametoindex(name);
+	}
+	freeifaddrs(ifs);
+	if (found == 0)
+		return dn__err(err, DN_EBADSCOPE, 0, "no interface has the "
+		    "address %s: give an interface name, one of: %s", text,
+		    dn__iface_list(list, sizeof(list)));
+	*idx = found;
+	return 0;
+}
+
+int
+dn_iface_index(const char *iface, unsigned *index, dn_error *err)
+{
+	char list[DN__IFLIST_MAX];
+	struct in_addr a4;
+	struct in6_addr a6;
+
+	if (iface == NULL || *iface == '\0')
+		return dn__err(err, DN_EINVAL, 0, "no interface given: name "
+		    "one of: %s", dn__iface_list(list, sizeof(list)));
+	if (inet_pton(AF_INET, iface, &a4) == 1)
+		return v4_iface_index(iface, &a4, index, err);
+	if (!all_digits(iface) && (inet_pton(AF_INET6, iface, &a6) == 1 ||
+	    strchr(iface, ':') != NULL))
+		return dn__err(err, DN_EBADSCOPE, 0, "interface %s: an IPv6 "
+		    "address does not name one interface; give its name or "
+		    "index, one of: %s", iface,
+		    dn__iface_list(list, sizeof(list)));
+	return dn__iface_lookup("interface", iface, index, err);
+}
+
+/* ------------------------------------------------------------------ */
+/* The address table (rtnetlink)                                      */
 /* ------------------------------------------------------------------ */
 
 void

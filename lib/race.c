@@ -429,7 +429,7 @@ dn__race_failure_code(const dn__race_attempt *a, size_t n)
 			unreach++;
 		else if (c == DN_ETIMEDOUT)
 			timedout++;
-		else if (dn_err_sysexit(c) == 69)
+		else if (dn_err_kind_of(c) == DN_KIND_NETWORK)
 			other++;
 		else if (first == DN_OK)
 			first = c;

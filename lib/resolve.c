@@ -299,52 +299,34 @@ req_fail_status(dn_resolve_req *req, int status)
 	}
 }
 
-static int
-addr_seen(const dn_resolve_req *req, const dn_addr *a)
-{
-	size_t i;
-
-	for (i = 0; i < req->naddrs; i++)
-		if (req->addrs[i].len == a->len &&
-		    memcmp(&req->addrs[i].u, &a->u, a->len) == 0)
-			return 1;
-	return 0;
-}
-
 /* Keeps c-ares's order (ARES_AI_NOSORT: the caller sorts, RFC 6724 or
- * not) and sin6_scope_id (hosts-file link-local entries), drops repeats. */
+ * not) and sin6_scope_id; drops repeats and what a literal could not be:
+ * -1 when that left nothing (req->err says why). */
 static int
 req_take_result(dn_resolve_req *req, const struct ares_addrinfo *ai)
 {
 	const struct ares_addrinfo_node *n;
 	size_t cap = 0;
+	int refused = 0;
+	dn_error why;
 
 	for (n = ai != NULL ? ai->nodes : NULL; n != NULL; n = n->ai_next)
 		cap++;
 	if (cap == 0)
 		return 0;
-	if ((req->addrs = calloc(cap, sizeof(*req->addrs))) == NULL)
+	if ((req->addrs = calloc(cap, sizeof(*req->addrs))) == NULL) {
+		req_fail(req, DN_ENOMEM, "out of memory");
 		return -1;
-	for (n = ai->nodes; n != NULL; n = n->ai_next) {
-		dn_addr a;
-
-		memset(&a, 0, sizeof(a));
-		if (n->ai_family != req->family || n->ai_addr == NULL)
-			continue;
-		if (n->ai_family == AF_INET &&
-		    n->ai_addrlen >= sizeof(a.u.sin)) {
-			memcpy(&a.u.sin, n->ai_addr, sizeof(a.u.sin));
-			a.u.sin.sin_port = htons(req->port);
-			a.len = sizeof(a.u.sin);
-		} else if (n->ai_family == AF_INET6 &&
-		    n->ai_addrlen >= sizeof(a.u.sin6)) {
-			memcpy(&a.u.sin6, n->ai_addr, sizeof(a.u.sin6));
-			a.u.sin6.sin6_port = htons(req->port);
-			a.len = sizeof(a.u.sin6);
-		} else
-			continue;
-		if (!addr_seen(req, &a))
-			req->addrs[req->naddrs++] = a;
+	}
+	for (n = ai->nodes; n != NULL; n = n->ai_next)
+		if (dn__addr_take_answer(req->addrs, &req->naddrs, n->ai_addr,
+		    (socklen_t)n->ai_addrlen, req->family, req->port,
+		    &why) == -1)
+			refused++;
+	if (req->naddrs == 0 && refused > 0) {
+		req->failed = 1;
+		dn__err_copy(&req->err, &why);
+		return -1;
 	}
 	return 0;
 }
@@ -364,9 +346,7 @@ ares_cb(void *arg, int status, int timeouts, struct ares_addrinfo *result)
 		return;
 	}
 	if (status == ARES_SUCCESS) {
-		if (req_take_result(req, result) == -1)
-			req_fail(req, DN_ENOMEM, "out of memory");
-		else if (req->naddrs == 0)
+		if (req_take_result(req, result) == 0 && req->naddrs == 0)
 			req_fail(req, DN_ENODATA, "the answer has no address "
 			    "of this family");
 	} else
@@ -390,8 +370,8 @@ req_literal(dn_resolve_req *req)
 	struct in6_addr a6;
 	char *zone;
 	int is4, is6;
-	uint32_t scope = 0;
-	const char *errstr;
+	const dn_addr_hints hints = { DN_ADDR_PORT_NONE |
+	    DN_ADDR_SCOPE_OPTIONAL, AF_UNSPEC, NULL, "address" };
 
 	/* too long for a literal: a name, unless it carries a zone */
 	if (strlcpy(buf, req->host, sizeof(buf)) >= sizeof(buf))
@@ -414,32 +394,18 @@ req_literal(dn_resolve_req *req)
 		    fam_name(is4 ? AF_INET : AF_INET6));
 		return 1;
 	}
-	if (zone != NULL) {
-		scope = (uint32_t)strtonum(zone, 1, UINT32_MAX, &errstr);
-		if (errstr != NULL && (scope = if_nametoindex(zone)) == 0) {
-			req->failed = 1;
-			dn__err(&req->err, DN_EBADSCOPE, 0, "unknown interface "
-			    "'%s' in %s: give an interface name or index "
-			    "that exists", zone, req->host);
-			return 1;
-		}
-	}
+	/* the address module's rules, as for any literal: a zone only where
+	 * RFC 4291 gives one, on an interface that exists; no zone on a
+	 * link-local address stands for any link, as getaddrinfo() has it */
 	if ((req->addrs = calloc(1, sizeof(*req->addrs))) == NULL) {
 		req_fail(req, DN_ENOMEM, "out of memory");
 		return 1;
 	}
-	if (is4) {
-		req->addrs->u.sin.sin_family = AF_INET;
-		req->addrs->u.sin.sin_addr = a4;
-		req->addrs->u.sin.sin_port = htons(req->port);
-		req->addrs->len = sizeof(struct sockaddr_in);
-	} else {
-		req->addrs->u.sin6.sin6_family = AF_INET6;
-		req->addrs->u.sin6.sin6_addr = a6;
-		req->addrs->u.sin6.sin6_port = htons(req->port);
-		req->addrs->u.sin6.sin6_scope_id = scope;
-		req->addrs->len = sizeof(struct sockaddr_in6);
+	if (dn_addr_parse(req->addrs, req->host, &hints, &req->err) == -1) {
+		req->failed = 1;
+		return 1;
 	}
+	dn_addr_set_port(req->addrs, req->port);
 	req->naddrs = 1;
 	return 1;
 }

@@ -52,6 +52,8 @@ struct job {
 	dn_addr *addrs;
 	size_t naddrs;
 	int nomem;
+	int nrefused;		/* answers dropped by the address rules */
+	dn_error refused;	/* why the last one was */
 };
 
 struct sysres {
@@ -118,12 +120,13 @@ mailbox_unref(struct mailbox *mb)
 }
 
 /* Keeps getaddrinfo()'s order (it sorted by RFC 6724 already) and the
- * whole sockaddr_in6, sin6_scope_id included; drops repeats. */
+ * whole sockaddr_in6, sin6_scope_id included; drops repeats and what a
+ * literal could not be (j->refused says why). */
 static void
 job_take(struct job *j, const struct addrinfo *res)
 {
 	const struct addrinfo *ai;
-	size_t cap = 0, i;
+	size_t cap = 0;
 
 	for (ai = res; ai != NULL; ai = ai->ai_next)
 		cap++;
@@ -133,30 +136,10 @@ job_take(struct job *j, const struct addrinfo *res)
 		j->nomem = 1;
 		return;
 	}
-	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		dn_addr a;
-
-		memset(&a, 0, sizeof(a));
-		if (ai->ai_family != j->family || ai->ai_addr == NULL)
-			continue;
-		if (ai->ai_family == AF_INET &&
-		    ai->ai_addrlen >= sizeof(a.u.sin)) {
-			memcpy(&a.u.sin, ai->ai_addr, sizeof(a.u.sin));
-			a.u.sin.sin_port = htons(j->port);
-			a.len = sizeof(a.u.sin);
-		} else if (ai->ai_family == AF_INET6 &&
-		    ai->ai_addrlen >= sizeof(a.u.sin6)) {
-			memcpy(&a.u.sin6, ai->ai_addr, sizeof(a.u.sin6));
-			a.u.sin6.sin6_port = htons(j->port);
-			a.len = sizeof(a.u.sin6);
-		} else
-			continue;
-		for (i = 0; i < j->naddrs; i++)
-			if (memcmp(&j->addrs[i].u, &a.u, a.len) == 0)
-				break;
-		if (i == j->naddrs)
-			j->addrs[j->naddrs++] = a;
-	}
+	for (ai = res; ai != NULL; ai = ai->ai_next)
+		if (dn__addr_take_answer(j->addrs, &j->naddrs, ai->ai_addr,
+		    ai->ai_addrlen, j->family, j->port, &j->refused) == -1)
+			j->nrefused++;
 }
 
 static void *
@@ -340,6 +323,8 @@ req_answer(struct sysreq *q, struct job *j)
 	else if (j->nomem)
 		dn__err(&err, DN_ENOMEM, ENOMEM, "out of memory for the "
 		    "addresses of %s", q->host);
+	else if (j->naddrs == 0 && j->nrefused > 0)
+		dn__err_copy(&err, &j->refused);
 	else if (j->naddrs == 0)
 		dn__err(&err, DN_ENODATA, 0, "no %s address for %s: the system "
 		    "resolver's answer has none of this family",

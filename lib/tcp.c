@@ -750,13 +750,18 @@ static int
 connect_error(dn_connect_req *q, int e, dn_error *err)
 {
 	char a[DN_ADDR_STRLEN];
+	dn_err code = dn_err_from_errno(e);
 
 	dn_addr_format(&q->cur, a, sizeof(a));
 	if (e == ECONNREFUSED)
 		return dn__err(err, DN_EREFUSED, e, "connection to %s refused",
 		    a);
-	return dn__err(err, dn_err_from_errno(e), e, "connecting to %s "
-	    "failed: %s", a, strerror(e));
+	/* connect(2) failing for a reason with no code of its own is still
+	 * a connection that failed: the race tries the next address */
+	if (code == DN_EOTHER)
+		code = DN_ECONNECT;
+	return dn__err(err, code, e, "connecting to %s failed: %s", a,
+	    strerror(e));
 }
 
 static void

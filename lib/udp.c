@@ -958,7 +958,7 @@ dn_udp_connect(dn_udp *u, const dn_addr *peer, dn_error *err)
 		dn_err code = dn_err_from_errno(e);
 
 		dn_addr_format(peer, a, sizeof(a));
-		return dn__err(err, code == DN_ECONNECT ? DN_ELOCAL : code, e,
+		return dn__err(err, code == DN_EOTHER ? DN_ELOCAL : code, e,
 		    "cannot connect the UDP socket to %s: %s", a, strerror(e));
 	}
 	u->peer = d;

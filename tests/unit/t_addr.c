@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "dualnet.h"
+#include "internal.h"
 #include "tap.h"
 #include "util.h"
 
@@ -54,8 +54,7 @@ static void
 setup(void)
 {
 	struct if_nameindex *ifs, *i;
-	char name[IF_NAMESIZE];
-	unsigned lo, n;
+	unsigned lo;
 
 	lo = if_nametoindex("lo");
 	if (lo == 0) {
@@ -63,9 +62,7 @@ setup(void)
 		exit(0);
 	}
 	snprintf(lo_idx, sizeof(lo_idx), "%u", lo);
-	for (n = 99999; if_indextoname(n, name) != NULL; n++)
-		;
-	snprintf(bad_idx, sizeof(bad_idx), "%u", n);
+	snprintf(bad_idx, sizeof(bad_idx), "%u", no_such_ifindex());
 	if ((ifs = if_nameindex()) != NULL) {
 		for (i = ifs; i->if_index != 0; i++)
 			if (strcmp(i->if_name, "lo") != 0) {
@@ -818,7 +815,7 @@ test_errors(void)
 		{ EADDRINUSE, DN_ELOCAL }, { EADDRNOTAVAIL, DN_ELOCAL },
 		{ EACCES, DN_ELOCAL }, { EPERM, DN_ELOCAL },
 		{ ECONNRESET, DN_EIO }, { EPIPE, DN_EIO }, { ENOMEM, DN_ENOMEM },
-		{ EPROTO, DN_ECONNECT }, { EINVAL, DN_ECONNECT },
+		{ EPROTO, DN_EOTHER }, { EINVAL, DN_EOTHER },
 	};
 	size_t i;
 	int good = 1, d;
@@ -826,12 +823,17 @@ test_errors(void)
 	is_str(dn_strerror(DN_EREFUSED), "connection refused", "strerror");
 	is_str(dn_err_name(DN_EREFUSED), "EREFUSED", "err_name");
 	is_str(dn_err_name(DN_OK), "OK", "err_name OK");
-	is_int(dn_err_sysexit(DN_EREFUSED), 69, "sysexit refused");
-	is_int(dn_err_sysexit(DN_ENOSCOPE), 64, "sysexit noscope");
-	is_int(dn_err_sysexit(DN_ENONAME), 68, "sysexit noname");
-	is_int(dn_err_sysexit(DN_ELOCAL), 71, "sysexit local");
-	is_int(dn_err_sysexit(DN_EIO), 74, "sysexit io");
-	is_int(dn_err_sysexit(DN_ETIMEDOUT), 75, "sysexit timeout");
+	is_int(dn_err_kind_of(DN_OK), DN_KIND_NONE, "kind of OK");
+	is_int(dn_err_kind_of(DN_EREFUSED), DN_KIND_NETWORK, "kind refused");
+	is_int(dn_err_kind_of(DN_ENOSCOPE), DN_KIND_INPUT, "kind noscope");
+	is_int(dn_err_kind_of(DN_ENONAME), DN_KIND_NAME, "kind noname");
+	is_int(dn_err_kind_of(DN_ELOCAL), DN_KIND_SYSTEM, "kind local");
+	is_int(dn_err_kind_of(DN_EIO), DN_KIND_IO, "kind io");
+	is_int(dn_err_kind_of(DN_ETIMEDOUT), DN_KIND_TIMEOUT, "kind timeout");
+	is_int(dn_err_kind_of(DN_ECANCELED), DN_KIND_CANCELED, "kind cancel");
+	is_int(dn_err_kind_of(DN_EOTHER), DN_KIND_SYSTEM, "kind other");
+	is_int(dn_err_kind_of(DN__ERR_MAX), DN_KIND_SYSTEM,
+	    "a code from a newer library is a failure");
 	is_str(dn_err_name(DN__ERR_MAX), "EUNKNOWN", "unknown code name");
 	is_str(dn_strerror((dn_err)-1), "unknown error", "unknown code text");
 	for (d = 0; d < DN__ERR_MAX; d++)
@@ -994,6 +996,52 @@ test_check_v6only(void)
 	}
 }
 
+/* Resolver answers become addresses in one place, under a literal's rules. */
+static void
+test_take_answer(void)
+{
+	struct sockaddr_in6 s6;
+	struct sockaddr_in s4;
+	dn_addr list[4];
+	dn_error e;
+	size_t n = 0;
+
+	memset(&s6, 0, sizeof(s6));
+	s6.sin6_family = AF_INET6;
+	inet_pton(AF_INET6, "2001:db8::1", &s6.sin6_addr);
+	memset(&s4, 0, sizeof(s4));
+	s4.sin_family = AF_INET;
+	inet_pton(AF_INET, "192.0.2.1", &s4.sin_addr);
+	is_int(dn__addr_take_answer(list, &n, (struct sockaddr *)&s6,
+	    sizeof(s6), AF_INET6, 443, &e), 1, "an IPv6 answer is taken");
+	ok(n == 1 && dn_addr_port(&list[0]) == 443 &&
+	    list[0].len == sizeof(s6), "with the port asked for");
+	is_int(dn__addr_take_answer(list, &n, (struct sockaddr *)&s6,
+	    sizeof(s6), AF_INET6, 443, &e), 0, "a repeat is dropped");
+	is_int(dn__addr_take_answer(list, &n, (struct sockaddr *)&s4,
+	    sizeof(s4), AF_INET6, 443, &e), 0, "another family is skipped");
+	is_int(dn__addr_take_answer(list, &n, (struct sockaddr *)&s6,
+	    sizeof(s6) - 1, AF_INET6, 443, &e), 0, "a short sockaddr is skipped");
+	s6.sin6_scope_id = if_nametoindex("lo");
+	ok(dn__addr_take_answer(list, &n, (struct sockaddr *)&s6, sizeof(s6),
+	    AF_INET6, 443, &e) == -1 && e.code == DN_EBADSCOPE &&
+	    strstr(e.msg, "global address: it takes no scope") != NULL,
+	    "a scope on a global answer is refused (%s)", e.msg);
+	inet_pton(AF_INET6, "fe80::1", &s6.sin6_addr);
+	s6.sin6_scope_id = no_such_ifindex();
+	ok(dn__addr_take_answer(list, &n, (struct sockaddr *)&s6, sizeof(s6),
+	    AF_INET6, 443, &e) == -1 && e.code == DN_EBADSCOPE &&
+	    strstr(e.msg, "no interface has index") != NULL,
+	    "a link-local answer on no interface is refused (%s)", e.msg);
+	s6.sin6_scope_id = if_nametoindex("lo");
+	ok(dn__addr_take_answer(list, &n, (struct sockaddr *)&s6, sizeof(s6),
+	    AF_INET6, 443, &e) == 1 && n == 2 &&
+	    dn_addr_scope(&list[1]) == if_nametoindex("lo"),
+	    "a link-local answer keeps its scope id");
+	is_int(dn__addr_take_answer(list, &n, (struct sockaddr *)&s4,
+	    sizeof(s4), AF_INET, 80, &e), 1, "an IPv4 answer is taken");
+}
+
 int
 main(void)
 {
@@ -1007,6 +1055,7 @@ main(void)
 	test_check_bind();
 	test_host_names();
 	test_check_v6only();
+	test_take_answer();
 	test_errors();
 	return tap_done(0);
 }

@@ -48,7 +48,7 @@ pfx_bad(const char *text, dn_err code, const char *substr)
 
 	memset(&e, 0, sizeof(e));
 	if (!ok(dn_prefix_parse(&p, text, &e) == -1 && e.code == code &&
-	    has(e.msg, substr) && dn_err_sysexit(e.code) == 64,
+	    has(e.msg, substr) && dn_err_kind_of(e.code) == DN_KIND_INPUT,
 	    "prefix '%s': %s naming '%s'", text, dn_err_name(code), substr))
 		diag("  got %s: '%s'", dn_err_name(e.code), e.msg);
 }
@@ -239,7 +239,7 @@ t_acl(void)
 	    "  every prefix of it counts, and only those");
 	path = write_file("bad", "192.0.2.0/24\n198.51.100.0/24\nnot-a-prefix\n");
 	ok(dn_acl_add_file(acl, 0, path, &e) == -1 &&
-	    dn_err_sysexit(e.code) == 64 && has(e.msg, "bad:3:") &&
+	    dn_err_kind_of(e.code) == DN_KIND_INPUT && has(e.msg, "bad:3:") &&
 	    has(e.msg, "not-a-prefix"), "a bad line: 64 naming FILE:LINE");
 	ok(admits(acl, "198.51.100.1", 0, NULL, 0) == 0 &&
 	    admits(acl, "192.0.2.9", 0, NULL, 0) == 1,
@@ -248,7 +248,8 @@ t_acl(void)
 	ok(dn_acl_add_file(acl, 0, path, &e) == -1 && has(e.msg, "two:1:") &&
 	    has(e.msg, "one a line"), "two prefixes on a line are refused");
 	ok(dn_acl_add_file(acl, 1, "/nonexistent/prefixes", &e) == -1 &&
-	    dn_err_sysexit(e.code) == 64 && has(e.msg, "/nonexistent/prefixes")
+	    dn_err_kind_of(e.code) == DN_KIND_INPUT &&
+	    has(e.msg, "/nonexistent/prefixes")
 	    && has(e.msg, "No such file"), "a missing file: 64 naming it");
 	dn_acl_free(acl);
 	dn_acl_free(NULL);

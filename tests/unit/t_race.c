@@ -488,7 +488,8 @@ t_all_fail(void)
 	expect(&s, "0:S1=2001:db8::1 4:S2=192.0.2.1 254:S3=192.0.2.2 "
 	    "2000:F/EREFUSED", "three failures, one FAILED");
 	ok(s.finals == 1, "exactly one final action");
-	is_int(dn_err_sysexit(s.final->code), 69, "exit 69");
+	is_int(dn_err_kind_of(s.final->code), DN_KIND_NETWORK,
+	    "kind network (exit 69)");
 	is_str(s.final->msg, "no connection to example.com: "
 	    "[2001:db8::1]:443 network or host unreachable (+0.004s), "
 	    "192.0.2.1:443 connection refused (+0.300s), "
@@ -530,7 +531,8 @@ t_all_time_out(void)
 	expect(&s, "0:S1=2001:db8::1 250:S2=192.0.2.1 1000:C1/ETIMEDOUT "
 	    "1250:C2/ETIMEDOUT 1250:F/ETIMEDOUT",
 	    "each attempt cut at 1 s, then the race fails");
-	is_int(dn_err_sysexit(s.final->code), 75, "exit 75");
+	is_int(dn_err_kind_of(s.final->code), DN_KIND_TIMEOUT,
+	    "kind timeout (exit 75)");
 	a = dn__race_attempts(s.r, &n);
 	ok(n == 2 && a[0].ended == MS(1000) && a[1].ended == MS(1250),
 	    "timeouts recorded at their deadlines");
@@ -708,7 +710,8 @@ t_serial(void)
 	at(&s, 1100);
 	expect(&s, "1100:C3/ETIMEDOUT 1100:F/EREFUSED",
 	    "last one times out: refused + timed out gives EREFUSED");
-	is_int(dn_err_sysexit(s.final->code), 69, "mixed: exit 69");
+	is_int(dn_err_kind_of(s.final->code), DN_KIND_NETWORK,
+	    "mixed: kind network (exit 69)");
 	sim_end(&s);
 
 	/* serial with no attempt timeout waits on the kernel */
@@ -895,7 +898,8 @@ t_family_filter(void)
 	s.log[0] = '\0';
 	aerr(&s, AF_INET6, DN_ENODATA);
 	expect(&s, "0:F/ENODATA", "family v6 and no AAAA: resolution error");
-	is_int(dn_err_sysexit(s.final->code), 68, "exit 68");
+	is_int(dn_err_kind_of(s.final->code), DN_KIND_NAME,
+	    "kind name (exit 68)");
 	is_str(s.final->msg, "v4only.example did not resolve (AAAA: name has "
 	    "no address of the wanted family)", "message names AAAA");
 	sim_end(&s);
@@ -945,7 +949,8 @@ t_resolution_failures(void)
 		snprintf(want, sizeof(want), "30:F/%s", dn_err_name(t[i].want));
 		expect(&s, want, "AAAA %s + A %s -> %s", dn_err_name(t[i].e6),
 		    dn_err_name(t[i].e4), dn_err_name(t[i].want));
-		is_int(dn_err_sysexit(s.final->code), 68, "exit 68");
+		is_int(dn_err_kind_of(s.final->code), DN_KIND_NAME,
+		    "kind name (exit 68)");
 		sim_end(&s);
 	}
 

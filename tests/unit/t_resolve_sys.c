@@ -738,6 +738,7 @@ main(int argc, char **argv)
 	argv0 = argv[0];
 	signal(SIGPIPE, SIG_IGN);
 	test_literal();
+	resolve_zone_rules(dn_resolve_system, "dn_resolve_system");
 	test_localhost();
 	test_free_in_flight();
 	test_many();

@@ -896,6 +896,7 @@ main(void)
 	test_signal();
 	test_run_and_free();
 	test_resolve_literal();
+	resolve_zone_rules(dn_resolve, "dn_resolve");
 	test_resolve_localhost();
 	test_resolve_special();
 	test_resolve_bad_name();

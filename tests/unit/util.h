@@ -188,4 +188,72 @@ rstate_record(struct rstate *s, int family, const dn_addr *addrs, size_t n,
 	return err == NULL ? n > 0 && addrs != NULL : n == 0 && addrs == NULL;
 }
 
+/* An interface index no interface has, for "no such scope" cases. */
+UTIL_FN unsigned
+no_such_ifindex(void)
+{
+	char name[IF_NAMESIZE];
+	unsigned n;
+
+	for (n = 99999; if_indextoname(n, name) != NULL; n++)
+		;
+	return n;
+}
+
+static void
+zone_rules_cb(dn_resolve_req *req, int family, const dn_addr *addrs,
+    size_t n, const dn_error *err, void *arg)
+{
+	(void)req;
+	rstate_record(arg, family, addrs, n, err);
+}
+
+typedef dn_resolve_req *(*resolve_fn)(dn_reactor *r, const char *host,
+    uint16_t port, int family, dn_resolve_cb cb, void *arg);
+
+/*
+ * A literal given to a resolver obeys dn_addr_parse()'s zone rules: a
+ * zone only where RFC 4291 gives the address one, on an interface that
+ * exists. Both resolvers once took fe80::1%99 and 2001:db8::1%lo.
+ */
+UTIL_FN void
+resolve_zone_rules(resolve_fn resolve, const char *who)
+{
+	char bad[64];
+	struct {
+		const char *host;
+		dn_err code;
+		unsigned scope;
+	} t[] = {
+		{ bad, DN_EBADSCOPE, 0 },
+		{ "2001:db8::1%lo", DN_EBADSCOPE, 0 },
+		{ "::1%lo", DN_EBADSCOPE, 0 },
+		{ "fe80::1%lo:80", DN_ESYNTAX, 0 },
+		{ "fe80::1%lo", DN_OK, if_nametoindex("lo") },
+		{ "fe80::1", DN_OK, 0 },
+		{ "ff02::1%1", DN_OK, 1 },
+	};
+	struct rstate st[sizeof(t) / sizeof(t[0])];
+	dn_reactor *r = dn_reactor_new(NULL);
+	size_t i;
+
+	snprintf(bad, sizeof(bad), "fe80::1%%%u", no_such_ifindex());
+	memset(st, 0, sizeof(st));
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		resolve(r, t[i].host, 80, AF_INET6, zone_rules_cb, &st[i]);
+	dn_reactor_run(r, NULL);
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (t[i].code != DN_OK)
+			ok(st[i].calls == 1 && st[i].code == t[i].code,
+			    "%s: %s refused as a literal is: %s (%s)", who,
+			    t[i].host, dn_err_name(t[i].code), st[i].msg);
+		else
+			ok(st[i].calls == 1 && st[i].naddrs == 1 &&
+			    st[i].addrs[0].u.sin6.sin6_scope_id == t[i].scope &&
+			    dn_addr_port(&st[i].addrs[0]) == 80,
+			    "%s: %s answered, scope id %u (%s)", who,
+			    t[i].host, t[i].scope, st[i].msg);
+	dn_reactor_free(r);
+}
+
 #endif /* DN_TEST_UTIL_H */
