@@ -216,11 +216,51 @@ cli_sysexit(dn_err code)
 	}
 }
 
+/*
+ * The library's messages name its own knobs (a default scope, binding,
+ * which parse call); the programs' users know them as options and
+ * programs. One table turns the first into the second. PREFIX, when set,
+ * is how the message must begin for the row to apply.
+ */
+static const struct {
+	const char *prefix, *lib, *cli;
+} cli_hints[] = {
+	{ NULL, "or a default scope,", "or use -I IFACE," },
+	{ NULL, ": bind to an ", ": use -b with an " },
+	{ NULL, "and the default interface ", "and -I " },
+	{ NULL, "parse it with dn_client_endpoint_parse or "
+	    "dn_server_endpoint_parse,", "use dnconnect or dnlisten," },
+	{ "'multicast:'", ": parse it with dn_dgram_endpoint_parse",
+	    ", use dnmcast" },
+	{ NULL, ": parse it with dn_dgram_endpoint_parse", ", use dnudp" },
+};
+
+const char *
+cli_hint(const char *msg, char *buf, size_t len)
+{
+	const char *at;
+	size_t i;
+
+	for (i = 0; i < CLI_ARRLEN(cli_hints); i++) {
+		if (cli_hints[i].prefix != NULL && strncmp(msg,
+		    cli_hints[i].prefix, strlen(cli_hints[i].prefix)) != 0)
+			continue;
+		if ((at = strstr(msg, cli_hints[i].lib)) == NULL)
+			continue;
+		snprintf(buf, len, "%.*s%s%s", (int)(at - msg), msg,
+		    cli_hints[i].cli, at + strlen(cli_hints[i].lib));
+		return buf;
+	}
+	return msg;
+}
+
 int
 cli_fail(const cli *c, const dn_error *err)
 {
 	int ex = cli_sysexit(err->code);
-	const char *msg = err->msg[0] ? err->msg : dn_strerror(err->code);
+	char buf[sizeof(err->msg) + 64];
+	const char *msg = err->msg[0] ? cli_hint(err->msg, buf, sizeof(buf)) :
+	    dn_strerror(err->code);
 	cli_json j;
 
 	/* a failure that says DN_OK is still a failure */

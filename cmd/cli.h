@@ -95,6 +95,8 @@ void cli_warn(const cli *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /* Reports err (text, or the JSON "error" event) and returns its exit code. */
+/* A library message with the programs' option names in it (-I, -b). */
+const char *cli_hint(const char *msg, char *buf, size_t len);
 /* The contract's exit code for a library error: one table, by kind. */
 int cli_sysexit(dn_err code);
 int cli_fail(const cli *c, const dn_error *err);

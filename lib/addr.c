@@ -674,7 +674,7 @@ build(dn_addr *out, struct parts *p, const dn_addr_hints *h, dn_error *err)
 			return -1;
 		if (idx == 0 && !(flags & DN_ADDR_SCOPE_OPTIONAL))
 			return dn__err(err, DN_ENOSCOPE, 0, "%s %s is %s: add "
-			    "%%IFACE or use -I IFACE, one of: %s", what,
+			    "%%IFACE or a default scope, one of: %s", what,
 			    p->host, need_kind(&a6), ifaces(list, sizeof(list)));
 	}
 
@@ -1083,7 +1083,7 @@ dn_addr_check_bind(const dn_addr *bind, const dn_addr *dest, dn_error *err)
 	dn_addr_format_host(dest, dh, sizeof(dh));
 	if (bf != df)
 		return dn__err(err, DN_EFAMILY, 0, "bind address %s is %s but "
-		    "destination %s is %s: use -b with an %s address", bh,
+		    "destination %s is %s: bind to an %s address", bh,
 		    family_name(bind), dh, family_name(dest),
 		    family_name(dest));
 	/* RFC 4007 §6: one zone per link; the kernel would say only EINVAL */

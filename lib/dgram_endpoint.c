@@ -383,7 +383,8 @@ mcast_parse(dn_dgram_endpoint *ep, const dn_desc *d, int tfam,
 			return -1;
 		if (a != b)
 			return dn__err(err, DN_EBADSCOPE, 0, "interface=%s in "
-			    "multicast: description and -I %s differ: give "
+			    "multicast: description and the default interface "
+			    "%s differ: give "
 			    "the interface once", iface, scope);
 	}
 	if (mcast_setup(ep, "multicast: description", group, p,
@@ -432,9 +433,10 @@ dn_dgram_endpoint_parse(const char *text, const dn_endpoint_defaults *defs,
 	type = dn_desc_type(d);
 	if (strcmp(type, "tcp") == 0 || strcmp(type, "tcp6") == 0 ||
 	    strcmp(type, "hostname") == 0 || strcmp(type, "all") == 0) {
-		dn__err(err, DN_EINVAL, 0, "'%s:' is a stream endpoint: use "
-		    "dnconnect or dnlisten, or give udp:, udp6:, udp-all: or "
-		    "multicast:", type);
+		dn__err(err, DN_EINVAL, 0, "'%s:' is a stream endpoint: parse "
+		    "it with dn_client_endpoint_parse or "
+		    "dn_server_endpoint_parse, or give udp:, udp6:, udp-all: "
+		    "or multicast:", type);
 		goto done;
 	}
 	if ((ep = dg_new(err)) == NULL)

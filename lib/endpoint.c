@@ -288,16 +288,12 @@ dn_desc_is_description(const char *text)
 	return 0;
 }
 
-/* udp:, udp6: and multicast: are parsed by dgram_endpoint.c. */
-static const char *
-dgram_program(const char *type)
+/* udp:, udp6:, udp-all: and multicast: are parsed by dgram_endpoint.c. */
+static int
+is_dgram_type(const char *type)
 {
-	if (strcmp(type, "multicast") == 0)
-		return "dnmcast";
-	if (strcmp(type, "udp") == 0 || strcmp(type, "udp6") == 0 ||
-	    strcmp(type, "udp-all") == 0)
-		return "dnudp";
-	return NULL;
+	return strcmp(type, "multicast") == 0 || strcmp(type, "udp") == 0 ||
+	    strcmp(type, "udp6") == 0 || strcmp(type, "udp-all") == 0;
 }
 
 /* The type entry for d, or NULL with err set. */
@@ -827,10 +823,10 @@ dn_client_endpoint_parse(const char *text, const dn_endpoint_defaults *defs,
 	if ((d = dn_desc_parse(text, err)) == NULL ||
 	    (t = desc_lookup(d, text, err)) == NULL)
 		goto done;
-	if (t->client == NULL && dgram_program(t->name) != NULL) {
+	if (t->client == NULL && is_dgram_type(t->name)) {
 		dn__err(err, DN_EINVAL, 0, "'%s:' is not a client endpoint "
-		    "type: it is a datagram endpoint, use %s", t->name,
-		    dgram_program(t->name));
+		    "type: it is a datagram endpoint: parse it with "
+		    "dn_dgram_endpoint_parse", t->name);
 		goto done;
 	}
 	if (t->client == NULL) {
@@ -1183,10 +1179,10 @@ dn_server_endpoint_parse(const char *text, const dn_endpoint_defaults *defs,
 	if ((d = dn_desc_parse(text, err)) == NULL ||
 	    (t = desc_lookup(d, text, err)) == NULL)
 		goto done;
-	if (t->server == NULL && dgram_program(t->name) != NULL) {
+	if (t->server == NULL && is_dgram_type(t->name)) {
 		dn__err(err, DN_EINVAL, 0, "'%s:' is not a server endpoint "
-		    "type: it is a datagram endpoint, use %s", t->name,
-		    dgram_program(t->name));
+		    "type: it is a datagram endpoint: parse it with "
+		    "dn_dgram_endpoint_parse", t->name);
 		goto done;
 	}
 	if (t->server == NULL) {

@@ -276,6 +276,41 @@ other_iface() {
 	bad dnlisten colour -- tcp:0:colour=red
 }
 
+# --- the library speaks of its knobs; the programs of their options ---
+
+@test "hint: a link-local destination without a zone names -I" {
+	bad dnconnect "fe80::1 is link-local: add %IFACE or use -I IFACE, one of: " \
+	    -- fe80::1 80
+}
+
+@test "hint: a bind address of the other family names -b" {
+	bad dnconnect "is IPv4 but destination ::1 is IPv6: use -b with an IPv6 address" \
+	    -- -b 127.0.0.1 ::1 80
+}
+
+@test "hint: a datagram description given to dnconnect names dnudp" {
+	bad dnconnect "'udp:' is not a client endpoint type: it is a datagram endpoint, use dnudp" \
+	    -- udp:host=127.0.0.1:port=9
+}
+
+@test "hint: a multicast description given to dnlisten names dnmcast" {
+	bad dnlisten "'multicast:' is not a server endpoint type: it is a datagram endpoint, use dnmcast" \
+	    -- multicast:239.1.2.3:9
+}
+
+@test "hint: a stream description given to dnudp names dnconnect and dnlisten" {
+	bad dnudp "'tcp:' is a stream endpoint: use dnconnect or dnlisten, or give udp:" \
+	    -- tcp:host=127.0.0.1:port=9
+}
+
+@test "hint: interface= and a different -I name -I" {
+	local other
+	other=$(other_iface)
+	[ -n "$other" ] || skip "the host has lo only: no second interface"
+	bad dnmcast "interface=lo in multicast: description and -I " "differ: give the interface once" \
+	    -- -I "$other" multicast:239.1.2.3:9:interface=lo
+}
+
 # --- -q keeps the status, drops the message ---
 
 @test "dnconnect -q: exit 64 and nothing on stderr" {

@@ -246,7 +246,7 @@ static const struct pcase pcases[] = {
 	{ "::ffff:192.0.2.1", OPT, AF_INET, NULL, NULL, DN_EFAMILY, "is IPv6", 0 },
 	/* missing scope */
 	{ "fe80::1", OPT, 0, NULL, NULL, DN_ENOSCOPE,
-	  "fe80::1 is link-local: add %IFACE or use -I IFACE, one of: ", 0 },
+	  "fe80::1 is link-local: add %IFACE or a default scope, one of: ", 0 },
 	{ "fe80::1", OPT, 0, NULL, "bind address", DN_ENOSCOPE,
 	  "bind address fe80::1 is link-local", 0 },
 	{ "[fe80::1]:80", OPT, 0, NULL, NULL, DN_ENOSCOPE, "lo", 0 },
@@ -755,10 +755,10 @@ struct bcase {
 static const struct bcase bcases[] = {
 	{ "192.0.2.1", "fe80::1%lo", DN_EFAMILY,
 	  "bind address 192.0.2.1 is IPv4 but destination fe80::1%lo is IPv6: "
-	  "use -b with an IPv6 address" },
+	  "bind to an IPv6 address" },
 	{ "2001:db8::2", "192.0.2.1:80", DN_EFAMILY,
 	  "bind address 2001:db8::2 is IPv6 but destination 192.0.2.1 is IPv4: "
-	  "use -b with an IPv4 address" },
+	  "bind to an IPv4 address" },
 	{ "::ffff:192.0.2.2", "192.0.2.1", DN_EFAMILY, "is IPv6 but" },
 	{ "192.0.2.2", "192.0.2.1:80", DN_OK, NULL },
 	{ "::", "[2001:db8::1]:80", DN_OK, NULL },

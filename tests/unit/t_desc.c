@@ -495,8 +495,8 @@ test_server(void)
 	    "unknown key 'v6only' in all: description; known: port, "
 	    "interface, exclude, family, scope, follow, skip-unavailable, "
 	    "backlog");
-	server_err("udp-all:0", &none, DN_EINVAL, "datagram endpoint, use "
-	    "dnudp");
+	server_err("udp-all:0", &none, DN_EINVAL, "datagram endpoint: parse "
+	    "it with dn_dgram_endpoint_parse");
 	none.v6only = 0;
 	server_err("all:0", &none, DN_EINVAL, "dual-stack does not apply");
 	server_err("bogus:0", &none, DN_ESYNTAX, "unknown type 'bogus'");

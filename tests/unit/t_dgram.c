@@ -454,7 +454,7 @@ test_multicast(void)
 	    "the interface once", other);
 	bad(text, &any, DN_EBADSCOPE, frag);
 	snprintf(frag, sizeof(frag), "interface=lo in multicast: description "
-	    "and -I %s differ", other);
+	    "and the default interface %s differ", other);
 	bad("multicast:239.1.1.1:5:interface=lo", &oth, DN_EBADSCOPE, frag);
 }
 
