@@ -180,124 +180,374 @@ on_signal(dn_signal *sg, int signo, void *arg)
 	dn_reactor_stop(cn->r);
 }
 
-int
-main(int argc, char *argv[])
-{
-	static const int signos[] = { SIGINT, SIGTERM };
-	static const struct option longopts[] = {
-		{ "flow-label", required_argument, NULL, OPT_FLOW_LABEL },
-		{ "race", required_argument, NULL, OPT_RACE },
-		{ "order", required_argument, NULL, OPT_ORDER },
-		{ "delay", required_argument, NULL, OPT_DELAY },
-		{ "resolution-delay", required_argument, NULL,
-		    OPT_RESOLUTION_DELAY },
-		{ "attempt-timeout", required_argument, NULL,
-		    OPT_ATTEMPT_TIMEOUT },
-		{ "max-concurrent", required_argument, NULL,
-		    OPT_MAX_CONCURRENT },
-		{ "first-family-count", required_argument, NULL,
-		    OPT_FIRST_FAMILY_COUNT },
-		{ "resolver", required_argument, NULL, OPT_RESOLVER },
-		{ "dns-server", required_argument, NULL, OPT_DNS_SERVER },
-		{ "plan", no_argument, NULL, OPT_PLAN },
-		{ "json", no_argument, NULL, CLI_OPT_JSON },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, CLI_OPT_VERSION },
-		{ NULL, 0, NULL, 0 }
-	};
-	const char *bind_text[2] = { NULL, NULL }, *flow_text = NULL;
-	const char *dns_servers = NULL;
+/* What the command line asked for, between parsing and connecting. */
+typedef struct args {
+	const char *bind_text[2];
+	int nbind;
+	const char *flow_text;
+	uint32_t label;
+	const char *dns_servers;
+	int plan;
 	dn_hostname_opts hopts;
-	dn_addr bind[2], dest;
-	const dn_addr *dest_bind = NULL;
-	int nbind = 0, plan = 0, ok;
-	long long v;
+	dn_addr bind[2];
 	dn_addr_hints hints;
-	dn_endpoint_defaults defs;
-	dn_connect_opts opts;
-	dn_client_endpoint *ep = NULL;
-	dn_connect_req *req = NULL;
-	uint32_t label = 0;
-	char host[256];
+	/* the destination: one of these three */
+	dn_client_endpoint *ep;		/* a description */
+	int literal;			/* dest, with dest_bind */
+	dn_addr dest;
+	const dn_addr *dest_bind;
+	char host[256];			/* a name, with port */
 	uint16_t port;
-	int ch, have_port, i, literal = 0;
-	dn_error e;
-	conn cn;
+} args;
 
-	memset(&cn, 0, sizeof(cn));
-	cli_init(&cn.c, "dnconnect");
-	dn_hostname_opts_init(&hopts);
-	cli_signals_default();
-	while ((ch = cli_getopt(&cn.c, argc, argv, ":46b:hI:qvw:z", longopts,
+static const struct option longopts[] = {
+	{ "flow-label", required_argument, NULL, OPT_FLOW_LABEL },
+	{ "race", required_argument, NULL, OPT_RACE },
+	{ "order", required_argument, NULL, OPT_ORDER },
+	{ "delay", required_argument, NULL, OPT_DELAY },
+	{ "resolution-delay", required_argument, NULL, OPT_RESOLUTION_DELAY },
+	{ "attempt-timeout", required_argument, NULL, OPT_ATTEMPT_TIMEOUT },
+	{ "max-concurrent", required_argument, NULL, OPT_MAX_CONCURRENT },
+	{ "first-family-count", required_argument, NULL,
+	    OPT_FIRST_FAMILY_COUNT },
+	{ "resolver", required_argument, NULL, OPT_RESOLVER },
+	{ "dns-server", required_argument, NULL, OPT_DNS_SERVER },
+	{ "plan", no_argument, NULL, OPT_PLAN },
+	{ "json", no_argument, NULL, CLI_OPT_JSON },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, CLI_OPT_VERSION },
+	{ NULL, 0, NULL, 0 }
+};
+
+/* --NAME N in [min, max] times unit into *out; 0 or the exit status. */
+static int
+num_opt(conn *cn, const char *name, long long min, long long max,
+    uint64_t unit, uint64_t *out)
+{
+	long long v;
+	dn_error e;
+	int ok;
+
+	v = cli_parse_num(optarg, name, min, max, &e, &ok);
+	if (!ok)
+		return cli_fail(&cn->c, &e);
+	*out = (uint64_t)v * unit;
+	return 0;
+}
+
+/* The options; -1 to go on, or the exit status (0 after -h, --version). */
+static int
+parse_options(conn *cn, args *a, int argc, char *argv[])
+{
+	uint64_t v = 0;
+	dn_error e;
+	int ch, rv;
+
+	while ((ch = cli_getopt(&cn->c, argc, argv, ":46b:hI:qvw:z", longopts,
 	    NULL, NULL)) != -1) {
+		rv = 0;
 		switch (ch) {
 		case 'b':
-			if (nbind == 2)
-				return cli_usage_fail(&cn.c, "-b given more than "
-				    "twice: give at most one per family");
-			bind_text[nbind++] = optarg;
+			if (a->nbind == 2)
+				return cli_usage_fail(&cn->c, "-b given more "
+				    "than twice: give at most one per family");
+			a->bind_text[a->nbind++] = optarg;
 			break;
 		case 'z':
-			cn.zero = 1;
+			cn->zero = 1;
 			break;
 		case OPT_FLOW_LABEL:
-			flow_text = optarg;
+			a->flow_text = optarg;
 			break;
 		case OPT_RACE:
-			if (dn_race_mode_parse(optarg, &hopts.race, &e) == -1)
-				return cli_fail(&cn.c, &e);
+			if (dn_race_mode_parse(optarg, &a->hopts.race, &e) == -1)
+				return cli_fail(&cn->c, &e);
 			break;
 		case OPT_ORDER:
-			if (dn_race_order_parse(optarg, &hopts.order, &e) == -1)
-				return cli_fail(&cn.c, &e);
+			if (dn_race_order_parse(optarg, &a->hopts.order,
+			    &e) == -1)
+				return cli_fail(&cn->c, &e);
 			break;
 		case OPT_DELAY:
-			v = cli_parse_num(optarg, "--delay", 10, 2000, &e, &ok);
-			if (!ok)
-				return cli_fail(&cn.c, &e);
-			hopts.attempt_delay_ns = (uint64_t)v * 1000000ull;
+			rv = num_opt(cn, "--delay", 10, 2000, 1000000ull,
+			    &a->hopts.attempt_delay_ns);
 			break;
 		case OPT_RESOLUTION_DELAY:
-			v = cli_parse_num(optarg, "--resolution-delay", 0,
-			    10000, &e, &ok);
-			if (!ok)
-				return cli_fail(&cn.c, &e);
-			hopts.resolution_delay_ns = (uint64_t)v * 1000000ull;
+			rv = num_opt(cn, "--resolution-delay", 0, 10000,
+			    1000000ull, &a->hopts.resolution_delay_ns);
 			break;
 		case OPT_ATTEMPT_TIMEOUT:
 			if (cli_parse_seconds(optarg, "--attempt-timeout",
-			    &hopts.attempt_timeout_ns, &e) == -1)
-				return cli_fail(&cn.c, &e);
+			    &a->hopts.attempt_timeout_ns, &e) == -1)
+				return cli_fail(&cn->c, &e);
 			break;
 		case OPT_MAX_CONCURRENT:
-			v = cli_parse_num(optarg, "--max-concurrent", 1, 1000,
-			    &e, &ok);
-			if (!ok)
-				return cli_fail(&cn.c, &e);
-			hopts.max_concurrent = (unsigned)v;
+			if ((rv = num_opt(cn, "--max-concurrent", 1, 1000, 1,
+			    &v)) == 0)
+				a->hopts.max_concurrent = (unsigned)v;
 			break;
 		case OPT_FIRST_FAMILY_COUNT:
-			v = cli_parse_num(optarg, "--first-family-count", 1,
-			    1000, &e, &ok);
-			if (!ok)
-				return cli_fail(&cn.c, &e);
-			hopts.first_family_count = (unsigned)v;
+			if ((rv = num_opt(cn, "--first-family-count", 1, 1000,
+			    1, &v)) == 0)
+				a->hopts.first_family_count = (unsigned)v;
 			break;
 		case OPT_RESOLVER:
-			if (dn_resolver_parse(optarg, &hopts.resolver, &e) == -1)
-				return cli_fail(&cn.c, &e);
+			if (dn_resolver_parse(optarg, &a->hopts.resolver,
+			    &e) == -1)
+				return cli_fail(&cn->c, &e);
 			break;
 		case OPT_DNS_SERVER:
-			dns_servers = optarg;
+			a->dns_servers = optarg;
 			break;
 		case OPT_PLAN:
-			plan = 1;
+			a->plan = 1;
 			break;
 		default:
-			return cli_other_opt(&cn.c, ch, argv[optind - 1],
+			return cli_other_opt(&cn->c, ch, argv[optind - 1],
 			    usage);
 		}
+		if (rv != 0)
+			return rv;
 	}
+	return -1;
+}
+
+/* -b: at most one address per family, each used by its own attempts. */
+static int
+parse_binds(conn *cn, args *a)
+{
+	const dn_addr **slot;
+	dn_error e;
+	int i;
+
+	a->hints.what = "bind address";
+	for (i = 0; i < a->nbind; i++) {
+		if (dn_addr_parse(&a->bind[i], a->bind_text[i], &a->hints,
+		    &e) == -1)
+			return cli_fail(&cn->c, &e);
+		slot = dn_addr_family(&a->bind[i]) == AF_INET6 ?
+		    &a->hopts.bind6 : &a->hopts.bind4;
+		if (*slot != NULL)
+			return cli_usage_fail(&cn->c, "-b %s: a second %s bind "
+			    "address; give one per family", a->bind_text[i],
+			    slot == &a->hopts.bind6 ? "IPv6" : "IPv4");
+		*slot = &a->bind[i];
+	}
+	return 0;
+}
+
+/* Options that contradict each other, and the racing options as a whole. */
+static int
+check_options(conn *cn, args *a)
+{
+	dn_error e;
+
+	if (a->dns_servers != NULL && a->hopts.resolver == DN_RESOLVER_SYSTEM)
+		return cli_usage_fail(&cn->c, "--dns-server goes with the ares "
+		    "resolver: the system resolver reads resolv.conf itself");
+	if (a->plan && cn->zero)
+		return cli_usage_fail(&cn->c, "--plan and -z contradict each "
+		    "other: --plan prints the attempts and connects to none");
+	a->hopts.family = cn->c.family;
+	a->hopts.timeout_ns = cn->c.timeout_ns;
+	/* only when said: a trace asks the kernel for the local address */
+	a->hopts.trace = cn->c.verbose || cn->c.json ? cli_connect_trace : NULL;
+	a->hopts.trace_arg = &cn->c;
+	if (dn_hostname_opts_check(&a->hopts, &e) == -1)
+		return cli_fail(&cn->c, &e);
+	return 0;
+}
+
+static int
+dest_description(conn *cn, args *a, const char *text)
+{
+	dn_endpoint_defaults defs;
+	dn_error e;
+
+	if (a->plan)
+		return cli_usage_fail(&cn->c, "--plan takes HOST PORT or "
+		    "ADDR:PORT, not a description");
+	if (a->nbind == 2 && strncmp(text, "hostname:", 9) != 0)
+		return cli_usage_fail(&cn->c, "two -b addresses go with HOST "
+		    "PORT or hostname: descriptions; %.*s takes one "
+		    "bindAddress=", (int)strcspn(text, ":") + 1, text);
+	if (a->flow_text != NULL)
+		return cli_usage_fail(&cn->c, "--flow-label does not go with a "
+		    "description: give HOST PORT or a 4-tuple");
+	memset(&defs, 0, sizeof(defs));
+	defs.default_scope = cn->c.scope;
+	defs.timeout_ns = cn->c.timeout_ns;
+	defs.bind = a->nbind == 1 ? &a->bind[0] : NULL;
+	defs.family = cn->c.family;
+	defs.v6only = -1;
+	defs.trace = a->hopts.trace;
+	defs.trace_arg = &cn->c;
+	defs.hostname = &a->hopts;
+	if ((a->ep = dn_client_endpoint_parse(text, &defs, &e)) == NULL)
+		return cli_fail(&cn->c, &e);
+	return 0;
+}
+
+/* HOST [PORT] where HOST is a name; PORT is -1 when not given. */
+static int
+dest_name(conn *cn, args *a, const char *text, int port)
+{
+	dn_error e;
+	int p;
+
+	if (dn_hostport_split(text, a->host, sizeof(a->host), &p, &e) == -1)
+		return cli_fail(&cn->c, &e);
+	if (port < 0) {
+		if (p < 0)
+			return cli_usage_fail(&cn->c, "%s has no port: give "
+			    "HOST PORT or HOST:PORT", text);
+		port = p;
+	} else if (p >= 0)
+		return cli_usage_fail(&cn->c, "the port is given twice (%d in "
+		    "%s, and %d): give it once", p, text, port);
+	a->port = (uint16_t)port;
+	if (cn->c.scope != NULL)
+		return cli_usage_fail(&cn->c, "-I %s: a scope goes with an "
+		    "address literal, and %s is a name", cn->c.scope, a->host);
+	if (a->flow_text != NULL && cn->c.family == AF_INET)
+		return cli_usage_fail(&cn->c, "--flow-label %s needs IPv6, and "
+		    "-4 races IPv4 only", a->flow_text);
+	a->hopts.flowinfo = a->label;
+	return 0;
+}
+
+/* An address literal already parsed into a->dest; PORT as in dest_name. */
+static int
+dest_literal(conn *cn, args *a, const char *text, int port)
+{
+	dn_addr *dest = &a->dest;
+	dn_error e;
+	int i;
+
+	if (port >= 0)
+		dn_addr_set_port(dest, (uint16_t)port);
+	if (dn_addr_port(dest) == 0)
+		return cli_usage_fail(&cn->c, "port 0 of %s cannot be connected "
+		    "to: give 1 to 65535", text);
+	if (a->flow_text != NULL) {
+		if (dn_addr_family(dest) != AF_INET6)
+			return cli_usage_fail(&cn->c, "--flow-label needs an "
+			    "IPv6 destination, and %s is IPv4", text);
+		if (dn_addr_flowinfo(dest) != 0 &&
+		    dn_addr_flowinfo(dest) != a->label)
+			return cli_usage_fail(&cn->c, "--flow-label %s and the "
+			    "flowinfo 0x%x in %s disagree: give one",
+			    a->flow_text, dn_addr_flowinfo(dest), text);
+		if (dn_addr_set_flowinfo(dest, a->label, &e) == -1)
+			return cli_fail(&cn->c, &e);
+	}
+	a->dest_bind = dn_addr_family(dest) == AF_INET6 ? a->hopts.bind6 :
+	    a->hopts.bind4;
+	if (a->dest_bind == NULL && a->nbind > 0)
+		a->dest_bind = &a->bind[0];
+	if (a->dest_bind != NULL &&
+	    dn_addr_check_bind(a->dest_bind, dest, &e) == -1)
+		return cli_fail(&cn->c, &e);
+	/* -I only fills in a missing scope */
+	if (cn->c.scope == NULL || dn_addr_needs_scope(dest))
+		return 0;
+	for (i = 0; i < a->nbind; i++)
+		if (dn_addr_needs_scope(&a->bind[i]))
+			return 0;
+	return cli_usage_fail(&cn->c, "-I %s: %s takes no scope, so -I has "
+	    "nothing to apply to: drop it", cn->c.scope, text);
+}
+
+/* HOST PORT, ADDR:PORT, ADDR PORT or HOST:PORT. */
+static int
+dest_hostport(conn *cn, args *a, int argc, char *argv[])
+{
+	uint16_t port;
+	dn_error e;
+
+	a->hints.what = "destination";
+	a->hints.flags = argc == 1 ? DN_ADDR_PORT_REQUIRED :
+	    DN_ADDR_PORT_OPTIONAL;
+	if (dn_addr_parse(&a->dest, argv[0], &a->hints, &e) == 0)
+		a->literal = 1;
+	else if (e.code != DN_ENOTLITERAL)
+		return cli_fail(&cn->c, &e);
+	if (argc == 1)
+		return a->literal ? dest_literal(cn, a, argv[0], -1) :
+		    dest_name(cn, a, argv[0], -1);
+	if (cli_parse_port(argv[1], 0, &port, &e) == -1)
+		return cli_fail(&cn->c, &e);
+	if (a->literal && dn_addr_port(&a->dest) != 0 &&
+	    dn_addr_port(&a->dest) != port)
+		return cli_usage_fail(&cn->c, "the port is given twice (%u in "
+		    "%s, and %u): give it once", dn_addr_port(&a->dest),
+		    argv[0], port);
+	return a->literal ? dest_literal(cn, a, argv[0], port) :
+	    dest_name(cn, a, argv[0], port);
+}
+
+/* The reactor, the signals and the one request the arguments make. */
+static int
+run(conn *cn, args *a)
+{
+	static const int signos[] = { SIGINT, SIGTERM };
+	char hb[DN_ADDR_STRLEN];
+	dn_connect_opts opts;
+	dn_connect_req *req;
+	dn_error e;
+
+	if ((cn->r = dn_reactor_new(&e)) == NULL)
+		return cli_fail(&cn->c, &e);
+	if (a->dns_servers != NULL &&
+	    dn_reactor_set_dns_servers(cn->r, a->dns_servers, &e) == -1) {
+		cn->rv = cli_fail(&cn->c, &e);
+		goto out;
+	}
+	if ((cn->rv = cli_signals_watch(&cn->c, cn->r, signos,
+	    CLI_ARRLEN(signos), cn->sigs, on_signal, cn)) != 0)
+		goto out;
+	if (a->plan)
+		req = dn_hostname_plan(cn->r, a->literal ?
+		    dn_addr_format_host(&a->dest, hb, sizeof(hb)) : a->host,
+		    a->literal ? dn_addr_port(&a->dest) : a->port, &a->hopts,
+		    planned, cn);
+	else if (a->literal) {
+		memset(&opts, 0, sizeof(opts));
+		opts.bind = a->dest_bind;
+		opts.timeout_ns = cn->c.timeout_ns;
+		opts.trace = a->hopts.trace;
+		opts.trace_arg = &cn->c;
+		req = dn_tcp_connect_addr(cn->r, &a->dest, &opts, connected, cn);
+	} else if (a->ep != NULL)
+		req = dn_client_endpoint_connect(cn->r, a->ep, connected, cn);
+	else
+		req = dn_hostname_connect(cn->r, a->host, a->port, &a->hopts,
+		    connected, cn);
+	if (req == NULL)
+		cn->rv = cli_failf(&cn->c, DN_ENOMEM, 0, "out of memory");
+	else if (dn_reactor_run(cn->r, &e) == -1)
+		cn->rv = cli_fail(&cn->c, &e);
+out:
+	cli_signals_free(cn->sigs, CLI_ARRLEN(signos));
+	dn_reactor_free(cn->r);
+	return cn->rv;
+}
+
+int
+main(int argc, char *argv[])
+{
+	args a;
+	dn_error e;
+	conn cn;
+	int rv;
+
+	memset(&cn, 0, sizeof(cn));
+	memset(&a, 0, sizeof(a));
+	cli_init(&cn.c, "dnconnect");
+	dn_hostname_opts_init(&a.hopts);
+	cli_signals_default();
+	if ((rv = parse_options(&cn, &a, argc, argv)) != -1)
+		return rv;
 	argc -= optind;
 	argv += optind;
 	if (argc < 1)
@@ -306,192 +556,21 @@ main(int argc, char *argv[])
 	if (argc > 2)
 		return cli_usage_fail(&cn.c, "too many arguments, from '%s' on: "
 		    "give HOST PORT, ADDR:PORT or a description", argv[2]);
-
-	if (flow_text != NULL && cli_parse_flowlabel(flow_text, &label, &e) == -1)
+	if (a.flow_text != NULL &&
+	    cli_parse_flowlabel(a.flow_text, &a.label, &e) == -1)
 		return cli_fail(&cn.c, &e);
-
-	memset(&hints, 0, sizeof(hints));
-	hints.family = cn.c.family;
-	hints.default_scope = cn.c.scope;
-	hints.flags = DN_ADDR_PORT_OPTIONAL;
-	hints.what = "bind address";
-	for (i = 0; i < nbind; i++) {
-		if (dn_addr_parse(&bind[i], bind_text[i], &hints, &e) == -1)
-			return cli_fail(&cn.c, &e);
-		/* One bind address per family: an attempt uses its own. */
-		if (dn_addr_family(&bind[i]) == AF_INET6) {
-			if (hopts.bind6 != NULL)
-				return cli_usage_fail(&cn.c, "-b %s: a second "
-				    "IPv6 bind address; give one per family",
-				    bind_text[i]);
-			hopts.bind6 = &bind[i];
-		} else {
-			if (hopts.bind4 != NULL)
-				return cli_usage_fail(&cn.c, "-b %s: a second "
-				    "IPv4 bind address; give one per family",
-				    bind_text[i]);
-			hopts.bind4 = &bind[i];
-		}
-	}
-	if (dns_servers != NULL && hopts.resolver == DN_RESOLVER_SYSTEM)
-		return cli_usage_fail(&cn.c, "--dns-server goes with the ares "
-		    "resolver: the system resolver reads resolv.conf itself");
-	if (plan && cn.zero)
-		return cli_usage_fail(&cn.c, "--plan and -z contradict each "
-		    "other: --plan prints the attempts and connects to none");
-	hopts.family = cn.c.family;
-	hopts.timeout_ns = cn.c.timeout_ns;
-	/* only when said: a trace asks the kernel for the local address */
-	hopts.trace = cn.c.verbose || cn.c.json ? cli_connect_trace : NULL;
-	hopts.trace_arg = &cn.c;
-	if (dn_hostname_opts_check(&hopts, &e) == -1)
-		return cli_fail(&cn.c, &e);
-
-	memset(&defs, 0, sizeof(defs));
-	defs.default_scope = cn.c.scope;
-	defs.timeout_ns = cn.c.timeout_ns;
-	defs.bind = nbind == 1 ? &bind[0] : NULL;
-	defs.family = cn.c.family;
-	defs.v6only = -1;
-	defs.trace = hopts.trace;
-	defs.trace_arg = &cn.c;
-	defs.hostname = &hopts;
-
-	hints.what = "destination";
-	if (argc == 1 && dn_desc_is_description(argv[0])) {
-		if (plan)
-			return cli_usage_fail(&cn.c, "--plan takes HOST PORT or "
-			    "ADDR:PORT, not a description");
-		if (nbind == 2 && strncmp(argv[0], "hostname:", 9) != 0)
-			return cli_usage_fail(&cn.c, "two -b addresses go with "
-			    "HOST PORT or hostname: descriptions; %.*s takes "
-			    "one bindAddress=", (int)strcspn(argv[0], ":") + 1,
-			    argv[0]);
-		if (flow_text != NULL)
-			return cli_usage_fail(&cn.c, "--flow-label does not go "
-			    "with a description: give HOST PORT or a 4-tuple");
-		if ((ep = dn_client_endpoint_parse(argv[0], &defs, &e)) == NULL)
-			return cli_fail(&cn.c, &e);
-	} else {
-		hints.flags = argc == 1 ? DN_ADDR_PORT_REQUIRED :
-		    DN_ADDR_PORT_OPTIONAL;
-		if (dn_addr_parse(&dest, argv[0], &hints, &e) == 0)
-			literal = 1;
-		else if (e.code != DN_ENOTLITERAL)
-			return cli_fail(&cn.c, &e);
-
-		have_port = 0;
-		if (argc == 2) {
-			if (cli_parse_port(argv[1], 0, &port, &e) == -1)
-				return cli_fail(&cn.c, &e);
-			if (literal && dn_addr_port(&dest) != 0 &&
-			    dn_addr_port(&dest) != port)
-				return cli_usage_fail(&cn.c, "the port is given "
-				    "twice (%u in %s, and %u): give it once",
-				    dn_addr_port(&dest), argv[0], port);
-			have_port = 1;
-		}
-		if (!literal) {
-			int p;
-
-			if (dn_hostport_split(argv[0], host, sizeof(host), &p,
-			    &e) == -1)
-				return cli_fail(&cn.c, &e);
-			if (argc == 1) {
-				if (p < 0)
-					return cli_usage_fail(&cn.c, "%s has no "
-					    "port: give HOST PORT or HOST:PORT",
-					    argv[0]);
-				port = (uint16_t)p;
-			} else if (p >= 0)
-				return cli_usage_fail(&cn.c, "the port is given "
-				    "twice (%d in %s, and %u): give it once",
-				    p, argv[0], port);
-			if (cn.c.scope != NULL)
-				return cli_usage_fail(&cn.c, "-I %s: a scope "
-				    "goes with an address literal, and %s is "
-				    "a name", cn.c.scope, host);
-			if (flow_text != NULL && cn.c.family == AF_INET)
-				return cli_usage_fail(&cn.c, "--flow-label %s "
-				    "needs IPv6, and -4 races IPv4 only",
-				    flow_text);
-			hopts.flowinfo = label;
-		} else {
-			if (have_port)
-				dn_addr_set_port(&dest, port);
-			if (dn_addr_port(&dest) == 0)
-				return cli_usage_fail(&cn.c, "port 0 of %s cannot "
-				    "be connected to: give 1 to 65535", argv[0]);
-			if (flow_text != NULL) {
-				if (dn_addr_family(&dest) != AF_INET6)
-					return cli_usage_fail(&cn.c, "--flow-label "
-					    "needs an IPv6 destination, and %s "
-					    "is IPv4", argv[0]);
-				if (dn_addr_flowinfo(&dest) != 0 &&
-				    dn_addr_flowinfo(&dest) != label)
-					return cli_usage_fail(&cn.c, "--flow-label "
-					    "%s and the flowinfo 0x%x in %s "
-					    "disagree: give one", flow_text,
-					    dn_addr_flowinfo(&dest), argv[0]);
-				dest.u.sin6.sin6_flowinfo = htonl(label);
-			}
-			dest_bind = dn_addr_family(&dest) == AF_INET6 ?
-			    hopts.bind6 : hopts.bind4;
-			if (dest_bind == NULL && nbind > 0)
-				dest_bind = &bind[0];
-			if (dest_bind != NULL &&
-			    dn_addr_check_bind(dest_bind, &dest, &e) == -1)
-				return cli_fail(&cn.c, &e);
-			/* -I only fills in a missing scope */
-			if (cn.c.scope != NULL && !dn_addr_needs_scope(&dest) &&
-			    (nbind == 0 || !dn_addr_needs_scope(&bind[0])) &&
-			    (nbind < 2 || !dn_addr_needs_scope(&bind[1])))
-				return cli_usage_fail(&cn.c, "-I %s: %s takes no "
-				    "scope, so -I has nothing to apply to: drop "
-				    "it", cn.c.scope, argv[0]);
-		}
-	}
-
-	if ((cn.r = dn_reactor_new(&e)) == NULL)
-		return cli_fail(&cn.c, &e);
-	if (dns_servers != NULL &&
-	    dn_reactor_set_dns_servers(cn.r, dns_servers, &e) == -1) {
-		cn.rv = cli_fail(&cn.c, &e);
-		dn_reactor_free(cn.r);
-		dn_client_endpoint_free(ep);
-		return cn.rv;
-	}
-	if ((cn.rv = cli_signals_watch(&cn.c, cn.r, signos,
-	    CLI_ARRLEN(signos), cn.sigs, on_signal, &cn)) != 0) {
-		cli_signals_free(cn.sigs, CLI_ARRLEN(signos));
-		dn_reactor_free(cn.r);
-		dn_client_endpoint_free(ep);
-		return cn.rv;
-	}
-	if (plan) {
-		char hb[DN_ADDR_STRLEN];
-
-		req = dn_hostname_plan(cn.r, literal ? dn_addr_format_host(&dest,
-		    hb, sizeof(hb)) : host, literal ? dn_addr_port(&dest) : port,
-		    &hopts, planned, &cn);
-	} else if (literal) {
-		memset(&opts, 0, sizeof(opts));
-		opts.bind = dest_bind;
-		opts.timeout_ns = defs.timeout_ns;
-		opts.trace = defs.trace;
-		opts.trace_arg = defs.trace_arg;
-		req = dn_tcp_connect_addr(cn.r, &dest, &opts, connected, &cn);
-	} else if (ep != NULL)
-		req = dn_client_endpoint_connect(cn.r, ep, connected, &cn);
+	a.hints.family = cn.c.family;
+	a.hints.default_scope = cn.c.scope;
+	a.hints.flags = DN_ADDR_PORT_OPTIONAL;
+	if ((rv = parse_binds(&cn, &a)) != 0 ||
+	    (rv = check_options(&cn, &a)) != 0)
+		return rv;
+	if (argc == 1 && dn_desc_is_description(argv[0]))
+		rv = dest_description(&cn, &a, argv[0]);
 	else
-		req = dn_hostname_connect(cn.r, host, port, &hopts, connected,
-		    &cn);
-	if (req == NULL)
-		cn.rv = cli_failf(&cn.c, DN_ENOMEM, 0, "out of memory");
-	else if (dn_reactor_run(cn.r, &e) == -1)
-		cn.rv = cli_fail(&cn.c, &e);
-	cli_signals_free(cn.sigs, CLI_ARRLEN(signos));
-	dn_reactor_free(cn.r);
-	dn_client_endpoint_free(ep);
-	return cn.rv;
+		rv = dest_hostport(&cn, &a, argc, argv);
+	if (rv == 0)
+		rv = run(&cn, &a);
+	dn_client_endpoint_free(a.ep);
+	return rv;
 }

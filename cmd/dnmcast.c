@@ -348,204 +348,252 @@ set_ifname(mcast *m)
 	return 0;
 }
 
-int
-main(int argc, char *argv[])
-{
-	static const struct option longopts[] = {
-		{ "count", required_argument, NULL, DGRAM_OPT_COUNT },
-		{ "from", no_argument, NULL, DGRAM_OPT_FROM },
-		{ "hex", no_argument, NULL, DGRAM_OPT_HEX },
-		{ "hops", required_argument, NULL, OPT_HOPS },
-		{ "json", no_argument, NULL, CLI_OPT_JSON },
-		{ "loop", no_argument, NULL, OPT_LOOP },
-		{ "max-size", required_argument, NULL, DGRAM_OPT_MAX_SIZE },
-		{ "no-loop", no_argument, NULL, OPT_NO_LOOP },
-		{ "raw", no_argument, NULL, DGRAM_OPT_RAW },
-		{ "source", required_argument, NULL, OPT_SOURCE },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, CLI_OPT_VERSION },
-		{ NULL, 0, NULL, 0 }
-	};
-	dn_endpoint_defaults defs;
-	dn_addr_hints hints;
-	char host[256], idxs[16], b[DN_ADDR_STRLEN], g[DN_ADDR_STRLEN];
-	int ch, rc, ok, p, described = 0;
-	uint16_t port;
-	unsigned idx;
-	dn_error e;
-	opts o;
-	mcast m;
+static const struct option longopts[] = {
+	{ "count", required_argument, NULL, DGRAM_OPT_COUNT },
+	{ "from", no_argument, NULL, DGRAM_OPT_FROM },
+	{ "hex", no_argument, NULL, DGRAM_OPT_HEX },
+	{ "hops", required_argument, NULL, OPT_HOPS },
+	{ "json", no_argument, NULL, CLI_OPT_JSON },
+	{ "loop", no_argument, NULL, OPT_LOOP },
+	{ "max-size", required_argument, NULL, DGRAM_OPT_MAX_SIZE },
+	{ "no-loop", no_argument, NULL, OPT_NO_LOOP },
+	{ "raw", no_argument, NULL, DGRAM_OPT_RAW },
+	{ "source", required_argument, NULL, OPT_SOURCE },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, CLI_OPT_VERSION },
+	{ NULL, 0, NULL, 0 }
+};
 
-	memset(&m, 0, sizeof(m));
-	memset(&o, 0, sizeof(o));
-	o.hops = o.loop = -1;
-	dgram_prog_init(&m.p, "dnmcast");
-	while ((ch = dgram_getopt(&m.p, argc, argv, ":46b:hI:qvw:",
+/* The options; -1 to go on, or the exit status (0 after -h, --version). */
+static int
+parse_options(mcast *m, opts *o, int argc, char *argv[])
+{
+	dn_error e;
+	int ch, ok;
+
+	while ((ch = dgram_getopt(&m->p, argc, argv, ":46b:hI:qvw:",
 	    longopts)) != -1) {
 		switch (ch) {
 		case 'b':
-			if (o.bind_text != NULL)
-				return cli_usage_fail(&m.p.c, "-b given twice: "
+			if (o->bind_text != NULL)
+				return cli_usage_fail(&m->p.c, "-b given twice: "
 				    "give one source address");
-			o.bind_text = optarg;
+			o->bind_text = optarg;
 			break;
 		case OPT_HOPS:
-			o.hops = (int)cli_parse_num(optarg, "--hops", 0, 255,
+			o->hops = (int)cli_parse_num(optarg, "--hops", 0, 255,
 			    &e, &ok);
 			if (!ok)
-				return cli_fail(&m.p.c, &e);
+				return cli_fail(&m->p.c, &e);
 			break;
 		case OPT_LOOP:
 		case OPT_NO_LOOP:
-			if (o.loop == (ch == OPT_NO_LOOP))
-				return cli_usage_fail(&m.p.c, "--loop and "
+			if (o->loop == (ch == OPT_NO_LOOP))
+				return cli_usage_fail(&m->p.c, "--loop and "
 				    "--no-loop contradict each other: give "
 				    "one");
-			o.loop = ch == OPT_LOOP;
+			o->loop = ch == OPT_LOOP;
 			break;
 		case OPT_SOURCE:
-			o.source_text = optarg;
+			o->source_text = optarg;
 			break;
 		default:
-			return cli_other_opt(&m.p.c, ch, argv[optind - 1],
+			return cli_other_opt(&m->p.c, ch, argv[optind - 1],
 			    usage);
 		}
 	}
-	argc -= optind;
-	argv += optind;
+	return -1;
+}
+
+/* recv or send, then GROUP PORT or a description: 0 or the exit status;
+ * *argcp and *argvp are left at the group. */
+static int
+parse_role(mcast *m, int *argcp, char ***argvp)
+{
+	int argc = *argcp;
+	char **argv = *argvp;
+
 	if (argc > 0 && strcmp(argv[0], "recv") == 0)
-		m.role = ROLE_RECV;
+		m->role = ROLE_RECV;
 	else if (argc > 0 && strcmp(argv[0], "send") == 0)
-		m.role = ROLE_SEND;
-	if (m.role != ROLE_NONE) {
+		m->role = ROLE_SEND;
+	if (m->role != ROLE_NONE) {
 		argc--;
 		argv++;
 	}
-	if (m.role == ROLE_NONE && argc == 3)
-		return cli_usage_fail(&m.p.c, "unknown command '%s': give "
+	if (m->role == ROLE_NONE && argc == 3)
+		return cli_usage_fail(&m->p.c, "unknown command '%s': give "
 		    "recv or send", argv[0]);
 	if (argc < 1 || argc > 2)
-		return cli_usage_fail(&m.p.c, "%s: give %sGROUP PORT or a "
+		return cli_usage_fail(&m->p.c, "%s: give %sGROUP PORT or a "
 		    "description (see dnmcast -h)", argc < 1 ? "missing group" :
-		    "too many arguments", m.role == ROLE_NONE ?
+		    "too many arguments", m->role == ROLE_NONE ?
 		    "recv or send, then " : "");
+	*argcp = argc;
+	*argvp = argv;
+	return 0;
+}
+
+/* A multicast: description, with what the options add to it. */
+static int
+group_described(mcast *m, opts *o, const char *text,
+    dn_endpoint_defaults *defs)
+{
+	char g[DN_ADDR_STRLEN];
+	dn_dgram_endpoint *ep2;
+	dn_error e;
+
+	if ((m->ep = dn_dgram_endpoint_parse(text, defs, &e)) == NULL)
+		return cli_fail(&m->p.c, &e);
+	if (dn_dgram_endpoint_kind(m->ep) != DN_DGRAM_MULTICAST)
+		return cli_usage_fail(&m->p.c, "%s is a unicast description: "
+		    "use dnudp, or give multicast:GROUP:PORT", text);
+	if (o->source_text != NULL && dn_dgram_endpoint_source(m->ep) != NULL)
+		return cli_usage_fail(&m->p.c, "--source and source= both "
+		    "given: give the source once");
+	if ((o->hops >= 0 && dn_dgram_endpoint_hops(m->ep) >= 0) ||
+	    (o->loop >= 0 && dn_dgram_endpoint_loop(m->ep) >= 0))
+		return cli_usage_fail(&m->p.c, "%s given as an option and in "
+		    "the description: give it once", o->hops >= 0 &&
+		    dn_dgram_endpoint_hops(m->ep) >= 0 ? "hops" : "loop");
+	if (o->source_text == NULL)
+		return 0;
+	/* rebuilt with the option's source, checked alike */
+	dn_addr_format_host(dn_dgram_endpoint_dest(m->ep), g, sizeof(g));
+	if (dn_dgram_endpoint_interface(m->ep) != NULL &&
+	    defs->default_scope == NULL)
+		defs->default_scope = dn_dgram_endpoint_interface(m->ep);
+	ep2 = dn_dgram_endpoint_new_multicast(g, dn_dgram_endpoint_port(m->ep),
+	    o->source_text, defs, &e);
+	if (ep2 == NULL)
+		return cli_fail(&m->p.c, &e);
+	o->hops = dn_dgram_endpoint_hops(m->ep);
+	o->loop = dn_dgram_endpoint_loop(m->ep);
+	dn_dgram_endpoint_free(m->ep);
+	m->ep = ep2;
+	return 0;
+}
+
+/* GROUP PORT, or GROUP:PORT in one as every program takes. */
+static int
+group_hostport(mcast *m, opts *o, int argc, char *argv[],
+    const dn_endpoint_defaults *defs)
+{
+	char host[256];
+	uint16_t port;
+	dn_error e;
+	int p;
+
+	if (argc == 2) {
+		strlcpy(host, argv[0], sizeof(host));
+		if (cli_parse_port(argv[1], 0, &port, &e) == -1)
+			return cli_fail(&m->p.c, &e);
+	} else {
+		if (dn_hostport_split(argv[0], host, sizeof(host), &p,
+		    &e) == -1)
+			return cli_fail(&m->p.c, &e);
+		if (p <= 0)
+			return cli_usage_fail(&m->p.c, "%s has no port: give "
+			    "GROUP PORT", argv[0]);
+		port = (uint16_t)p;
+	}
+	if ((m->ep = dn_dgram_endpoint_new_multicast(host, port,
+	    o->source_text, defs, &e)) == NULL)
+		return cli_fail(&m->p.c, &e);
+	return 0;
+}
+
+/* -b: a source address of the group's family. */
+static int
+parse_bind(mcast *m, const opts *o, const dn_endpoint_defaults *defs)
+{
+	char b[DN_ADDR_STRLEN];
+	dn_addr_hints hints;
+	dn_error e;
+
+	if (o->bind_text == NULL)
+		return 0;
+	memset(&hints, 0, sizeof(hints));
+	hints.family = dn_addr_family(m->group);
+	hints.default_scope = defs->default_scope;
+	hints.flags = DN_ADDR_PORT_OPTIONAL;
+	hints.what = "bind address";
+	if (dn_addr_parse(&m->bind, o->bind_text, &hints, &e) == -1) {
+		if (e.code == DN_EFAMILY || e.code == DN_ENOTLITERAL)
+			return cli_usage_fail(&m->p.c, "bind address %s must "
+			    "be an %s literal, the family of group %s",
+			    o->bind_text, dn_addr_family(m->group) ==
+			    AF_INET6 ? "IPv6" : "IPv4",
+			    dn_addr_format_host(m->group, b, sizeof(b)));
+		return cli_fail(&m->p.c, &e);
+	}
+	m->has_bind = 1;
+	return 0;
+}
+
+/* Group, role and options checked; the endpoint's settings taken. */
+static int
+setup(mcast *m, opts *o, int argc, char *argv[])
+{
+	dn_endpoint_defaults defs;
+	char idxs[16];
+	int described = 0, rv;
+	unsigned idx;
+	dn_error e;
 
 	/* -I as an index: an IPv4 interface address names one too */
 	memset(&defs, 0, sizeof(defs));
-	defs.family = m.p.c.family;
+	defs.family = m->p.c.family;
 	defs.v6only = -1;
-	if (m.p.c.scope != NULL) {
-		if (dn_iface_index(m.p.c.scope, &idx, &e) == -1)
-			return cli_fail(&m.p.c, &e);
+	if (m->p.c.scope != NULL) {
+		if (dn_iface_index(m->p.c.scope, &idx, &e) == -1)
+			return cli_fail(&m->p.c, &e);
 		snprintf(idxs, sizeof(idxs), "%u", idx);
 		defs.default_scope = idxs;
 	}
 	if (argc == 1 && dn_desc_is_description(argv[0])) {
 		described = 1;
-		if ((m.ep = dn_dgram_endpoint_parse(argv[0], &defs, &e)) ==
-		    NULL) {
-			m.p.rv = cli_fail(&m.p.c, &e);
-			goto done;
-		}
-		if (dn_dgram_endpoint_kind(m.ep) != DN_DGRAM_MULTICAST) {
-			m.p.rv = cli_usage_fail(&m.p.c, "%s is a unicast "
-			    "description: use dnudp, or give multicast:GROUP:"
-			    "PORT", argv[0]);
-			goto done;
-		}
-		if (o.source_text != NULL &&
-		    dn_dgram_endpoint_source(m.ep) != NULL) {
-			m.p.rv = cli_usage_fail(&m.p.c, "--source and "
-			    "source= both given: give the source once");
-			goto done;
-		}
-		if ((o.hops >= 0 && dn_dgram_endpoint_hops(m.ep) >= 0) ||
-		    (o.loop >= 0 && dn_dgram_endpoint_loop(m.ep) >= 0)) {
-			m.p.rv = cli_usage_fail(&m.p.c, "%s given as an "
-			    "option and in the description: give it once",
-			    o.hops >= 0 && dn_dgram_endpoint_hops(m.ep) >= 0 ?
-			    "hops" : "loop");
-			goto done;
-		}
-		if (o.source_text != NULL) {
-			/* rebuilt with the option's source, checked alike */
-			dn_dgram_endpoint *ep2;
+		rv = group_described(m, o, argv[0], &defs);
+	} else
+		rv = group_hostport(m, o, argc, argv, &defs);
+	if (rv != 0 || (rv = check_role(m, o, described)) != 0)
+		return rv;
+	m->group = dn_dgram_endpoint_dest(m->ep);
+	m->source = dn_dgram_endpoint_source(m->ep);
+	m->iface = dn_dgram_endpoint_interface(m->ep);
+	m->hops = o->hops >= 0 ? o->hops : dn_dgram_endpoint_hops(m->ep);
+	m->loop = o->loop >= 0 ? o->loop : dn_dgram_endpoint_loop(m->ep);
+	if ((rv = set_ifname(m)) != 0)
+		return rv;
+	return parse_bind(m, o, &defs);
+}
 
-			dn_addr_format_host(dn_dgram_endpoint_dest(m.ep), g,
-			    sizeof(g));
-			if (dn_dgram_endpoint_interface(m.ep) != NULL &&
-			    defs.default_scope == NULL)
-				defs.default_scope =
-				    dn_dgram_endpoint_interface(m.ep);
-			ep2 = dn_dgram_endpoint_new_multicast(g,
-			    dn_dgram_endpoint_port(m.ep), o.source_text, &defs,
-			    &e);
-			if (ep2 == NULL) {
-				m.p.rv = cli_fail(&m.p.c, &e);
-				goto done;
-			}
-			o.hops = dn_dgram_endpoint_hops(m.ep);
-			o.loop = dn_dgram_endpoint_loop(m.ep);
-			dn_dgram_endpoint_free(m.ep);
-			m.ep = ep2;
-		}
-	} else {
-		if (argc == 2) {
-			strlcpy(host, argv[0], sizeof(host));
-			if (cli_parse_port(argv[1], 0, &port, &e) == -1)
-				return cli_fail(&m.p.c, &e);
-		} else {
-			/* GROUP:PORT in one, as every program takes */
-			if (dn_hostport_split(argv[0], host, sizeof(host), &p,
-			    &e) == -1)
-				return cli_fail(&m.p.c, &e);
-			if (p <= 0)
-				return cli_usage_fail(&m.p.c, "%s has no "
-				    "port: give GROUP PORT", argv[0]);
-			port = (uint16_t)p;
-		}
-		if ((m.ep = dn_dgram_endpoint_new_multicast(host, port,
-		    o.source_text, &defs, &e)) == NULL)
-			return cli_fail(&m.p.c, &e);
-	}
-	if ((m.p.rv = check_role(&m, &o, described)) != 0)
+int
+main(int argc, char *argv[])
+{
+	dn_error e;
+	opts o;
+	mcast m;
+	int rv;
+
+	memset(&m, 0, sizeof(m));
+	memset(&o, 0, sizeof(o));
+	o.hops = o.loop = -1;
+	dgram_prog_init(&m.p, "dnmcast");
+	if ((rv = parse_options(&m, &o, argc, argv)) != -1)
+		return rv;
+	argc -= optind;
+	argv += optind;
+	if ((rv = parse_role(&m, &argc, &argv)) != 0)
+		return rv;
+	if ((m.p.rv = setup(&m, &o, argc, argv)) != 0)
 		goto done;
-
-	m.group = dn_dgram_endpoint_dest(m.ep);
-	m.source = dn_dgram_endpoint_source(m.ep);
-	m.iface = dn_dgram_endpoint_interface(m.ep);
-	m.hops = o.hops >= 0 ? o.hops : dn_dgram_endpoint_hops(m.ep);
-	m.loop = o.loop >= 0 ? o.loop : dn_dgram_endpoint_loop(m.ep);
-	if ((m.p.rv = set_ifname(&m)) != 0)
-		goto done;
-	if (o.bind_text != NULL) {
-		memset(&hints, 0, sizeof(hints));
-		hints.family = dn_addr_family(m.group);
-		hints.default_scope = defs.default_scope;
-		hints.flags = DN_ADDR_PORT_OPTIONAL;
-		hints.what = "bind address";
-		if (dn_addr_parse(&m.bind, o.bind_text, &hints, &e) == -1) {
-			if (e.code == DN_EFAMILY || e.code == DN_ENOTLITERAL)
-				m.p.rv = cli_usage_fail(&m.p.c, "bind "
-				    "address %s must be an %s literal, the "
-				    "family of group %s", o.bind_text,
-				    dn_addr_family(m.group) == AF_INET6 ?
-				    "IPv6" : "IPv4", dn_addr_format_host(
-				    m.group, b, sizeof(b)));
-			else
-				m.p.rv = cli_fail(&m.p.c, &e);
-			goto done;
-		}
-		m.has_bind = 1;
-	}
-
 	m.p.fail = fail_send;
 	m.p.received = received;
 	if ((m.p.rv = dgram_prog_start(&m.p)) != 0)
 		goto done;
-	rc = m.role == ROLE_RECV ? open_recv(&m) : open_send(&m);
-	if (rc != 0) {
-		m.p.rv = rc;
+	if ((rv = m.role == ROLE_RECV ? open_recv(&m) : open_send(&m)) != 0) {
+		m.p.rv = rv;
 		goto done;
 	}
 	dgram_prog_run(&m.p);

@@ -323,8 +323,9 @@ resolved(dn_resolve_req *req, int family, const dn_addr *addrs,
 	}
 	/* dnconnect tries each address; a datagram goes to the first */
 	uc->dest = addrs[0];
+	/* the label was checked (20 bits): an IPv6 answer cannot refuse it */
 	if (uc->has_label && family == AF_INET6)
-		uc->dest.u.sin6.sin6_flowinfo = htonl(uc->label);
+		(void)dn_addr_set_flowinfo(&uc->dest, uc->label, NULL);
 	if ((rv = open_send(uc)) != 0)
 		dgram_finish(&uc->p, rv);
 }
@@ -463,7 +464,8 @@ args_send(udpc *uc, int argc, char **argv, const char *flow_text,
 			return cli_usage_fail(&uc->p.c, "--flow-label %s and "
 			    "the flowinfo 0x%x in %s disagree: give one",
 			    flow_text, dn_addr_flowinfo(&uc->dest), argv[0]);
-		uc->dest.u.sin6.sin6_flowinfo = htonl(uc->label);
+		if (dn_addr_set_flowinfo(&uc->dest, uc->label, &e) == -1)
+			return cli_fail(&uc->p.c, &e);
 	}
 	if (uc->has_bind && dn_addr_check_bind(&uc->bind, &uc->dest, &e) == -1)
 		return cli_fail(&uc->p.c, &e);

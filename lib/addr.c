@@ -895,6 +895,19 @@ dn_addr_set_port(dn_addr *a, uint16_t port)
 	}
 }
 
+int
+dn_addr_set_flowinfo(dn_addr *a, uint32_t label, dn_error *err)
+{
+	if (dn_addr_family(a) != AF_INET6)
+		return dn__err(err, DN_EFAMILY, 0, "a flow label needs an IPv6 "
+		    "address");
+	if (label > 0xfffff)
+		return dn__err(err, DN_ERANGE, 0, "flow label 0x%x is over 20 "
+		    "bits: give 0 to 0xfffff", (unsigned)label);
+	a->u.sin6.sin6_flowinfo = htonl(label);
+	return 0;
+}
+
 uint32_t
 dn_addr_flowinfo(const dn_addr *a)
 {

@@ -190,6 +190,10 @@ DN_EXPORT int dn_addr_family(const dn_addr *a);		/* AF_INET, AF_INET6 */
 DN_EXPORT uint16_t dn_addr_port(const dn_addr *a);		/* host order */
 DN_EXPORT void dn_addr_set_port(dn_addr *a, uint16_t port);
 DN_EXPORT uint32_t dn_addr_flowinfo(const dn_addr *a);	/* host order, 0 for IPv4 */
+/* The flow label (RFC 6437) an IPv6 address carries: DN_EFAMILY on IPv4,
+ * DN_ERANGE past 20 bits. */
+DN_EXPORT int dn_addr_set_flowinfo(dn_addr *a, uint32_t label,
+    dn_error *err);
 DN_EXPORT uint32_t dn_addr_scope(const dn_addr *a);		/* 0 for IPv4 */
 /* Builds a value from a kernel sockaddr (accept, getsockname, ...). */
 DN_EXPORT int dn_addr_from_sockaddr(dn_addr *out, const struct sockaddr *sa,

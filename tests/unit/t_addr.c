@@ -996,6 +996,24 @@ test_check_v6only(void)
 	}
 }
 
+static void
+test_set_flowinfo(void)
+{
+	dn_addr a6, a4;
+	dn_error e;
+
+	dn_addr_parse(&a6, "[2001:db8::1]:80", NULL, NULL);
+	dn_addr_parse(&a4, "192.0.2.1:80", NULL, NULL);
+	ok(dn_addr_set_flowinfo(&a6, 0x12345, &e) == 0 &&
+	    dn_addr_flowinfo(&a6) == 0x12345 && dn_addr_port(&a6) == 80,
+	    "set_flowinfo: the label and nothing else");
+	ok(dn_addr_set_flowinfo(&a6, 0x100000, &e) == -1 &&
+	    e.code == DN_ERANGE && dn_addr_flowinfo(&a6) == 0x12345,
+	    "set_flowinfo: 21 bits refused, the old label kept (%s)", e.msg);
+	ok(dn_addr_set_flowinfo(&a4, 1, &e) == -1 && e.code == DN_EFAMILY,
+	    "set_flowinfo: IPv4 refused (%s)", e.msg);
+}
+
 /* Resolver answers become addresses in one place, under a literal's rules. */
 static void
 test_take_answer(void)
@@ -1056,6 +1074,7 @@ main(void)
 	test_host_names();
 	test_check_v6only();
 	test_take_answer();
+	test_set_flowinfo();
 	test_errors();
 	return tap_done(0);
 }
