@@ -86,7 +86,7 @@ fz_defaults(int i, dn_endpoint_defaults *d)
 {
 	static dn_addr b6, b4;
 	static int ready;
-	dn_addr_hints h = { DN_ADDR_PORT_OPTIONAL, AF_UNSPEC, NULL, "bind" };
+	dn_addr_hints h = { .flags = DN_ADDR_PORT_OPTIONAL, .what = "bind" };
 
 	if (!ready) {
 		FZ_CHECK(dn_addr_parse(&b6, "::1", &h, NULL) == 0 &&

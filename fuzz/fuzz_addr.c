@@ -25,7 +25,8 @@ static int
 parse(dn_addr *out, const char *text, unsigned flags, int family,
     const char *dscope, dn_error *e)
 {
-	dn_addr_hints h = { flags, family, dscope, "address" };
+	dn_addr_hints h = { .flags = flags, .family = family,
+	    .default_scope = dscope, .what = "address" };
 	dn_addr before;
 	int rv;
 
@@ -130,8 +131,8 @@ round_trip(const dn_addr *a, const char *text)
 
 	/* and from parts, as a program with separate arguments builds it */
 	{
-		dn_addr_hints h = { DN_ADDR_PORT_OPTIONAL, AF_UNSPEC, NULL,
-		    "address" };
+		dn_addr_hints h = { .flags = DN_ADDR_PORT_OPTIONAL,
+		    .what = "address" };
 
 		fz_err_reset(&e);
 		FZ_CHECK(dn_addr_from_parts(&b, host, dn_addr_port(a),
@@ -227,8 +228,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* The whole text as the host of dn_addr_from_parts(): never more
 	 * than dn_addr_parse() takes. */
 	{
-		dn_addr_hints h = { DN_ADDR_PORT_OPTIONAL, AF_UNSPEC, NULL,
-		    "address" };
+		dn_addr_hints h = { .flags = DN_ADDR_PORT_OPTIONAL,
+		    .what = "address" };
 
 		fz_err_reset(&e);
 		if (dn_addr_from_parts(&b, text, -1, 0, NULL, &h, &e) == 0)

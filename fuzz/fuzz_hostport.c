@@ -50,8 +50,8 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char host[1100], host2[1100], text2[3400];
-	dn_addr_hints h = { DN_ADDR_PORT_OPTIONAL | DN_ADDR_SCOPE_OPTIONAL,
-	    AF_UNSPEC, NULL, "address" };
+	dn_addr_hints h = { .flags = DN_ADDR_PORT_OPTIONAL |
+	    DN_ADDR_SCOPE_OPTIONAL, .what = "address" };
 	dn_addr a, b;
 	dn_error e;
 	const char *zone;

@@ -31,6 +31,18 @@ extern "C" {
 #define DN_EXPORT
 #endif
 
+/*
+ * ABI. The handles (dn_reactor, dn_stream, dn_listener, ...) are opaque.
+ * dn_addr, dn_prefix and dn_error are values of a fixed size. Option
+ * structs the caller fills (and arrays either side fills: dn_plan_entry,
+ * dn_udp_msg) end in dn_reserved[], which must be zero: memset() them or
+ * use the _init() call where there is one, so a later version can give
+ * those bytes a meaning without a new soname. Structs the library fills
+ * and lends to a callback (dn_trace_event, dn_listen_event,
+ * dn_relay_stats, dn_datagram) may grow at the end: read them through
+ * the pointer, never copy or allocate one.
+ */
+
 /* ------------------------------------------------------------------ */
 /* Errors                                                             */
 /* ------------------------------------------------------------------ */
@@ -135,6 +147,7 @@ typedef struct dn_addr_hints {
 	int family;		  /* AF_UNSPEC, or the only family allowed */
 	const char *default_scope;/* -I IFACE: scope for a scoped address without one */
 	const char *what;	  /* "bind address", "destination": used in messages */
+	void *dn_reserved[4];	/* zero; room to grow (see "ABI" above) */
 } dn_addr_hints;
 
 /*
@@ -408,6 +421,7 @@ typedef struct dn_connect_opts {
 	uint64_t timeout_ns;	/* 0: none */
 	dn_trace_cb trace;	/* NULL, or called for each decision */
 	void *trace_arg;
+	void *dn_reserved[4];	/* zero; room to grow (see "ABI" above) */
 } dn_connect_opts;
 
 /* Exactly one call: s is the connected stream (yours to close) or NULL
@@ -475,6 +489,7 @@ typedef struct dn_listen_opts {
 	int v6only;		/* -1: system default; 0: dual stack; 1: v6 only */
 	dn_listen_event_cb event; /* NULL, or told of ACCEPT_PAUSED/RESUMED */
 	void *event_arg;
+	void *dn_reserved[4];	/* zero; room to grow (see "ABI" above) */
 } dn_listen_opts;
 
 /* s is a new accepted stream, yours to close; dn_stream_local(s) is the
@@ -537,6 +552,7 @@ typedef struct dn_all_opts {
 				 * library's (4 MiB, as far as allowed) */
 	dn_listen_event_cb event; /* NULL, or told of the port's sockets */
 	void *event_arg;
+	void *dn_reserved[4];	/* zero; room to grow (see "ABI" above) */
 } dn_all_opts;
 
 /* Fills in the defaults: both families, every scope and interface,
@@ -624,6 +640,7 @@ typedef struct dn_hostname_opts {
 	uint32_t flowinfo;		/* flow label for IPv6 attempts */
 	dn_trace_cb trace;
 	void *trace_arg;
+	void *dn_reserved[4];	/* zero; room to grow (see "ABI" above) */
 } dn_hostname_opts;
 
 /* Fills in the RFC 8305 defaults. */
@@ -659,6 +676,7 @@ DN_EXPORT dn_connect_req *dn_hostname_connect(dn_reactor *r,
 typedef struct dn_plan_entry {
 	dn_addr addr;
 	uint64_t start_ns;
+	void *dn_reserved[4];	/* zero; room to grow (see "ABI" above) */
 } dn_plan_entry;
 typedef void (*dn_plan_cb)(dn_connect_req *req, const dn_plan_entry *plan,
     size_t n, const dn_error *err, void *arg);
@@ -724,6 +742,7 @@ typedef struct dn_udp_opts {
 	int batch;		/* datagrams per recvmmsg(); 0: default, 1: recvmsg() */
 	size_t rcvbuf;		/* SO_RCVBUF bytes to ask for, held to
 				 * net.core.rmem_max; 0: the system's */
+	void *dn_reserved[4];	/* zero; room to grow (see "ABI" above) */
 } dn_udp_opts;
 
 /* One received datagram; valid during the callback only. */
@@ -790,6 +809,7 @@ typedef struct dn_udp_msg {
 	const void *buf;
 	size_t len;
 	const dn_addr *dest;	/* NULL on a connected socket */
+	void *dn_reserved[4];	/* zero; room to grow (see "ABI" above) */
 } dn_udp_msg;
 
 /*
@@ -928,6 +948,7 @@ typedef struct dn_endpoint_defaults {
 	 * with family above, default_scope as the one interface, and
 	 * listen_event); keys in the description override them. */
 	const dn_all_opts *all;
+	void *dn_reserved[4];	/* zero; room to grow (see "ABI" above) */
 } dn_endpoint_defaults;
 
 /*

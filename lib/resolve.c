@@ -370,8 +370,10 @@ req_literal(dn_resolve_req *req)
 	struct in6_addr a6;
 	char *zone;
 	int is4, is6;
-	const dn_addr_hints hints = { DN_ADDR_PORT_NONE |
-	    DN_ADDR_SCOPE_OPTIONAL, AF_UNSPEC, NULL, "address" };
+	const dn_addr_hints hints = {
+		.flags = DN_ADDR_PORT_NONE | DN_ADDR_SCOPE_OPTIONAL,
+		.what = "address",
+	};
 
 	/* too long for a literal: a name, unless it carries a zone */
 	if (strlcpy(buf, req->host, sizeof(buf)) >= sizeof(buf))

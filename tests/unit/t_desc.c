@@ -383,8 +383,8 @@ test_client(void)
 	withbind.default_scope = "lo";
 	client_ok("tcp6:host=fe80\\:\\:1:port=80", &withbind);
 	memset(&e, 0, sizeof(e));
-	if (dn_addr_parse(&b6, "::1", &(dn_addr_hints){ DN_ADDR_PORT_OPTIONAL,
-	    AF_UNSPEC, NULL, "bind address" }, &e) == 0) {
+	if (dn_addr_parse(&b6, "::1", &(dn_addr_hints){ .flags =
+	    DN_ADDR_PORT_OPTIONAL, .what = "bind address" }, &e) == 0) {
 		withbind.bind = &b6;
 		client_err("tcp:host=127.0.0.1:port=80", &withbind, DN_EFAMILY,
 		    "bind address");

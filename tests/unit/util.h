@@ -62,7 +62,8 @@ turns(dn_reactor *r, int n)
 UTIL_FN dn_addr
 parse_scoped(const char *text, const char *scope)
 {
-	dn_addr_hints h = { DN_ADDR_PORT_OPTIONAL, AF_UNSPEC, scope, "test" };
+	dn_addr_hints h = { .flags = DN_ADDR_PORT_OPTIONAL,
+	    .default_scope = scope, .what = "test" };
 	dn_addr a;
 	dn_error e;
 
