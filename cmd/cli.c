@@ -842,10 +842,22 @@ cli_listen_event(const dn_listen_event *ev, void *arg)
 			cli_trace(c, "address notifications were lost "
 			    "(netlink overflow): read every address anew");
 		return;
+	case DN_LISTEN_ACCEPT_FAILED:
+		if (c->json) {
+			cli_json_begin(c, &j, "accept_failed");
+			cli_json_str(&j, "address", a);
+			cli_json_str(&j, "code", dn_err_name(ev->err->code));
+			cli_json_str(&j, "message", ev->err->msg);
+			cli_json_end(c, &j);
+		} else
+			cli_trace(c, "%s", ev->err->msg);
+		return;
 	case DN_LISTEN_ACCEPT_PAUSED:
 		if (c->json) {
 			cli_json_begin(c, &j, "accept_paused");
-			cli_json_str(&j, "reason", "resources");
+			cli_json_str(&j, "reason", ev->err->code == DN_ELOCAL &&
+			    ev->err->os_errno == EPERM ? "refused" :
+			    ev->err->code == DN_EOTHER ? "error" : "resources");
 			cli_json_str(&j, "code", dn_err_name(ev->err->code));
 			cli_json_str(&j, "message", ev->err->msg);
 			cli_json_end(c, &j);

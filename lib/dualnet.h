@@ -466,9 +466,14 @@ typedef enum dn_listen_event_kind {
 	DN_LISTEN_RESCAN,	 /* address notifications were lost (netlink
 				  * overflow): every address was read anew */
 	DN_LISTEN_ACCEPT_PAUSED, /* err: accept ran out of file descriptors or
-				  * memory; it retries on a timer, the backlog
-				  * holds the clients */
-	DN_LISTEN_ACCEPT_RESUMED /* a connection was accepted again */
+				  * memory, or failed in a way that would
+				  * repeat (EPERM from a security module, an
+				  * errno with no code); it retries on a
+				  * timer, the backlog holds the clients */
+	DN_LISTEN_ACCEPT_RESUMED, /* a connection was accepted again */
+	DN_LISTEN_ACCEPT_FAILED	 /* addr, err: one connection died while
+				  * being accepted (the client aborted, a
+				  * protocol error); the others go on */
 } dn_listen_event_kind;
 
 typedef struct dn_listen_event {
@@ -599,6 +604,17 @@ DN_EXPORT int dn_stream_write(dn_stream *s, const void *buf, size_t len,
 DN_EXPORT size_t dn_stream_write_queued(const dn_stream *s);
 /* After the queue drains, shutdown(SHUT_WR). */
 DN_EXPORT int dn_stream_shutdown(dn_stream *s, dn_error *err);
+/*
+ * Write completion: cb runs once, on a later turn, when everything
+ * written before this call has gone to the kernel (and a shutdown asked
+ * for is done) with err NULL; with the write's error if one failed; with
+ * DN_ECANCELED if the stream is closed first (the stream pointer is then
+ * only for matching, not for use). One flush at a time per stream; not
+ * on a stream a relay owns.
+ */
+typedef void (*dn_flush_cb)(dn_stream *s, const dn_error *err, void *arg);
+DN_EXPORT int dn_stream_flush(dn_stream *s, dn_flush_cb cb, void *arg,
+    dn_error *err);
 /* Closes at once (queued data is dropped); deferred free; NULL is fine. */
 DN_EXPORT void dn_stream_close(dn_stream *s);
 

@@ -124,6 +124,9 @@ struct dn_stream {
 	int shut_pending;
 	int werr_set;
 	dn_error werr;		/* a write failed with nobody to hear it */
+	dn_flush_cb fcb;	/* dn_stream_flush() waiting, or NULL */
+	void *farg;
+	dn__defer fdone;	/* delivers fcb on the turn after the news */
 	int closed;
 	int in_cb;		/* > 0: our frames are on the stack, free later */
 };
@@ -135,6 +138,7 @@ stream_free(dn_stream *s)
 {
 	struct wchunk *c, *n;
 
+	dn__defer_cancel(&s->fdone);
 	for (c = s->wq; c != NULL; c = n) {
 		n = c->next;
 		free(c);
@@ -172,6 +176,39 @@ stream_io_error(dn_stream *s, int e, const char *what, dn_error *err)
 		    "(keepalive or retransmissions)", a);
 	return dn__err(err, DN_EIO, e, "%s %s failed: %s", what, a,
 	    strerror(e));
+}
+
+/* The flush's answer: err from werr when a write failed, DN_ECANCELED
+ * once closed, else success. A closed stream is freed here, after. */
+static void
+stream_flush_done(void *arg)
+{
+	dn_stream *s = arg;
+	dn_flush_cb cb = s->fcb;
+	dn_error e;
+
+	s->fcb = NULL;
+	if (s->closed)
+		dn__err(&e, DN_ECANCELED, 0, "stream closed before its writes "
+		    "went out");
+	else if (s->werr_set)
+		dn__err_copy(&e, &s->werr);
+	if (cb != NULL) {
+		s->in_cb++;
+		cb(s, s->closed || s->werr_set ? &e : NULL, s->farg);
+		s->in_cb--;
+	}
+	if (s->closed && s->in_cb == 0)
+		stream_free(s);
+}
+
+/* The queue drained or a write failed: a waiting flush hears it. */
+static void
+stream_flush_news(dn_stream *s)
+{
+	if (s->fcb != NULL && !dn__defer_queued(&s->fdone) &&
+	    (s->werr_set || s->closed || dn__stream_idle(s)))
+		dn__defer_queue(s->r, &s->fdone);
 }
 
 static void
@@ -213,6 +250,7 @@ dn__stream_new(dn_reactor *r, int fd, const struct sockaddr *peer,
 	}
 	if (peer != NULL)
 		(void)dn_addr_from_sockaddr(&s->peer, peer, peerlen);
+	dn__defer_init(&s->fdone, stream_flush_done, s);
 	dn__handle_add(r, &s->h, stream_cancel);
 	return s;
 }
@@ -359,16 +397,16 @@ stream_io_cb(dn_io *io, int fd, unsigned events, void *arg)
 	s->in_cb++;
 	if ((events & (DN_WRITABLE | DN_ERROR | DN_HANGUP)) && s->wq != NULL) {
 		if (dn__stream_flush(s, &e) == -1) {
-			/* nobody waits on a write: tell the reader, or the
-			 * next write */
-			if (s->reading) {
+			/* the next write and a flush hear it, and a reader
+			 * if nobody waits on the writes */
+			s->werr = e;
+			s->werr_set = 1;
+			if (s->reading && s->fcb == NULL) {
 				s->reading = 0;
 				s->rcb(s, NULL, 0, &e, s->rarg);
-			} else {
-				s->werr = e;
-				s->werr_set = 1;
 			}
 		}
+		stream_flush_news(s);
 	}
 	if (!s->closed && s->reading &&
 	    (events & (DN_READABLE | DN_ERROR | DN_HANGUP))) {
@@ -388,7 +426,7 @@ stream_io_cb(dn_io *io, int fd, unsigned events, void *arg)
 	}
 	s->in_cb--;
 	if (s->closed) {
-		if (s->in_cb == 0)
+		if (s->in_cb == 0 && !dn__defer_queued(&s->fdone))
 			stream_free(s);
 		return;
 	}
@@ -463,6 +501,24 @@ dn_stream_shutdown(dn_stream *s, dn_error *err)
 	return 0;
 }
 
+int
+dn_stream_flush(dn_stream *s, dn_flush_cb cb, void *arg, dn_error *err)
+{
+	if (s == NULL || s->closed || cb == NULL)
+		return dn__err(err, DN_EINVAL, 0, "flush on a closed stream or "
+		    "without a callback");
+	if (s->external)
+		return dn__err(err, DN_EINVAL, 0, "flush on a stream a relay "
+		    "owns: the relay's done callback is its completion");
+	if (s->fcb != NULL)
+		return dn__err(err, DN_EINVAL, 0, "a flush is already waiting "
+		    "on this stream: one at a time");
+	s->fcb = cb;
+	s->farg = arg;
+	stream_flush_news(s);
+	return 0;
+}
+
 static void
 stream_close(dn_stream *s, int close_fd)
 {
@@ -475,7 +531,9 @@ stream_close(dn_stream *s, int close_fd)
 		close(s->fd);
 	s->fd = -1;
 	dn__handle_remove(s->r, &s->h);
-	if (s->in_cb == 0)
+	/* a waiting flush hears DN_ECANCELED first, then the memory goes */
+	stream_flush_news(s);
+	if (s->in_cb == 0 && !dn__defer_queued(&s->fdone))
 		stream_free(s);
 }
 
@@ -1147,7 +1205,8 @@ listener_update_io(dn_listener *l, dn_error *err)
 }
 
 static void
-listener_event(dn_listener *l, dn_listen_event_kind kind, const dn_error *e)
+listener_event_at(dn_listener *l, dn_listen_event_kind kind,
+    const dn_addr *addr, const dn_error *e)
 {
 	dn_listen_event ev;
 
@@ -1155,8 +1214,15 @@ listener_event(dn_listener *l, dn_listen_event_kind kind, const dn_error *e)
 		return;
 	memset(&ev, 0, sizeof(ev));
 	ev.kind = kind;
+	ev.addr = addr;
 	ev.err = e;
 	l->ev(&ev, l->ev_arg);
+}
+
+static void
+listener_event(dn_listener *l, dn_listen_event_kind kind, const dn_error *e)
+{
+	listener_event_at(l, kind, NULL, e);
 }
 
 static void
@@ -1172,10 +1238,13 @@ listener_backoff_cb(dn_timer *t, int cancelled, void *arg)
 }
 
 /*
- * accept() failed for want of descriptors or memory. Level-triggered, the
- * pending connection would wake us at once, again and again: every socket
- * stops watching until a timer, and the caller hears of it once per
- * shortage (the kernel's backlog holds the clients meanwhile).
+ * accept() failed for want of descriptors or memory, or in a way that
+ * leaves the connection queued (a security module's EPERM comes before
+ * the kernel takes it off the queue; an errno we do not know may too).
+ * Level-triggered, the pending connection would wake us at once, again
+ * and again: every socket stops watching until a timer, and the caller
+ * hears of it once per shortage (the kernel's backlog holds the clients
+ * meanwhile).
  */
 static void
 listener_starve(dn_listener *l, int e)
@@ -1198,10 +1267,19 @@ listener_starve(dn_listener *l, int e)
 		dn__err(&er, DN_ELOCAL, e, "the system is out of file "
 		    "descriptors (ENFILE): accepting paused, retrying every "
 		    "%llu ms", (unsigned long long)(ACCEPT_BACKOFF / 1000000));
-	else
+	else if (e == ENOBUFS || e == ENOMEM)
 		dn__err(&er, DN_ENOMEM, e, "out of memory accepting a "
 		    "connection (%s): accepting paused, retrying every %llu "
 		    "ms", strerror(e),
+		    (unsigned long long)(ACCEPT_BACKOFF / 1000000));
+	else if (e == EPERM)
+		dn__err(&er, DN_ELOCAL, e, "the system's security policy "
+		    "refused accepting a connection (EPERM): accepting paused, "
+		    "retrying every %llu ms",
+		    (unsigned long long)(ACCEPT_BACKOFF / 1000000));
+	else
+		dn__err(&er, DN_EOTHER, e, "accepting a connection failed: %s: "
+		    "accepting paused, retrying every %llu ms", strerror(e),
 		    (unsigned long long)(ACCEPT_BACKOFF / 1000000));
 	listener_event(l, DN_LISTEN_ACCEPT_PAUSED, &er);
 }
@@ -1229,6 +1307,19 @@ listener_maybe_free(dn_listener *l)
 	}
 }
 
+static void
+accept_failed(dn_listener *l, struct dn__lsock *ls, int e)
+{
+	char a[DN_ADDR_STRLEN];
+	dn_error er;
+
+	dn_addr_format(&ls->addr, a, sizeof(a));
+	dn__err(&er, DN_ECONNECT, e, "a connection to %s died while being "
+	    "accepted: %s", a, e == ECONNABORTED ? "the client aborted it" :
+	    strerror(e));
+	listener_event_at(l, DN_LISTEN_ACCEPT_FAILED, &ls->addr, &er);
+}
+
 /* Accepts what waits on one socket, a burst at most; l->in_cb is held. */
 static void
 lsock_accept(struct dn__lsock *ls)
@@ -1245,12 +1336,16 @@ lsock_accept(struct dn__lsock *ls)
 		cfd = accept4(ls->fd, (struct sockaddr *)&peer, &plen,
 		    SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (cfd == -1) {
-			if (errno == EINTR || errno == ECONNABORTED ||
-			    errno == EPROTO || errno == EPERM)
-				continue;	/* that one connection died */
-			if (errno == EMFILE || errno == ENFILE ||
-			    errno == ENOBUFS || errno == ENOMEM)
-				listener_starve(l, errno);
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			/* off the queue already: that one connection died */
+			if (errno == ECONNABORTED || errno == EPROTO) {
+				accept_failed(l, ls, errno);
+				continue;
+			}
+			listener_starve(l, errno);
 			break;
 		}
 		if (l->starved) {
