@@ -783,6 +783,20 @@ cli_listen_args(const cli *c, int argc, char **argv, dn_addr *local)
 
 /* --- listening ports' events --------------------------------------- */
 
+/* {"event":NAME,"address":A,"code":...,"message":...} */
+static void
+json_addr_error(const cli *c, const char *name, const char *a,
+    const dn_error *err)
+{
+	cli_json j;
+
+	cli_json_begin(c, &j, name);
+	cli_json_str(&j, "address", a);
+	cli_json_str(&j, "code", dn_err_name(err->code));
+	cli_json_str(&j, "message", err->msg);
+	cli_json_end(c, &j);
+}
+
 void
 cli_listen_event(const dn_listen_event *ev, void *arg)
 {
@@ -810,13 +824,9 @@ cli_listen_event(const dn_listen_event *ev, void *arg)
 			    ev->reason);
 		return;
 	case DN_LISTEN_FAILED:
-		if (c->json) {
-			cli_json_begin(c, &j, "listen_failed");
-			cli_json_str(&j, "address", a);
-			cli_json_str(&j, "code", dn_err_name(ev->err->code));
-			cli_json_str(&j, "message", ev->err->msg);
-			cli_json_end(c, &j);
-		} else
+		if (c->json)
+			json_addr_error(c, "listen_failed", a, ev->err);
+		else
 			cli_warn(c, "%s (left out; the other addresses "
 			    "serve)", ev->err->msg);
 		return;
@@ -843,13 +853,9 @@ cli_listen_event(const dn_listen_event *ev, void *arg)
 			    "(netlink overflow): read every address anew");
 		return;
 	case DN_LISTEN_ACCEPT_FAILED:
-		if (c->json) {
-			cli_json_begin(c, &j, "accept_failed");
-			cli_json_str(&j, "address", a);
-			cli_json_str(&j, "code", dn_err_name(ev->err->code));
-			cli_json_str(&j, "message", ev->err->msg);
-			cli_json_end(c, &j);
-		} else
+		if (c->json)
+			json_addr_error(c, "accept_failed", a, ev->err);
+		else
 			cli_trace(c, "%s", ev->err->msg);
 		return;
 	case DN_LISTEN_ACCEPT_PAUSED:

@@ -119,174 +119,164 @@ drain_peer(int fd, char *buf, size_t len)
 	return total;
 }
 
+/* One case's world: a reactor, a stream over a loopback connection, the
+ * peer's end, a MiB to write, and what the flush callback heard. */
+struct fx {
+	dn_reactor *r;
+	dn_stream *s;
+	int pfd;
+	char *buf;
+	struct fstate f;
+	dn_error e;
+};
+
+/* 0, or -1 with the case's set-up reported failed and nothing held. */
+static int
+fx_open(struct fx *x, const char *name)
+{
+	int cfd = -1;
+
+	memset(x, 0, sizeof(*x));
+	x->pfd = -1;
+	x->r = reactor_or_bail();
+	x->buf = calloc(1, MiB);
+	if (x->buf == NULL || !ok(tcp_pair(&cfd, &x->pfd) == 0, "%s: a "
+	    "loopback connection", name)) {
+		free(x->buf);
+		dn_reactor_free(x->r);
+		return -1;
+	}
+	x->s = stream_over(x->r, cfd);
+	return 0;
+}
+
+/* What is still open is closed; the stream only if the case has not. */
+static void
+fx_close(struct fx *x)
+{
+	dn_stream_close(x->s);
+	if (x->pfd != -1)
+		close(x->pfd);
+	free(x->buf);
+	dn_reactor_free(x->r);
+}
+
+/* The peer does not read: writes until some wait, then asks to flush. */
+static void
+fx_fill_and_flush(struct fx *x)
+{
+	fill(x->s, x->buf, MiB, 64);
+	ok(dn_stream_write_queued(x->s) > 0 &&
+	    dn_stream_flush(x->s, flush_cb, &x->f, &x->e) == 0, "flush "
+	    "accepted with %zu bytes queued", dn_stream_write_queued(x->s));
+}
+
 static void
 test_flush_empty(void)
 {
-	dn_reactor *r = reactor_or_bail();
-	struct fstate f = { 0, DN_OK, 0 };
-	int cfd, pfd;
-	dn_stream *s;
-	dn_error e;
+	struct fx x;
 
-	if (!ok(tcp_pair(&cfd, &pfd) == 0, "flush, empty queue: a loopback "
-	    "connection")) {
-		dn_reactor_free(r);
+	if (fx_open(&x, "flush, empty queue") == -1)
 		return;
-	}
-	s = stream_over(r, cfd);
-	ok(dn_stream_write(s, "hello", 5, &e) == 0 &&
-	    dn_stream_write_queued(s) == 0, "a small write goes at once");
-	ok(dn_stream_flush(s, flush_cb, &f, &e) == 0, "flush accepted");
-	is_int(f.calls, 0, "never inside the call that asked");
-	run_until(r, &f.calls, 1, 2000);
-	ok(f.calls == 1 && f.code == DN_OK, "then once, on the next turn, "
+	ok(dn_stream_write(x.s, "hello", 5, &x.e) == 0 &&
+	    dn_stream_write_queued(x.s) == 0, "a small write goes at once");
+	ok(dn_stream_flush(x.s, flush_cb, &x.f, &x.e) == 0, "flush accepted");
+	is_int(x.f.calls, 0, "never inside the call that asked");
+	run_until(x.r, &x.f.calls, 1, 2000);
+	ok(x.f.calls == 1 && x.f.code == DN_OK, "then once, on the next turn, "
 	    "with no error");
-	ok(dn_stream_flush(s, flush_cb, &f, &e) == 0 &&
-	    dn_stream_flush(s, flush_cb, &f, &e) == -1 && e.code == DN_EINVAL,
-	    "a second flush while one waits: DN_EINVAL (%s)", e.msg);
-	run_until(r, &f.calls, 2, 2000);
-	is_int(f.calls, 2, "the first of the two is answered");
-	dn_stream_close(s);
-	close(pfd);
-	dn_reactor_free(r);
+	ok(dn_stream_flush(x.s, flush_cb, &x.f, &x.e) == 0 &&
+	    dn_stream_flush(x.s, flush_cb, &x.f, &x.e) == -1 &&
+	    x.e.code == DN_EINVAL, "a second flush while one waits: "
+	    "DN_EINVAL (%s)", x.e.msg);
+	run_until(x.r, &x.f.calls, 2, 2000);
+	is_int(x.f.calls, 2, "the first of the two is answered");
+	fx_close(&x);
 }
 
 static void
 test_flush_waits(void)
 {
-	dn_reactor *r = reactor_or_bail();
-	struct fstate f = { 0, DN_OK, 0 };
-	char *buf = calloc(1, MiB);
-	size_t sent, got = 0;
-	int cfd, pfd, i;
-	dn_stream *s;
-	dn_error e;
+	struct fx x;
+	size_t got = 0;
+	int i;
 
-	if (buf == NULL || !ok(tcp_pair(&cfd, &pfd) == 0, "flush, full "
-	    "queue: a loopback connection")) {
-		free(buf);
-		dn_reactor_free(r);
+	if (fx_open(&x, "flush, full queue") == -1)
 		return;
-	}
-	s = stream_over(r, cfd);
-	sent = fill(s, buf, MiB, 64);
-	ok(dn_stream_write_queued(s) > 0, "the peer does not read: %zu "
-	    "bytes queued", dn_stream_write_queued(s));
-	ok(dn_stream_flush(s, flush_cb, &f, &e) == 0, "flush accepted");
-	turns(r, 5);
-	is_int(f.calls, 0, "no answer while bytes wait in the queue");
+	fx_fill_and_flush(&x);
+	turns(x.r, 5);
+	is_int(x.f.calls, 0, "no answer while bytes wait in the queue");
 	/* the peer reads; the queue drains turn by turn */
-	for (i = 0; i < 5000 && f.calls == 0; i++) {
-		got += drain_peer(pfd, buf, MiB);
-		dn_reactor_run_once(r, 1, NULL);
+	for (i = 0; i < 5000 && x.f.calls == 0; i++) {
+		got += drain_peer(x.pfd, x.buf, MiB);
+		dn_reactor_run_once(x.r, 1, NULL);
 	}
-	ok(f.calls == 1 && f.code == DN_OK && f.queued == 0,
-	    "answered once the queue is empty, with no error");
-	got += drain_peer(pfd, buf, MiB);
-	ok(got <= sent && got > 0, "the peer has read %zu of %zu bytes by "
-	    "then (the rest is in the kernel)", got, sent);
-	dn_stream_close(s);
-	close(pfd);
-	free(buf);
-	dn_reactor_free(r);
+	ok(x.f.calls == 1 && x.f.code == DN_OK && x.f.queued == 0,
+	    "answered once the queue is empty, with no error (the peer had "
+	    "read %zu bytes)", got);
+	fx_close(&x);
 }
 
 static void
 test_flush_closed(void)
 {
-	dn_reactor *r = reactor_or_bail();
-	struct fstate f = { 0, DN_OK, 0 };
-	char *buf = calloc(1, MiB);
-	int cfd, pfd;
-	dn_stream *s;
-	dn_error e;
+	struct fx x;
 
-	if (buf == NULL || !ok(tcp_pair(&cfd, &pfd) == 0, "flush, closed: a "
-	    "loopback connection")) {
-		free(buf);
-		dn_reactor_free(r);
+	if (fx_open(&x, "flush, closed") == -1)
 		return;
-	}
-	s = stream_over(r, cfd);
-	fill(s, buf, MiB, 64);
-	ok(dn_stream_flush(s, flush_cb, &f, &e) == 0, "flush on a full "
-	    "queue");
-	dn_stream_close(s);
-	is_int(f.calls, 0, "closing does not call back inside the close");
-	run_until(r, &f.calls, 1, 2000);
-	ok(f.calls == 1 && f.code == DN_ECANCELED, "closed before the queue "
-	    "drained: DN_ECANCELED, once");
-	turns(r, 3);
-	is_int(f.calls, 1, "and never again");
-	close(pfd);
-	free(buf);
-	dn_reactor_free(r);
+	fx_fill_and_flush(&x);
+	dn_stream_close(x.s);
+	x.s = NULL;
+	is_int(x.f.calls, 0, "closing does not call back inside the close");
+	run_until(x.r, &x.f.calls, 1, 2000);
+	ok(x.f.calls == 1 && x.f.code == DN_ECANCELED, "closed before the "
+	    "queue drained: DN_ECANCELED, once");
+	turns(x.r, 3);
+	is_int(x.f.calls, 1, "and never again");
+	fx_close(&x);
 }
 
 static void
 test_flush_reset(void)
 {
-	dn_reactor *r = reactor_or_bail();
-	struct fstate f = { 0, DN_OK, 0 };
 	struct linger lg = { 1, 0 };
-	char *buf = calloc(1, MiB);
-	int cfd, pfd;
-	dn_stream *s;
-	dn_error e;
+	struct fx x;
 
-	if (buf == NULL || !ok(tcp_pair(&cfd, &pfd) == 0, "flush, reset: a "
-	    "loopback connection")) {
-		free(buf);
-		dn_reactor_free(r);
+	if (fx_open(&x, "flush, reset") == -1)
 		return;
-	}
-	s = stream_over(r, cfd);
-	fill(s, buf, MiB, 64);
-	ok(dn_stream_flush(s, flush_cb, &f, &e) == 0, "flush on a full "
-	    "queue");
+	fx_fill_and_flush(&x);
 	/* linger 0: close sends RST, and the writer's next send fails */
-	(void)setsockopt(pfd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
-	close(pfd);
-	run_until(r, &f.calls, 1, 3000);
-	ok(f.calls == 1 && f.code == DN_EIO, "the peer reset: the flush "
-	    "hears DN_EIO (%s)", dn_err_name(f.code));
-	ok(dn_stream_write(s, "x", 1, &e) == -1 && e.code == DN_EIO,
-	    "and so does the next write (%s)", e.msg);
-	dn_stream_close(s);
-	free(buf);
-	dn_reactor_free(r);
+	(void)setsockopt(x.pfd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	close(x.pfd);
+	x.pfd = -1;
+	run_until(x.r, &x.f.calls, 1, 3000);
+	ok(x.f.calls == 1 && x.f.code == DN_EIO, "the peer reset: the flush "
+	    "hears DN_EIO (%s)", dn_err_name(x.f.code));
+	ok(dn_stream_write(x.s, "x", 1, &x.e) == -1 && x.e.code == DN_EIO,
+	    "and so does the next write (%s)", x.e.msg);
+	fx_close(&x);
 }
 
 static void
 test_flush_shutdown(void)
 {
-	dn_reactor *r = reactor_or_bail();
-	struct fstate f = { 0, DN_OK, 0 };
 	char buf[16];
-	int cfd, pfd;
-	dn_stream *s;
-	dn_error e;
+	struct fx x;
 
-	if (!ok(tcp_pair(&cfd, &pfd) == 0, "flush, shutdown: a loopback "
-	    "connection")) {
-		dn_reactor_free(r);
+	if (fx_open(&x, "flush, shutdown") == -1)
 		return;
-	}
-	s = stream_over(r, cfd);
-	ok(dn_stream_write(s, "bye", 3, &e) == 0 &&
-	    dn_stream_shutdown(s, &e) == 0 &&
-	    dn_stream_flush(s, flush_cb, &f, &e) == 0, "write, shutdown, "
-	    "flush");
-	run_until(r, &f.calls, 1, 2000);
-	ok(f.calls == 1 && f.code == DN_OK, "answered");
-	ok(recv(pfd, buf, sizeof(buf), 0) == 3 &&
-	    recv(pfd, buf, sizeof(buf), 0) == 0, "the peer has the bytes "
+	ok(dn_stream_write(x.s, "bye", 3, &x.e) == 0 &&
+	    dn_stream_shutdown(x.s, &x.e) == 0 &&
+	    dn_stream_flush(x.s, flush_cb, &x.f, &x.e) == 0, "write, "
+	    "shutdown, flush");
+	run_until(x.r, &x.f.calls, 1, 2000);
+	ok(x.f.calls == 1 && x.f.code == DN_OK, "answered");
+	ok(recv(x.pfd, buf, sizeof(buf), 0) == 3 &&
+	    recv(x.pfd, buf, sizeof(buf), 0) == 0, "the peer has the bytes "
 	    "and the end of file by then");
-	ok(dn_stream_flush(NULL, flush_cb, &f, &e) == -1 &&
-	    e.code == DN_EINVAL, "flush on no stream: DN_EINVAL");
-	dn_stream_close(s);
-	close(pfd);
-	dn_reactor_free(r);
+	ok(dn_stream_flush(NULL, flush_cb, &x.f, &x.e) == -1 &&
+	    x.e.code == DN_EINVAL, "flush on no stream: DN_EINVAL");
+	fx_close(&x);
 }
 
 /* ------------------------------------------------------------------ */
