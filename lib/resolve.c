@@ -777,14 +777,20 @@ dn__resolver_set_timeout(dn_reactor *r, int timeout_ms, int tries,
 /* dn_reactor_set_dns_servers                                         */
 /* ------------------------------------------------------------------ */
 
+/* One ADDR[:PORT] of the list, by the address module's rules for a
+ * literal; c-ares takes no zone, so no link-local server either. */
 static int
 server_parse(struct ares_addr_port_node *n, const char *item, size_t len,
     dn_error *err)
 {
-	char buf[INET6_ADDRSTRLEN + IF_NAMESIZE + 16], *host, *port = NULL, *p;
-	const char *errstr;
-	int ncolon = 0;
-	long long pn = 53;
+	const dn_addr_hints hints = {
+		.flags = DN_ADDR_PORT_OPTIONAL | DN_ADDR_SCOPE_OPTIONAL,
+		.what = "DNS server",
+	};
+	char buf[DN_ADDR_STRLEN + 16], host[DN_ADDR_STRLEN];
+	dn_error why;
+	dn_addr a;
+	int port;
 
 	if (len == 0)
 		return dn__err(err, DN_ESYNTAX, 0, "empty entry in the DNS "
@@ -794,47 +800,37 @@ server_parse(struct ares_addr_port_node *n, const char *item, size_t len,
 		    "too long for an address", 40, item);
 	memcpy(buf, item, len);
 	buf[len] = '\0';
-	host = buf;
-	if (*host == '[') {
-		host++;
-		if ((p = strchr(host, ']')) == NULL)
-			return dn__err(err, DN_ESYNTAX, 0, "DNS server '%s' "
-			    "lacks its closing ']'", buf);
-		*p++ = '\0';
-		if (*p == ':')
-			port = p + 1;
-		else if (*p != '\0')
-			return dn__err(err, DN_ESYNTAX, 0, "DNS server '%.*s': "
-			    "expected ':PORT' after ']'", (int)len, item);
-	} else {
-		for (p = host; *p != '\0'; p++)
-			ncolon += *p == ':';
-		/* one colon: v4:port; more: a bare IPv6 address */
-		if (ncolon == 1) {
-			port = strchr(host, ':');
-			*port++ = '\0';
+	if (dn_addr_parse(&a, buf, &hints, &why) == -1) {
+		if (why.code == DN_ENOTLITERAL)
+			return dn__err(err, DN_ESYNTAX, 0, "DNS server '%s' is "
+			    "not an IPv4 or IPv6 address: give ADDR, ADDR:PORT "
+			    "or [IPv6]:PORT", buf);
+		/* hints.what names it in most messages already */
+		if (strstr(why.msg, hints.what) != NULL) {
+			dn__err_copy(err, &why);
+			return -1;
 		}
+		return dn__err(err, why.code, 0, "DNS server '%s': %s", buf,
+		    why.msg);
 	}
-	if (strchr(host, '%') != NULL)
-		return dn__err(err, DN_EBADSCOPE, 0, "DNS server '%s' has a "
-		    "zone, which c-ares cannot use: give a global or loopback "
-		    "address", host);
-	if (port != NULL) {
-		pn = strtonum(port, 1, 65535, &errstr);
-		if (errstr != NULL)
-			return dn__err(err, DN_ESYNTAX, 0, "DNS server port "
-			    "'%s' is %s: give 1..65535", port, errstr);
-	}
+	if (dn_addr_needs_scope(&a))
+		return dn__err(err, DN_EBADSCOPE, 0, "DNS server '%s' is "
+		    "link-local, which takes a zone c-ares cannot use: give a "
+		    "global or loopback address", buf);
+	/* ":0" is a port given, and no port a DNS server listens on */
+	if (dn_hostport_split(buf, host, sizeof(host), &port, NULL) == 0 &&
+	    port == 0)
+		return dn__err(err, DN_ERANGE, 0, "DNS server '%s': port 0 is "
+		    "no server's: give 1..65535", buf);
 	memset(n, 0, sizeof(*n));
-	if (inet_pton(AF_INET, host, &n->addr.addr4) == 1)
-		n->family = AF_INET;
-	else if (inet_pton(AF_INET6, host, &n->addr.addr6) == 1)
-		n->family = AF_INET6;
+	n->family = dn_addr_family(&a);
+	if (n->family == AF_INET)
+		n->addr.addr4 = a.u.sin.sin_addr;
 	else
-		return dn__err(err, DN_ESYNTAX, 0, "DNS server '%s' is not an "
-		    "IPv4 or IPv6 address: give ADDR, ADDR:PORT or "
-		    "[IPv6]:PORT", host);
-	n->udp_port = n->tcp_port = (int)pn;
+		memcpy(&n->addr.addr6, &a.u.sin6.sin6_addr,
+		    sizeof(a.u.sin6.sin6_addr));
+	n->udp_port = n->tcp_port = dn_addr_port(&a) != 0 ?
+	    dn_addr_port(&a) : 53;
 	return 0;
 }
 

@@ -254,8 +254,10 @@ dnconnect | '--first-family-count' | --first-family-count many x.invalid 80
 dnconnect | "'[::1]x'" | --dns-server '[::1]x,127.0.0.1' x.invalid 80
 dnconnect | "'[::1'" | --dns-server '[::1' x.invalid 80
 dnconnect | "'nope'" | --dns-server nope x.invalid 80
-dnconnect | "'99999'" | --dns-server 127.0.0.1:99999 x.invalid 80
-dnconnect | "'0'" | --dns-server 127.0.0.1:0 x.invalid 80
+dnconnect | "'127.0.0.1:99999': port 99999" | --dns-server 127.0.0.1:99999 x.invalid 80
+dnconnect | "'127.0.0.1:0': port 0" | --dns-server 127.0.0.1:0 x.invalid 80
+dnconnect | 'brackets are for IPv6' | --dns-server '[192.0.2.1]' x.invalid 80
+dnconnect | "'+53' is not a number" | --dns-server 127.0.0.1:+53 x.invalid 80
 dnconnect | 'fe80::1' | --dns-server 'fe80::1%lo' x.invalid 80
 dnconnect | 'empty DNS server list' | --dns-server '' x.invalid 80
 dnconnect | "'1.2.3.4,,127.0.0.1'" | --dns-server '1.2.3.4,,127.0.0.1' x.invalid 80
