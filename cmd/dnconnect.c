@@ -486,13 +486,31 @@ dest_hostport(conn *cn, args *a, int argc, char *argv[])
 	    dest_name(cn, a, argv[0], port);
 }
 
+/* HOST PORT or an address as a client endpoint; --plan races even a
+ * literal, so that it shows the one attempt with its start time. */
+static dn_client_endpoint *
+endpoint(conn *cn, args *a, dn_error *e)
+{
+	char hb[DN_ADDR_STRLEN];
+	dn_connect_opts opts;
+
+	if (a->plan || !a->literal)
+		return dn_client_endpoint_new_hostname(a->literal ?
+		    dn_addr_format_host(&a->dest, hb, sizeof(hb)) : a->host,
+		    a->literal ? dn_addr_port(&a->dest) : a->port, &a->hopts, e);
+	memset(&opts, 0, sizeof(opts));
+	opts.bind = a->dest_bind;
+	opts.timeout_ns = cn->c.timeout_ns;
+	opts.trace = a->hopts.trace;
+	opts.trace_arg = &cn->c;
+	return dn_client_endpoint_new_addr(&a->dest, &opts, e);
+}
+
 /* The reactor, the signals and the one request the arguments make. */
 static int
 run(conn *cn, args *a)
 {
 	static const int signos[] = { SIGINT, SIGTERM };
-	char hb[DN_ADDR_STRLEN];
-	dn_connect_opts opts;
 	dn_connect_req *req;
 	dn_error e;
 
@@ -506,23 +524,18 @@ run(conn *cn, args *a)
 	if ((cn->rv = cli_signals_watch(&cn->c, cn->r, signos,
 	    CLI_ARRLEN(signos), cn->sigs, on_signal, cn)) != 0)
 		goto out;
+	if (a->ep == NULL && (a->ep = endpoint(cn, a, &e)) == NULL) {
+		cn->rv = cli_fail(&cn->c, &e);
+		goto out;
+	}
 	if (a->plan)
-		req = dn_hostname_plan(cn->r, a->literal ?
-		    dn_addr_format_host(&a->dest, hb, sizeof(hb)) : a->host,
-		    a->literal ? dn_addr_port(&a->dest) : a->port, &a->hopts,
-		    planned, cn);
-	else if (a->literal) {
-		memset(&opts, 0, sizeof(opts));
-		opts.bind = a->dest_bind;
-		opts.timeout_ns = cn->c.timeout_ns;
-		opts.trace = a->hopts.trace;
-		opts.trace_arg = &cn->c;
-		req = dn_tcp_connect_addr(cn->r, &a->dest, &opts, connected, cn);
-	} else if (a->ep != NULL)
-		req = dn_client_endpoint_connect(cn->r, a->ep, connected, cn);
+		req = dn_client_endpoint_plan(cn->r, a->ep, planned, cn, &e);
 	else
-		req = dn_hostname_connect(cn->r, a->host, a->port, &a->hopts,
-		    connected, cn);
+		req = dn_client_endpoint_connect(cn->r, a->ep, connected, cn);
+	if (req == NULL && a->plan) {
+		cn->rv = cli_fail(&cn->c, &e);
+		goto out;
+	}
 	if (req == NULL)
 		cn->rv = cli_failf(&cn->c, DN_ENOMEM, 0, "out of memory");
 	else if (dn_reactor_run(cn->r, &e) == -1)

@@ -975,6 +975,18 @@ typedef struct dn_endpoint_defaults {
 DN_EXPORT dn_client_endpoint *dn_client_endpoint_new_tcp(const char *host,
     uint16_t port, uint32_t flowinfo, int family,
     const dn_endpoint_defaults *defs, dn_error *err);
+/*
+ * The racing endpoint (RFC 8305) for HOST PORT, as hostname: is: host a
+ * name or a literal, o the racing policy (NULL: dn_hostname_opts_init()),
+ * copied with its bind addresses.
+ */
+DN_EXPORT dn_client_endpoint *dn_client_endpoint_new_hostname(
+    const char *host, uint16_t port, const dn_hostname_opts *o,
+    dn_error *err);
+/* One address, connected to as it is (scope and flow label included),
+ * with o's bind address, timeout and trace (o may be NULL). */
+DN_EXPORT dn_client_endpoint *dn_client_endpoint_new_addr(
+    const dn_addr *dest, const dn_connect_opts *o, dn_error *err);
 
 /* tcp:host=H:port=P[:timeout=S][:bindAddress=A], tcp6:...,
  * hostname:host=H:port=P[:race=..][:order=..][:delay=MS]... (every knob of
@@ -985,6 +997,10 @@ DN_EXPORT void dn_client_endpoint_free(dn_client_endpoint *ep);
 /* Same completion rules as dn_tcp_connect(). */
 DN_EXPORT dn_connect_req *dn_client_endpoint_connect(dn_reactor *r,
     const dn_client_endpoint *ep, dn_connect_cb cb, void *arg);
+/* A racing endpoint's attempt plan, as dn_hostname_plan() gives it; no
+ * connection is made. */
+DN_EXPORT dn_connect_req *dn_client_endpoint_plan(dn_reactor *r,
+    const dn_client_endpoint *ep, dn_plan_cb cb, void *arg, dn_error *err);
 
 /*
  * tcp:P[:interface=A][:backlog=N], tcp6:P[:interface=A][:v6only=yes|no],

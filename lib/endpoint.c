@@ -640,6 +640,20 @@ hostname_set_bind(dn_client_endpoint *ep, const dn_addr *b)
 	}
 }
 
+/* The binds of o live in the caller: the endpoint keeps copies. */
+static void
+hostname_keep(dn_client_endpoint *ep, const dn_hostname_opts *o)
+{
+	if (o != NULL)
+		ep->hopts = *o;
+	else
+		dn_hostname_opts_init(&ep->hopts);
+	if (ep->hopts.bind6 != NULL && ep->hopts.bind6 != &ep->hbind[0])
+		hostname_set_bind(ep, ep->hopts.bind6);
+	if (ep->hopts.bind4 != NULL && ep->hopts.bind4 != &ep->hbind[1])
+		hostname_set_bind(ep, ep->hopts.bind4);
+}
+
 /* A bind address for one family's attempts; bindAddress= goes by its own
  * family, bind4=/bind6= insist on theirs. */
 static int
@@ -746,24 +760,15 @@ hostname_client_parse(dn_client_endpoint *ep, const dn_desc *d, int family,
 		return -1;
 	}
 
-	if (defs != NULL && defs->hostname != NULL)
-		ep->hopts = *defs->hostname;
-	else {
-		dn_hostname_opts_init(&ep->hopts);
-		if (defs != NULL) {
-			ep->hopts.family = defs->family;
-			ep->hopts.timeout_ns = defs->timeout_ns;
-			ep->hopts.trace = defs->trace;
-			ep->hopts.trace_arg = defs->trace_arg;
-			if (defs->bind != NULL)
-				hostname_set_bind(ep, defs->bind);
-		}
+	hostname_keep(ep, defs != NULL ? defs->hostname : NULL);
+	if (defs != NULL && defs->hostname == NULL) {
+		ep->hopts.family = defs->family;
+		ep->hopts.timeout_ns = defs->timeout_ns;
+		ep->hopts.trace = defs->trace;
+		ep->hopts.trace_arg = defs->trace_arg;
+		if (defs->bind != NULL)
+			hostname_set_bind(ep, defs->bind);
 	}
-	/* The defaults' bind addresses live in the caller: keep copies. */
-	if (ep->hopts.bind6 != NULL && ep->hopts.bind6 != &ep->hbind[0])
-		hostname_set_bind(ep, ep->hopts.bind6);
-	if (ep->hopts.bind4 != NULL && ep->hopts.bind4 != &ep->hbind[1])
-		hostname_set_bind(ep, ep->hopts.bind4);
 	if ((v = dn_desc_get(d, "race")) != NULL &&
 	    dn_race_mode_parse(v, &ep->hopts.race, err) == -1)
 		return -1;
@@ -865,6 +870,88 @@ dn_client_endpoint_new_tcp(const char *host, uint16_t port, uint32_t flowinfo,
 		return NULL;
 	}
 	return ep;
+}
+
+dn_client_endpoint *
+dn_client_endpoint_new_hostname(const char *host, uint16_t port,
+    const dn_hostname_opts *o, dn_error *err)
+{
+	dn_client_endpoint *ep;
+
+	if (host == NULL || *host == '\0' || port == 0) {
+		dn__err(err, port == 0 ? DN_ERANGE : DN_ESYNTAX, 0,
+		    "the destination %s: give a host and a port from 1 to "
+		    "65535", host == NULL || *host == '\0' ? "has no host" :
+		    "has port 0");
+		return NULL;
+	}
+	if (o != NULL && dn_hostname_opts_check(o, err) == -1)
+		return NULL;
+	if ((ep = calloc(1, sizeof(*ep))) == NULL ||
+	    (ep->host = strdup(host)) == NULL) {
+		free(ep);
+		dn__err(err, DN_ENOMEM, ENOMEM, "out of memory");
+		return NULL;
+	}
+	ep->racing = 1;
+	ep->port = port;
+	hostname_keep(ep, o);
+	return ep;
+}
+
+dn_client_endpoint *
+dn_client_endpoint_new_addr(const dn_addr *dest, const dn_connect_opts *o,
+    dn_error *err)
+{
+	dn_client_endpoint *ep;
+	int fam = dest != NULL ? dn_addr_family(dest) : AF_UNSPEC;
+
+	if (fam != AF_INET && fam != AF_INET6) {
+		dn__err(err, DN_EINVAL, 0, "the destination address is not set");
+		return NULL;
+	}
+	if (dn_addr_port(dest) == 0) {
+		dn__err(err, DN_ERANGE, 0, "the destination has port 0: give "
+		    "a port from 1 to 65535");
+		return NULL;
+	}
+	if (o != NULL && o->bind != NULL &&
+	    dn_addr_check_bind(o->bind, dest, err) == -1)
+		return NULL;
+	if ((ep = calloc(1, sizeof(*ep))) == NULL) {
+		dn__err(err, DN_ENOMEM, ENOMEM, "out of memory");
+		return NULL;
+	}
+	ep->literal = 1;
+	ep->dest = *dest;
+	ep->family = fam;
+	ep->port = dn_addr_port(dest);
+	if (o != NULL) {
+		ep->has_bind = o->bind != NULL;
+		if (o->bind != NULL)
+			ep->bind = *o->bind;
+		ep->timeout_ns = o->timeout_ns;
+		ep->trace = o->trace;
+		ep->trace_arg = o->trace_arg;
+	}
+	return ep;
+}
+
+dn_connect_req *
+dn_client_endpoint_plan(dn_reactor *r, const dn_client_endpoint *ep,
+    dn_plan_cb cb, void *arg, dn_error *err)
+{
+	if (r == NULL || ep == NULL || cb == NULL) {
+		dn__err(err, DN_EINVAL, 0, "plan without a reactor, an "
+		    "endpoint or a callback");
+		return NULL;
+	}
+	if (!ep->racing) {
+		dn__err(err, DN_EINVAL, 0, "only a racing endpoint (hostname:, "
+		    "dn_client_endpoint_new_hostname) has an attempt plan");
+		return NULL;
+	}
+	return dn_hostname_plan(r, ep->host, ep->port, &ep->hopts, cb, arg);
 }
 
 void

@@ -540,6 +540,77 @@ on_connect(dn_connect_req *req, dn_stream *s, const dn_error *err,
 #endif
 
 static void
+on_plan(dn_connect_req *req, const dn_plan_entry *plan, size_t n,
+    const dn_error *err, void *arg)
+{
+	struct trip *t = arg;
+
+	(void)req;
+	(void)err;
+	t->failed = -1;
+	t->connected = (int)n;
+	if (n > 0)
+		t->peer = plan[0].addr;
+}
+
+/* Turns until the trip has an answer (bounded: 100 turns of 50 ms). */
+static void
+trip_wait(dn_reactor *r, struct trip *t, int accepts)
+{
+	int i;
+
+	for (i = 0; i < 100 && (t->connected + t->failed == 0 ||
+	    t->accepted < accepts); i++)
+		dn_reactor_run_once(r, 50, NULL);
+}
+
+/* HOST PORT and an address as client endpoints, and the racing one's
+ * plan, against the listener at la. */
+static void
+other_ways_in(dn_reactor *r, const dn_addr *la, struct trip *t)
+{
+	dn_client_endpoint *ep;
+	dn_connect_opts o;
+	dn_addr zero = *la;
+	dn_error e;
+
+	memset(t, 0, sizeof(*t));
+	memset(&o, 0, sizeof(o));
+	o.timeout_ns = 5000000000ull;
+	ep = dn_client_endpoint_new_addr(la, &o, &e);
+	ok(ep != NULL && dn_client_endpoint_connect(r, ep, on_connect, t) !=
+	    NULL, "new_addr: an endpoint for the listener's address");
+	trip_wait(r, t, 1);
+	ok(t->connected == 1 && dn_addr_equal(&t->peer, la), "new_addr "
+	    "reaches it");
+	ok(dn_client_endpoint_plan(r, ep, on_plan, t, &e) == NULL &&
+	    e.code == DN_EINVAL, "new_addr has no attempt plan: DN_EINVAL (%s)",
+	    e.msg);
+	dn_client_endpoint_free(ep);
+	dn_addr_set_port(&zero, 0);
+	ok(dn_client_endpoint_new_addr(&zero, NULL, &e) == NULL &&
+	    e.code == DN_ERANGE, "new_addr with port 0: DN_ERANGE");
+
+	memset(t, 0, sizeof(*t));
+	ep = dn_client_endpoint_new_hostname("127.0.0.1", dn_addr_port(la),
+	    NULL, &e);
+	ok(ep != NULL && dn_client_endpoint_connect(r, ep, on_connect, t) !=
+	    NULL, "new_hostname: a racing endpoint for HOST PORT");
+	trip_wait(r, t, 2);
+	ok(t->connected == 1 && dn_addr_equal(&t->peer, la), "new_hostname "
+	    "reaches it");
+	memset(t, 0, sizeof(*t));
+	ok(ep != NULL && dn_client_endpoint_plan(r, ep, on_plan, t, &e) !=
+	    NULL, "new_hostname: a plan asked");
+	trip_wait(r, t, 0);
+	ok(t->failed == -1 && t->connected == 1 && dn_addr_equal(&t->peer,
+	    la), "the plan is the one address");
+	dn_client_endpoint_free(ep);
+	ok(dn_client_endpoint_new_hostname("127.0.0.1", 0, NULL, &e) == NULL &&
+	    e.code == DN_ERANGE, "new_hostname with port 0: DN_ERANGE");
+}
+
+static void
 test_roundtrip(void)
 {
 #ifdef T_DESC_NO_TCP
@@ -590,6 +661,7 @@ test_roundtrip(void)
 		diag("  connect failed: %s", t.err.msg);
 	else if (t.connected)
 		diag("  peer %s", dn_addr_format(&t.peer, buf, sizeof(buf)));
+	other_ways_in(r, dn_listener_addr(l), &t);
 done:
 	dn_listener_close(l);
 	dn_reactor_free(r);
