@@ -233,6 +233,12 @@ static const struct {
 	{ "'multicast:'", ": parse it with dn_dgram_endpoint_parse",
 	    ", use dnmcast" },
 	{ NULL, ": parse it with dn_dgram_endpoint_parse", ", use dnudp" },
+	{ NULL, "IPv4 only was asked (the default family)",
+	    "IPv4 only was asked (-4)" },
+	{ NULL, "IPv6 only was asked (the default family)",
+	    "IPv6 only was asked (-6)" },
+	{ NULL, "but the default family asks for IPv4", "but -4 asks for IPv4" },
+	{ NULL, "but the default family asks for IPv6", "but -6 asks for IPv6" },
 };
 
 const char *

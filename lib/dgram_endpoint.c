@@ -60,7 +60,8 @@ dg_literal(dn_addr *out, const char *text, const char *key, const char *type,
 	return 0;
 }
 
-/* The family a type and -4/-6 leave; who names the one that decided. */
+/* The family a type and the default family leave; who names the one
+ * that decided. */
 static int
 dg_family(const dn_desc *d, int tfam, const dn_endpoint_defaults *defs,
     int *family, char *who, size_t wholen, dn_error *err)
@@ -72,10 +73,10 @@ dg_family(const dn_desc *d, int tfam, const dn_endpoint_defaults *defs,
 		return dn__err(err, DN_EFAMILY, 0, "%s: description is %s but "
 		    "%s only was asked (%s)", dn_desc_type(d),
 		    dn__family_word(tfam), dn__family_word(dfam),
-		    dfam == AF_INET6 ? "-6" : "-4");
+		    "the default family");
 	if (tfam == AF_UNSPEC && dfam != AF_UNSPEC) {
 		tfam = dfam;
-		snprintf(who, wholen, "%s", dfam == AF_INET6 ? "-6" : "-4");
+		snprintf(who, wholen, "%s", "the default family");
 	}
 	*family = tfam;
 	return 0;
@@ -95,7 +96,7 @@ udp_listen_parse(dn_dgram_endpoint *ep, const dn_desc *d, int tfam,
 	const char *type = dn_desc_type(d);
 	const char *iface = dn_desc_get(d, "interface");
 	const char *v6only = dn_desc_get(d, "v6only");
-	char buf[DN_ADDR_STRLEN], ctx[32], who[16];
+	char buf[DN_ADDR_STRLEN], ctx[32], who[32];
 	int family;
 	dn_addr a;
 
@@ -148,7 +149,7 @@ udp_send_parse(dn_dgram_endpoint *ep, const dn_desc *d, int tfam,
 	const char *bindtext = dn_desc_get(d, "bindAddress");
 	const char *scope = defs != NULL ? defs->default_scope : NULL;
 	const dn_addr *bind = defs != NULL ? defs->bind : NULL;
-	char ctx[32], b[DN_ADDR_STRLEN], h[256], who[16];
+	char ctx[32], b[DN_ADDR_STRLEN], h[256], who[32];
 	size_t next = 0;
 	int family;
 	dn_addr a, ba;
@@ -309,7 +310,7 @@ mcast_setup(dn_dgram_endpoint *ep, const char *ctx, const char *group,
 	if (dfam != AF_UNSPEC && dn_addr_family(&a) != dfam)
 		return dn__err(err, DN_EFAMILY, 0, "group %s is %s but %s only "
 		    "was asked (%s)", g, dn__family_word(dn_addr_family(&a)),
-		    dn__family_word(dfam), dfam == AF_INET6 ? "-6" : "-4");
+		    dn__family_word(dfam), "the default family");
 	if (idx != 0 && dn_addr_scope(&a) != 0 && dn_addr_scope(&a) != idx)
 		return dn__err(err, DN_EBADSCOPE, 0, "group %s is on another "
 		    "interface than %s: give the interface once", g,

@@ -444,10 +444,10 @@ client_setup(dn_client_endpoint *ep, const char *ctx, const char *host,
 	if (dfam != AF_UNSPEC && family != AF_UNSPEC && dfam != family)
 		return dn__err(err, DN_EFAMILY, 0, "%s is %s but %s only was "
 		    "asked (%s)", ctx, dn__family_word(family), dn__family_word(dfam),
-		    dfam == AF_INET6 ? "-6" : "-4");
+		    "the default family");
 	if (family == AF_UNSPEC && dfam != AF_UNSPEC) {
 		family = dfam;
-		who = dfam == AF_INET6 ? "-6" : "-4";
+		who = "the default family";
 	}
 	if (host == NULL || *host == '\0')
 		return dn__err(err, DN_ESYNTAX, 0, "%s has no host: give "
@@ -1054,7 +1054,7 @@ tcp_server_parse(dn_server_endpoint *ep, const dn_desc *d, int family,
 	dn_addr a;
 	dn_error e;
 	uint16_t p = 0;
-	char buf[DN_ADDR_STRLEN], who[16], form[32];
+	char buf[DN_ADDR_STRLEN], who[32], form[32];
 
 	snprintf(who, sizeof(who), "%s:", d->type);
 	snprintf(form, sizeof(form), "%s:PORT (0 picks one)", d->type);
@@ -1068,10 +1068,10 @@ tcp_server_parse(dn_server_endpoint *ep, const dn_desc *d, int family,
 		return dn__err(err, DN_EFAMILY, 0,
 		    "%s: description is %s but %s "
 		    "only was asked (%s)", d->type, dn__family_word(family),
-		    dn__family_word(dfam), dfam == AF_INET6 ? "-6" : "-4");
+		    dn__family_word(dfam), "the default family");
 	if (family == AF_UNSPEC && dfam != AF_UNSPEC) {
 		family = dfam;
-		strlcpy(who, dfam == AF_INET6 ? "-6" : "-4", sizeof(who));
+		strlcpy(who, "the default family", sizeof(who));
 	}
 
 	if (iface == NULL)
@@ -1192,7 +1192,7 @@ dn__desc_all(const dn_desc *d, const char *const *keys,
 			return dn__err(err, DN_EFAMILY, 0, "family=%s in %s: "
 			    "description is %s but %s only was asked (%s)", v,
 			    d->type, dn__family_word(fam), dn__family_word(dfam),
-			    dfam == AF_INET6 ? "-6" : "-4");
+			    "the default family");
 		o->family = fam;
 	}
 	if ((v = dn_desc_get(d, "scope")) != NULL &&

@@ -373,11 +373,11 @@ test_client(void)
 	client_err("tcp6:host=fe80\\:\\:1:port=80", &none, DN_ENOSCOPE,
 	    "link-local");
 	client_err("tcp6:host=\\:\\:1:port=80", &v4, DN_EFAMILY,
-	    "IPv4 only was asked (-4)");
+	    "IPv4 only was asked (the default family)");
 	client_err("tcp:host=127.0.0.1:port=80", &v6, DN_EFAMILY,
-	    "is IPv4 but -6 asks for IPv6 only");
+	    "is IPv4 but the default family asks for IPv6 only");
 	client_err("tcp:host=\\:\\:1:port=80", &v4, DN_EFAMILY,
-	    "is IPv6 but -4 asks for IPv4 only");
+	    "is IPv6 but the default family asks for IPv4 only");
 
 	/* defaults: -I supplies the scope, -b the bind address. */
 	withbind.default_scope = "lo";
@@ -464,11 +464,12 @@ test_server(void)
 	server_err("tcp6:0:interface=127.0.0.1", &none, DN_EFAMILY,
 	    "interface 127.0.0.1 in tcp6: description is IPv4 but tcp6: asks "
 	    "for IPv6 only");
-	server_err("tcp6:0", &v4, DN_EFAMILY, "IPv4 only was asked (-4)");
+	server_err("tcp6:0", &v4, DN_EFAMILY,
+	    "IPv4 only was asked (the default family)");
 	server_err("tcp:0:interface=127.0.0.1", &v6, DN_EFAMILY,
-	    "is IPv4 but -6 asks for IPv6 only");
+	    "is IPv4 but the default family asks for IPv6 only");
 	server_err("tcp:0:interface=\\:\\:1", &v4, DN_EFAMILY,
-	    "is IPv6 but -4 asks for IPv4 only");
+	    "is IPv6 but the default family asks for IPv4 only");
 	server_err("tcp6:0:interface=::1", &none, DN_ESYNTAX,
 	    "escape the colons");
 	server_ok("all:0", &none);
@@ -485,7 +486,7 @@ test_server(void)
 	server_err("all:0:family=7", &none, DN_EINVAL, "'7'");
 	server_err("all:0:family=4", &v6, DN_EFAMILY,
 	    "family=4 in all: description is IPv4 but IPv6 only was asked "
-	    "(-6)");
+	    "(the default family)");
 	server_err("all:0:scope=site", &none, DN_ESYNTAX, "scope 'site'");
 	server_err("all:0:follow=perhaps", &none, DN_ESYNTAX, "yes or no");
 	server_err("all:0:skip-unavailable=1x", &none, DN_ESYNTAX,

@@ -212,9 +212,9 @@ test_listen(void)
 	    "interface 127.0.0.1 in udp6: description is IPv4 but udp6: asks "
 	    "for IPv6 only");
 	bad("udp:5:interface=\\:\\:1", &v4, DN_EFAMILY,
-	    "but -4 asks for IPv4 only");
+	    "but the default family asks for IPv4 only");
 	bad("udp6:5", &v4, DN_EFAMILY, "udp6: description is IPv6 but IPv4 "
-	    "only was asked (-4)");
+	    "only was asked (the default family)");
 	bad("udp6:5:interface=fe80\\:\\:1", &any, DN_ENOSCOPE, "add %IFACE");
 	bad("udp6:5:interface=2001\\:db8\\:\\:1%lo", &any, DN_EBADSCOPE, "");
 	bad("udp:5:interface=127.0.0.1:interface=127.0.0.2", &any, DN_ESYNTAX,
@@ -286,7 +286,7 @@ test_listen_all(void)
 	bad("udp-all:interface=lo", &any, DN_ESYNTAX, "no port");
 	bad("udp-all:0:interface=", &any, DN_ESYNTAX, "empty interface=");
 	bad("udp-all:0:family=v5", &any, DN_EINVAL, "'v5'");
-	bad("udp-all:0:family=4", &v6, DN_EFAMILY, "-6");
+	bad("udp-all:0:family=4", &v6, DN_EFAMILY, "(the default family)");
 	bad("udp-all:0:scope=", &any, DN_ESYNTAX, "empty scope list");
 	bad("udp-all:0:v6only=yes", &any, DN_ESYNTAX, "unknown key 'v6only'");
 	bad("udp-all:0:host=x", &any, DN_ESYNTAX, "unknown key 'host'");
@@ -344,7 +344,7 @@ test_send(void)
 	bad("udp6:host=127.0.0.1:port=1", &any, DN_EFAMILY,
 	    "destination 127.0.0.1 is IPv4 but udp6: asks for IPv6 only");
 	bad("udp:host=\\:\\:1:port=1", &v4, DN_EFAMILY,
-	    "destination ::1 is IPv6 but -4 asks for IPv4 only");
+	    "destination ::1 is IPv6 but the default family asks for IPv4 only");
 	bad("udp:host=\\:\\:1:port=1:bindAddress=127.0.0.1", &any, DN_EFAMILY,
 	    "bind address 127.0.0.1 is IPv4 but destination ::1 is IPv6");
 	bad("udp:host=example.test:port=1:bindAddress=\\:\\:1", &any,
@@ -435,7 +435,8 @@ test_multicast(void)
 	bad("multicast:232.1.1.1:5:source=localhost", &any, DN_ENOTLITERAL,
 	    "source 'localhost'");
 	bad("multicast:239.1.1.1:5", &v6, DN_EFAMILY,
-	    "group 239.1.1.1 is IPv4 but IPv6 only was asked (-6)");
+	    "group 239.1.1.1 is IPv4 but IPv6 only was asked (the default "
+	    "family)");
 	bad("multicast:239.1.1.1:5:interface=nosuchif0", &any, DN_EBADSCOPE,
 	    "no interface named 'nosuchif0'");
 	bad("multicast:239.1.1.1:5:interface=192.0.2.99", &any, DN_EBADSCOPE,
