@@ -574,10 +574,11 @@ on_recv(dn_udp *u, const dn_datagram *dg, const dn_error *err, void *arg)
 int
 dgram_recv_start(dgram_prog *p)
 {
-	if ((p->all != NULL ? dn_udp_all_recv_start(p->all, on_recv, p) :
-	    dn_udp_recv_start(p->u, on_recv, p)) == -1)
-		return cli_failf(&p->c, DN_ENOMEM, errno, "cannot receive: %s",
-		    strerror(errno));
+	dn_error e;
+
+	if ((p->all != NULL ? dn_udp_all_recv_start(p->all, on_recv, p, &e) :
+	    dn_udp_recv_start(p->u, on_recv, p, &e)) == -1)
+		return cli_fail(&p->c, &e);
 	return 0;
 }
 

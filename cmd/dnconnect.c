@@ -531,13 +531,10 @@ run(conn *cn, args *a)
 	if (a->plan)
 		req = dn_client_endpoint_plan(cn->r, a->ep, planned, cn, &e);
 	else
-		req = dn_client_endpoint_connect(cn->r, a->ep, connected, cn);
-	if (req == NULL && a->plan) {
-		cn->rv = cli_fail(&cn->c, &e);
-		goto out;
-	}
+		req = dn_client_endpoint_connect(cn->r, a->ep, connected, cn,
+		    &e);
 	if (req == NULL)
-		cn->rv = cli_failf(&cn->c, DN_ENOMEM, 0, "out of memory");
+		cn->rv = cli_fail(&cn->c, &e);
 	else if (dn_reactor_run(cn->r, &e) == -1)
 		cn->rv = cli_fail(&cn->c, &e);
 out:

@@ -925,15 +925,14 @@ dn_addr_scope(const dn_addr *a)
 }
 
 int
-dn_addr_from_sockaddr(dn_addr *out, const struct sockaddr *sa, socklen_t len)
+dn_addr_from_sockaddr(dn_addr *out, const struct sockaddr *sa, socklen_t len,
+    dn_error *err)
 {
 	dn_addr a;
 	size_t n;
 
-	if (out == NULL || sa == NULL || len < (socklen_t)sizeof(sa_family_t)) {
-		errno = EINVAL;
-		return -1;
-	}
+	if (out == NULL || sa == NULL || len < (socklen_t)sizeof(sa_family_t))
+		return dn__err(err, DN_EINVAL, 0, "no sockaddr given");
 	switch (sa->sa_family) {
 	case AF_INET:
 		n = sizeof(struct sockaddr_in);
@@ -942,13 +941,12 @@ dn_addr_from_sockaddr(dn_addr *out, const struct sockaddr *sa, socklen_t len)
 		n = sizeof(struct sockaddr_in6);
 		break;
 	default:
-		errno = EAFNOSUPPORT;
-		return -1;
+		return dn__err(err, DN_EFAMILY, 0, "sockaddr family %d is "
+		    "neither AF_INET nor AF_INET6", (int)sa->sa_family);
 	}
-	if ((size_t)len < n) {
-		errno = EINVAL;
-		return -1;
-	}
+	if ((size_t)len < n)
+		return dn__err(err, DN_EINVAL, 0, "sockaddr of %u bytes is "
+		    "shorter than its family's %zu", (unsigned)len, n);
 	memset(&a, 0, sizeof(a));
 	memcpy(&a.u.ss, sa, n);
 	a.len = (socklen_t)n;

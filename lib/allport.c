@@ -876,7 +876,7 @@ udp_open(void *ctx, const dn_addr *a, dn_addr *bound, dn_error *err)
 
 	if ((u = dn_udp_listen_addr(ua->r, a, &ua->uo, err)) == NULL)
 		return NULL;
-	if (ua->reading && dn_udp_recv_start(u, ua->cb, ua->arg) == -1) {
+	if (ua->reading && dn_udp_recv_start(u, ua->cb, ua->arg, NULL) == -1) {
 		dn__err(err, DN_ENOMEM, errno, "out of memory to receive on "
 		    "%s", "a new socket");
 		dn_udp_close(u);
@@ -940,19 +940,19 @@ udp_all_each(dn_udp_all *ua, int start)
 		if ((u = dn__allport_sock(ua->ap, i, NULL)) == NULL)
 			continue;
 		if (start)
-			(void)dn_udp_recv_start(u, ua->cb, ua->arg);
+			(void)dn_udp_recv_start(u, ua->cb, ua->arg, NULL);
 		else
 			dn_udp_recv_stop(u);
 	}
 }
 
 int
-dn_udp_all_recv_start(dn_udp_all *ua, dn_udp_recv_cb cb, void *arg)
+dn_udp_all_recv_start(dn_udp_all *ua, dn_udp_recv_cb cb, void *arg,
+    dn_error *err)
 {
-	if (ua == NULL || ua->closed || cb == NULL) {
-		errno = EINVAL;
-		return -1;
-	}
+	if (ua == NULL || ua->closed || cb == NULL)
+		return dn__err(err, DN_EINVAL, 0, "receive on a closed port or "
+		    "without a callback");
 	ua->cb = cb;
 	ua->arg = arg;
 	ua->reading = 1;

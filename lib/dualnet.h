@@ -210,7 +210,7 @@ DN_EXPORT int dn_addr_set_flowinfo(dn_addr *a, uint32_t label,
 DN_EXPORT uint32_t dn_addr_scope(const dn_addr *a);		/* 0 for IPv4 */
 /* Builds a value from a kernel sockaddr (accept, getsockname, ...). */
 DN_EXPORT int dn_addr_from_sockaddr(dn_addr *out, const struct sockaddr *sa,
-    socklen_t len);
+    socklen_t len, dn_error *err);
 DN_EXPORT int dn_addr_equal(const dn_addr *a, const dn_addr *b);
 
 /* Classification. */
@@ -590,7 +590,7 @@ DN_EXPORT const dn_addr *dn_stream_local(const dn_stream *s);
 DN_EXPORT const dn_addr *dn_stream_peer(const dn_stream *s);
 /* Gives the fd to the caller (for -e: the child gets it); the stream is
  * freed without closing it. Returns the fd. */
-DN_EXPORT int dn_stream_detach(dn_stream *s);
+DN_EXPORT int dn_stream_detach(dn_stream *s, dn_error *err);
 
 /* Buffered I/O on a stream. read_cb gets len 0 at EOF, and err on error
  * (then buf is NULL). */
@@ -684,7 +684,7 @@ DN_EXPORT int dn_resolver_parse(const char *s, dn_resolver_kind *out,
  */
 DN_EXPORT dn_connect_req *dn_hostname_connect(dn_reactor *r,
     const char *host, uint16_t port, const dn_hostname_opts *o,
-    dn_connect_cb cb, void *arg);
+    dn_connect_cb cb, void *arg, dn_error *err);
 
 /* One planned attempt: start_ns after the start, or UINT64_MAX when it
  * would never start (serial without attempt timeout, or past the overall
@@ -702,7 +702,8 @@ typedef void (*dn_plan_cb)(dn_connect_req *req, const dn_plan_entry *plan,
  * connects nowhere. Cancel with dn_connect_cancel().
  */
 DN_EXPORT dn_connect_req *dn_hostname_plan(dn_reactor *r, const char *host,
-    uint16_t port, const dn_hostname_opts *o, dn_plan_cb cb, void *arg);
+    uint16_t port, const dn_hostname_opts *o, dn_plan_cb cb,
+    void *arg, dn_error *err);
 
 /* ------------------------------------------------------------------ */
 /* Relay: a stream <-> a pair of fds (stdin/stdout), nc's readwrite()   */
@@ -808,7 +809,8 @@ DN_EXPORT int dn_udp_v6only(const dn_udp *u);
  */
 DN_EXPORT int dn_udp_connect(dn_udp *u, const dn_addr *peer, dn_error *err);
 
-DN_EXPORT int dn_udp_recv_start(dn_udp *u, dn_udp_recv_cb cb, void *arg);
+DN_EXPORT int dn_udp_recv_start(dn_udp *u, dn_udp_recv_cb cb,
+    void *arg, dn_error *err);
 DN_EXPORT void dn_udp_recv_stop(dn_udp *u);
 
 /*
@@ -875,7 +877,7 @@ DN_EXPORT dn_udp_all *dn_udp_listen_all(dn_reactor *r, uint16_t port,
 /* Datagrams of every socket, present and future; cb's u is the socket
  * that received (the aggregate's: reply or send on it, never close it). */
 DN_EXPORT int dn_udp_all_recv_start(dn_udp_all *a, dn_udp_recv_cb cb,
-    void *arg);
+    void *arg, dn_error *err);
 DN_EXPORT void dn_udp_all_recv_stop(dn_udp_all *a);
 DN_EXPORT uint16_t dn_udp_all_port(const dn_udp_all *a);
 /* Its sockets now: copies up to max into out, returns how many. */
@@ -996,7 +998,7 @@ DN_EXPORT dn_client_endpoint *dn_client_endpoint_parse(const char *text,
 DN_EXPORT void dn_client_endpoint_free(dn_client_endpoint *ep);
 /* Same completion rules as dn_tcp_connect(). */
 DN_EXPORT dn_connect_req *dn_client_endpoint_connect(dn_reactor *r,
-    const dn_client_endpoint *ep, dn_connect_cb cb, void *arg);
+    const dn_client_endpoint *ep, dn_connect_cb cb, void *arg, dn_error *err);
 /* A racing endpoint's attempt plan, as dn_hostname_plan() gives it; no
  * connection is made. */
 DN_EXPORT dn_connect_req *dn_client_endpoint_plan(dn_reactor *r,

@@ -951,7 +951,8 @@ dn_client_endpoint_plan(dn_reactor *r, const dn_client_endpoint *ep,
 		    "dn_client_endpoint_new_hostname) has an attempt plan");
 		return NULL;
 	}
-	return dn_hostname_plan(r, ep->host, ep->port, &ep->hopts, cb, arg);
+	return dn_hostname_plan(r, ep->host, ep->port, &ep->hopts, cb, arg,
+	    err);
 }
 
 void
@@ -966,22 +967,34 @@ dn_client_endpoint_free(dn_client_endpoint *ep)
 
 dn_connect_req *
 dn_client_endpoint_connect(dn_reactor *r, const dn_client_endpoint *ep,
-    dn_connect_cb cb, void *arg)
+    dn_connect_cb cb, void *arg, dn_error *err)
 {
 	dn_connect_opts opts;
+	dn_connect_req *q;
 
+	if (r == NULL || ep == NULL || cb == NULL) {
+		dn__err(err, DN_EINVAL, 0, "connect without a reactor, an "
+		    "endpoint or a callback");
+		return NULL;
+	}
 	if (ep->racing)
 		return dn_hostname_connect(r, ep->host, ep->port, &ep->hopts,
-		    cb, arg);
+		    cb, arg, err);
 	memset(&opts, 0, sizeof(opts));
 	opts.bind = ep->has_bind ? &ep->bind : NULL;
 	opts.timeout_ns = ep->timeout_ns;
 	opts.trace = ep->trace;
 	opts.trace_arg = ep->trace_arg;
 	if (ep->literal)
-		return dn_tcp_connect_addr(r, &ep->dest, &opts, cb, arg);
-	return dn__tcp_connect_family(r, ep->host, ep->port, ep->family,
-	    ep->flowinfo, ep->scope, &opts, cb, arg);
+		q = dn_tcp_connect_addr(r, &ep->dest, &opts, cb, arg);
+	else
+		q = dn__tcp_connect_family(r, ep->host, ep->port, ep->family,
+		    ep->flowinfo, ep->scope, &opts, cb, arg);
+	/* those tell every other failure through cb */
+	if (q == NULL)
+		dn__err(err, DN_ENOMEM, ENOMEM, "out of memory for a "
+		    "connection");
+	return q;
 }
 
 /* --- server endpoints ------------------------------------------------ */

@@ -158,7 +158,7 @@ source_lookup(const dn_addr *dst, dn_addr *src, int *prefixlen, void *arg)
 		dn_addr_set_port(&d, 9);
 	if (connect(fd, &d.u.sa, d.len) == 0 &&
 	    getsockname(fd, (struct sockaddr *)&ss, &len) == 0 &&
-	    dn_addr_from_sockaddr(src, (struct sockaddr *)&ss, len) == 0)
+	    dn_addr_from_sockaddr(src, (struct sockaddr *)&ss, len, NULL) == 0)
 		rv = 0;
 	close(fd);
 	return rv;
@@ -715,19 +715,21 @@ early_fail_cancel_now(void *impl)
 static dn_connect_req *
 start(dn_reactor *r, const char *host, uint16_t port,
     const dn_hostname_opts *o, dn_connect_cb cb, dn_plan_cb plan_cb,
-    void *arg)
+    void *arg, dn_error *err)
 {
 	early_fail *ef;
 	dn_error e;
 	hrace *h;
 
+	/* what hrace_new finds wrong is told through the callback, as a
+	 * failure that comes later would be; NULL is for no memory */
 	if ((h = hrace_new(r, host, port, o, &e)) == NULL) {
 		if ((ef = calloc(1, sizeof(*ef))) == NULL)
-			return NULL;
+			goto nomem;
 		if ((ef->q = dn__connect_ext_new(r, early_fail_cancel,
 		    early_fail_cancel_now, ef)) == NULL) {
 			free(ef);
-			return NULL;
+			goto nomem;
 		}
 		ef->cb = cb;
 		ef->plan_cb = plan_cb;
@@ -740,7 +742,7 @@ start(dn_reactor *r, const char *host, uint16_t port,
 	if ((h->q = dn__connect_ext_new(r, cancel_later, cancel_now,
 	    h)) == NULL) {
 		hrace_unref(h);
-		return NULL;
+		goto nomem;
 	}
 	h->cb = cb;
 	h->plan_cb = plan_cb;
@@ -748,11 +750,15 @@ start(dn_reactor *r, const char *host, uint16_t port,
 	h->refs++;
 	dn__defer_queue(r, &h->kick);
 	return h->q;
+nomem:
+	dn__err(err, DN_ENOMEM, ENOMEM, "out of memory for a connection "
+	    "race to %s", host != NULL ? host : "(no host)");
+	return NULL;
 }
 
 dn_connect_req *
 dn_hostname_connect(dn_reactor *r, const char *host, uint16_t port,
-    const dn_hostname_opts *o, dn_connect_cb cb, void *arg)
+    const dn_hostname_opts *o, dn_connect_cb cb, void *arg, dn_error *err)
 {
 	dn_hostname_opts def;
 
@@ -760,7 +766,7 @@ dn_hostname_connect(dn_reactor *r, const char *host, uint16_t port,
 		dn_hostname_opts_init(&def);
 		o = &def;
 	}
-	return start(r, host, port, o, cb, NULL, arg);
+	return start(r, host, port, o, cb, NULL, arg, err);
 }
 
 static void
@@ -823,7 +829,7 @@ plan_maybe_done(hrace *h)
 
 dn_connect_req *
 dn_hostname_plan(dn_reactor *r, const char *host, uint16_t port,
-    const dn_hostname_opts *o, dn_plan_cb cb, void *arg)
+    const dn_hostname_opts *o, dn_plan_cb cb, void *arg, dn_error *err)
 {
 	dn_hostname_opts def;
 
@@ -831,5 +837,5 @@ dn_hostname_plan(dn_reactor *r, const char *host, uint16_t port,
 		dn_hostname_opts_init(&def);
 		o = &def;
 	}
-	return start(r, host, port, o, NULL, cb, arg);
+	return start(r, host, port, o, NULL, cb, arg, err);
 }

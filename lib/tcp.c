@@ -249,7 +249,7 @@ dn__stream_new(dn_reactor *r, int fd, const struct sockaddr *peer,
 		}
 	}
 	if (peer != NULL)
-		(void)dn_addr_from_sockaddr(&s->peer, peer, peerlen);
+		(void)dn_addr_from_sockaddr(&s->peer, peer, peerlen, NULL);
 	dn__defer_init(&s->fdone, stream_flush_done, s);
 	dn__handle_add(r, &s->h, stream_cancel);
 	return s;
@@ -274,7 +274,7 @@ dn_stream_local(const dn_stream *s)
 		w->local_known = 1;
 		if (getsockname(w->fd, (struct sockaddr *)&ss, &len) == 0)
 			(void)dn_addr_from_sockaddr(&w->local,
-			    (struct sockaddr *)&ss, len);
+			    (struct sockaddr *)&ss, len, NULL);
 	}
 	return &w->local;
 }
@@ -548,12 +548,12 @@ dn_stream_close(dn_stream *s)
  * ordinary socket, and O_NONBLOCK lives on the open file, shared with it.
  */
 int
-dn_stream_detach(dn_stream *s)
+dn_stream_detach(dn_stream *s, dn_error *err)
 {
 	int fd, fl;
 
 	if (s == NULL || s->closed)
-		return -1;
+		return dn__err(err, DN_EINVAL, 0, "detach of a closed stream");
 	fd = s->fd;
 	if ((fl = fcntl(fd, F_GETFL)) != -1 && (fl & O_NONBLOCK))
 		(void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
@@ -798,7 +798,7 @@ connect_connected(dn_connect_req *q)
 		memset(&local, 0, sizeof(local));
 		if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0)
 			(void)dn_addr_from_sockaddr(&local,
-			    (struct sockaddr *)&ss, len);
+			    (struct sockaddr *)&ss, len, NULL);
 		trace(q, DN_TRACE_CONNECTED, &q->cur, &local, NULL);
 	}
 	connect_finish(q, fd, NULL, 0);
@@ -1521,7 +1521,8 @@ dn__listener_add(dn_listener *l, const dn_addr *local, dn_error *err)
 	len = sizeof(ss);
 	if (dn_addr_port(local) == 0 &&
 	    (getsockname(fd, (struct sockaddr *)&ss, &len) == -1 ||
-	    dn_addr_from_sockaddr(&s->addr, (struct sockaddr *)&ss, len) == -1))
+	    dn_addr_from_sockaddr(&s->addr, (struct sockaddr *)&ss, len,
+	    NULL) == -1))
 		s->addr = *local;
 	s->l = l;
 	s->fd = fd;

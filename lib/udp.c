@@ -250,7 +250,7 @@ refresh_local(dn_udp *u)
 
 	if (getsockname(u->fd, (struct sockaddr *)&ss, &len) == 0)
 		(void)dn_addr_from_sockaddr(&u->local, (struct sockaddr *)&ss,
-		    len);
+		    len, NULL);
 }
 
 dn_udp *
@@ -972,12 +972,11 @@ dn_udp_connect(dn_udp *u, const dn_addr *peer, dn_error *err)
 /* ------------------------------------------------------------------ */
 
 int
-dn_udp_recv_start(dn_udp *u, dn_udp_recv_cb cb, void *arg)
+dn_udp_recv_start(dn_udp *u, dn_udp_recv_cb cb, void *arg, dn_error *err)
 {
-	if (u == NULL || u->closed || cb == NULL) {
-		errno = EINVAL;
-		return -1;
-	}
+	if (u == NULL || u->closed || cb == NULL)
+		return dn__err(err, DN_EINVAL, 0, "receive on a closed socket "
+		    "or without a callback");
 	if (u->rbuf == NULL) {
 		u->rbuf = malloc(u->bufsz * (size_t)u->batch);
 		u->slots = calloc((size_t)u->batch, sizeof(*u->slots));
@@ -993,8 +992,9 @@ dn_udp_recv_start(dn_udp *u, dn_udp_recv_cb cb, void *arg)
 			u->slots = NULL;
 			u->mm = NULL;
 			u->iov = NULL;
-			errno = ENOMEM;
-			return -1;
+			return dn__err(err, DN_ENOMEM, ENOMEM, "out of memory "
+			    "for %d receive buffers of %zu bytes", u->batch,
+			    u->bufsz);
 		}
 	}
 	u->rcb = cb;
@@ -1048,7 +1048,8 @@ dgram_fill(dn_udp *u, dn_datagram *dg, const struct msghdr *mh,
 	dg->size = size;
 	dg->len = size > u->bufsz ? u->bufsz : size;
 	dg->truncated = (mh->msg_flags & MSG_TRUNC) != 0 || size > dg->len;
-	(void)dn_addr_from_sockaddr(&dg->from, mh->msg_name, mh->msg_namelen);
+	(void)dn_addr_from_sockaddr(&dg->from, mh->msg_name, mh->msg_namelen,
+	    NULL);
 	for (c = CMSG_FIRSTHDR(mh); c != NULL;
 	    c = CMSG_NXTHDR((struct msghdr *)(uintptr_t)mh, c)) {
 		if (c->cmsg_level == IPPROTO_IPV6 &&

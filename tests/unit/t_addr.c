@@ -547,8 +547,8 @@ test_format_access(void)
 	inet_pton(AF_INET6, "fe80::2", &s6.sin6_addr);
 	s6.sin6_port = htons(443);
 	s6.sin6_scope_id = (uint32_t)strtoul(bad_idx, NULL, 10);
-	ok(dn_addr_from_sockaddr(&a, (struct sockaddr *)&s6, sizeof(s6)) == 0,
-	    "from_sockaddr IPv6");
+	ok(dn_addr_from_sockaddr(&a, (struct sockaddr *)&s6, sizeof(s6),
+	    NULL) == 0, "from_sockaddr IPv6");
 	{
 		char want[64];
 
@@ -556,20 +556,22 @@ test_format_access(void)
 		is_str(dn_addr_format(&a, buf, sizeof(buf)), want,
 		    "a scope with no interface prints in decimal");
 	}
-	ok(dn_addr_from_sockaddr(&b, (struct sockaddr *)&s6, sizeof(s6) - 4) ==
-	    -1, "from_sockaddr refuses a short IPv6 length");
+	ok(dn_addr_from_sockaddr(&b, (struct sockaddr *)&s6, sizeof(s6) - 4,
+	    &err) == -1 && err.code == DN_EINVAL, "from_sockaddr refuses a short "
+	    "IPv6 length (%s)", err.msg);
 	memset(&s4, 0, sizeof(s4));
 	s4.sin_family = AF_INET;
 	s4.sin_port = htons(5000);
 	s4.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	ok(dn_addr_from_sockaddr(&b, (struct sockaddr *)&s4,
-	    sizeof(struct sockaddr_storage)) == 0 &&
+	    sizeof(struct sockaddr_storage), NULL) == 0 &&
 	    b.len == sizeof(s4), "from_sockaddr IPv4 with a storage length");
 	is_str(dn_addr_format(&b, buf, sizeof(buf)), "127.0.0.1:5000",
 	    "format IPv4 from a kernel address");
 	s4.sin_family = AF_UNIX;
-	ok(dn_addr_from_sockaddr(&b, (struct sockaddr *)&s4, sizeof(s4)) == -1 &&
-	    errno == EAFNOSUPPORT, "from_sockaddr refuses AF_UNIX");
+	ok(dn_addr_from_sockaddr(&b, (struct sockaddr *)&s4, sizeof(s4),
+	    &err) == -1 && err.code == DN_EFAMILY, "from_sockaddr refuses AF_UNIX "
+	    "(%s)", err.msg);
 
 	memset(&b, 0, sizeof(b));
 	is_str(dn_addr_format(&b, buf, sizeof(buf)), "(none)",

@@ -880,7 +880,7 @@ t_udp(dn_reactor *r)
 		    dn_udp_addr(socks[i])) == AF_INET6 ? 1 : -1))
 			break;
 	ok(i == 6, "  IPv6 ones v6only");
-	ok(dn_udp_all_recv_start(ua, on_dgram, &ur) == 0, "receiving");
+	ok(dn_udp_all_recv_start(ua, on_dgram, &ur, NULL) == 0, "receiving");
 	for (i = 0; i < DN__ARRLEN(targets); i++)
 		ok(udp_roundtrip(r, targets[i], port, &ur), "%s: the datagram "
 		    "came to it, the reply left from it", targets[i]);

@@ -579,7 +579,7 @@ other_ways_in(dn_reactor *r, const dn_addr *la, struct trip *t)
 	memset(&o, 0, sizeof(o));
 	o.timeout_ns = 5000000000ull;
 	ep = dn_client_endpoint_new_addr(la, &o, &e);
-	ok(ep != NULL && dn_client_endpoint_connect(r, ep, on_connect, t) !=
+	ok(ep != NULL && dn_client_endpoint_connect(r, ep, on_connect, t, NULL) !=
 	    NULL, "new_addr: an endpoint for the listener's address");
 	trip_wait(r, t, 1);
 	ok(t->connected == 1 && dn_addr_equal(&t->peer, la), "new_addr "
@@ -595,7 +595,7 @@ other_ways_in(dn_reactor *r, const dn_addr *la, struct trip *t)
 	memset(t, 0, sizeof(*t));
 	ep = dn_client_endpoint_new_hostname("127.0.0.1", dn_addr_port(la),
 	    NULL, &e);
-	ok(ep != NULL && dn_client_endpoint_connect(r, ep, on_connect, t) !=
+	ok(ep != NULL && dn_client_endpoint_connect(r, ep, on_connect, t, NULL) !=
 	    NULL, "new_hostname: a racing endpoint for HOST PORT");
 	trip_wait(r, t, 2);
 	ok(t->connected == 1 && dn_addr_equal(&t->peer, la), "new_hostname "
@@ -647,7 +647,7 @@ test_roundtrip(void)
 	snprintf(text, sizeof(text), "tcp:127.0.0.1:%u:timeout=5",
 	    dn_addr_port(dn_listener_addr(l)));
 	if ((cep = dn_client_endpoint_parse(text, &none, &e)) == NULL ||
-	    dn_client_endpoint_connect(r, cep, on_connect, &t) == NULL) {
+	    dn_client_endpoint_connect(r, cep, on_connect, &t, NULL) == NULL) {
 		ok(0, "connect through '%s': %s", text, e.msg);
 		goto done;
 	}

@@ -89,7 +89,7 @@ race(dn_reactor *r, uint16_t port, struct done *d, dn_hostname_opts *o)
 	o->trace = trace_cb;
 	o->trace_arg = d;
 	d->starting = 1;
-	q = dn_hostname_connect(r, "localhost", port, o, connect_cb, d);
+	q = dn_hostname_connect(r, "localhost", port, o, connect_cb, d, NULL);
 	d->starting = 0;
 	return q;
 }
@@ -282,7 +282,7 @@ test_plan(dn_reactor *r)
 	memset(&pl, 0, sizeof(pl));
 	dn_hostname_opts_init(&o);
 	o.attempt_delay_ns = 100 * 1000000ull;
-	dn_hostname_plan(r, "localhost", 80, &o, plan_cb, &pl);
+	dn_hostname_plan(r, "localhost", 80, &o, plan_cb, &pl, NULL);
 	run_until(r, &pl.calls, 1, 2000);
 	ok(pl.calls == 1 && pl.n == 2, "plan for localhost: 2 attempts (%zu)",
 	    pl.n);
@@ -297,7 +297,7 @@ test_plan(dn_reactor *r)
 	}
 	memset(&pl, 0, sizeof(pl));
 	o.family = AF_INET;
-	dn_hostname_plan(r, "localhost", 80, &o, plan_cb, &pl);
+	dn_hostname_plan(r, "localhost", 80, &o, plan_cb, &pl, NULL);
 	run_until(r, &pl.calls, 1, 2000);
 	ok(pl.calls == 1 && pl.n == 1 && dn_addr_family(&pl.e[0].addr) ==
 	    AF_INET, "family v4: IPv4 only");

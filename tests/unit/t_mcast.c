@@ -572,7 +572,7 @@ traffic(dn_reactor *r, const char *group, const char *source,
 		s = parse(source);
 	rv = dn_mcast_join(rx, &g, source ? &s : NULL, rx_if, &e);
 	ok(rv == 0, "%s: joined%s%s", what, rv ? ": " : "", rv ? e.msg : "");
-	dn_udp_recv_start(rx, recv_cb, &c);
+	dn_udp_recv_start(rx, recv_cb, &c, NULL);
 	if (dn_mcast_set_interface(tx, tx_if, &e) == -1 ||
 	    dn_mcast_set_hops(tx, 1, &e) == -1 ||
 	    dn_mcast_set_loop(tx, loop, &e) == -1)

@@ -198,7 +198,7 @@ test_sendrecv(dn_reactor *r, const char *host, int batch)
 		ok(0, "%s: sockets", what);
 		goto done;
 	}
-	dn_udp_recv_start(rx, recv_cb, &c);
+	dn_udp_recv_start(rx, recv_cb, &c, NULL);
 	dst = *dn_udp_addr(rx);
 	c.starting = 1;
 	rv = dn_udp_send(tx, "hello", 5, &dst, &e);
@@ -242,8 +242,8 @@ test_dualstack(dn_reactor *r)
 		ok(0, "dual-stack: sockets");
 		goto done;
 	}
-	dn_udp_recv_start(rx, recv_cb, &c);
-	dn_udp_recv_start(rx4, recv_cb, &c4);
+	dn_udp_recv_start(rx, recv_cb, &c, NULL);
+	dn_udp_recv_start(rx4, recv_cb, &c4, NULL);
 	dst = with_port("127.0.0.1", dn_addr_port(dn_udp_addr(rx)));
 	ok(dn_udp_send(tx, "x", 1, &dst, &e) == 0, "IPv4 to a dual-stack "
 	    "socket: sent");
@@ -309,7 +309,7 @@ test_linklocal(dn_reactor *r)
 		ok(0, "link-local sockets");
 		goto done;
 	}
-	dn_udp_recv_start(rx, recv_cb, &c);
+	dn_udp_recv_start(rx, recv_cb, &c, NULL);
 	dst = *dn_udp_addr(rx);
 	ok(dn_udp_send(tx, "ll", 2, &dst, &e) == 0, "send to %s",
 	    dn_addr_format(&dst, fb, sizeof(fb)));
@@ -344,7 +344,7 @@ test_truncation(dn_reactor *r, int batch)
 		ok(0, "truncation sockets");
 		goto done;
 	}
-	dn_udp_recv_start(rx, recv_cb, &c);
+	dn_udp_recv_start(rx, recv_cb, &c, NULL);
 	dn_udp_send(tx, big, sizeof(big), dn_udp_addr(rx), &e);
 	dn_udp_send(tx, big, 50, dn_udp_addr(rx), &e);
 	ok(run_until(r, &c.n, 1, 2000), "batch %d: big datagram arrives", batch);
@@ -407,7 +407,7 @@ test_refused(dn_reactor *r, const char *host)
 	}
 	ok(dn_udp_peer(tx) != NULL && dn_addr_equal(dn_udp_peer(tx), &dst),
 	    "%s: connected: the peer reads back", host);
-	dn_udp_recv_start(tx, recv_cb, &c);
+	dn_udp_recv_start(tx, recv_cb, &c, NULL);
 	ok(dn_udp_send(tx, "q", 1, NULL, &e) == 0, "%s: send on the connected "
 	    "socket", host);
 	got = run_until(r, &c.nerr, 1, 2000);
@@ -448,7 +448,7 @@ test_flowinfo(dn_reactor *r)
 		ok(0, "flowinfo sockets");
 		goto done;
 	}
-	dn_udp_recv_start(rx, recv_cb, &c);
+	dn_udp_recv_start(rx, recv_cb, &c, NULL);
 	snprintf(t, sizeof(t), "::1,%u,0x12345", dn_addr_port(dn_udp_addr(rx)));
 	dst = parse(t);
 	got = dn_udp_send(tx, "f", 1, &dst, &e) == 0;
@@ -492,7 +492,7 @@ test_batch(dn_reactor *r, int batch)
 		ok(0, "batch sockets");
 		goto done;
 	}
-	dn_udp_recv_start(rx, recv_cb, c);
+	dn_udp_recv_start(rx, recv_cb, c, NULL);
 	for (i = 0; i < N; i += CHUNK) {
 		for (k = 0; k < CHUNK; k++) {
 			seqs[i + k] = i + k;
@@ -535,7 +535,7 @@ test_send_many_errors(dn_reactor *r)
 		ok(0, "send_many sockets");
 		goto done;
 	}
-	dn_udp_recv_start(rx, recv_cb, &c);
+	dn_udp_recv_start(rx, recv_cb, &c, NULL);
 	bad = with_port("::1", 9);
 	m[0].buf = "a";
 	m[0].len = 1;
@@ -637,7 +637,7 @@ test_queue(dn_reactor *r)
 	/* the smallest send buffer: the qdisc holds our datagrams, charged
 	 * to the socket, so sendmsg() soon says EAGAIN */
 	setsockopt(dn_udp_fd(tx), SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
-	dn_udp_recv_start(rx, recv_cb, c);
+	dn_udp_recv_start(rx, recv_cb, c, NULL);
 	for (i = 0; i < N; i++) {
 		buf[0] = i;
 		if (dn_udp_send(tx, buf, SZ, dn_udp_addr(rx), &e) == -1) {
@@ -743,7 +743,7 @@ reply_case(dn_reactor *r, dn_udp *echo_u, struct echo *x, const char *txaddr,
 		ok(0, "%s: sender on %s", what, txaddr);
 		return;
 	}
-	dn_udp_recv_start(tx, recv_cb, &c);
+	dn_udp_recv_start(tx, recv_cb, &c, NULL);
 	dst = with_port(toaddr, port);
 	x->plain = 0;
 	got = ping(r, tx, &c, &dst, &from);
@@ -777,8 +777,8 @@ test_reply(dn_reactor *r)
 		ok(0, "reply: echo sockets");
 		goto done;
 	}
-	dn_udp_recv_start(e4, echo_cb, &x4);
-	dn_udp_recv_start(e6, echo_cb, &x6);
+	dn_udp_recv_start(e4, echo_cb, &x4, NULL);
+	dn_udp_recv_start(e6, echo_cb, &x6, NULL);
 
 	reply_case(r, e4, &x4, "127.0.0.1", "127.0.0.2", "127.0.0.2",
 	    "127.0.0.1", "0.0.0.0 socket, sent to 127.0.0.2");
@@ -847,7 +847,7 @@ test_reply_fallback(dn_reactor *r)
 			ok(0, "fallback %s: sockets", cs[i].what);
 			goto next;
 		}
-		dn_udp_recv_start(tx, recv_cb, &c);
+		dn_udp_recv_start(tx, recv_cb, &c, NULL);
 		/* as if it had arrived at cs[i].to */
 		memset(&dg, 0, sizeof(dg));
 		dg.data = "fb";
@@ -921,8 +921,8 @@ test_reply_queue(dn_reactor *r)
 	 * to the socket, so sendmsg() soon says EAGAIN */
 	setsockopt(dn_udp_fd(e4), SOL_SOCKET, SO_SNDBUF, &small,
 	    sizeof(small));
-	dn_udp_recv_start(tx, recv_cb, c);
-	dn_udp_recv_start(e4, recv_cb, cx);
+	dn_udp_recv_start(tx, recv_cb, c, NULL);
+	dn_udp_recv_start(e4, recv_cb, cx, NULL);
 	dst = with_port("127.0.0.2", dn_addr_port(dn_udp_addr(e4)));
 	c->check_from = 1;
 	c->want_from = dst;
@@ -1005,7 +1005,7 @@ test_close_in_cb(dn_reactor *r)
 		dn_udp_close(tx);
 		return;
 	}
-	dn_udp_recv_start(rx, recv_cb, &c);
+	dn_udp_recv_start(rx, recv_cb, &c, NULL);
 	for (i = 0; i < 5; i++)
 		dn_udp_send(tx, "c", 1, dn_udp_addr(rx), &e);
 	run_until(r, &c.n, 1, 2000);
@@ -1029,11 +1029,11 @@ test_reactor_free(void)
 	a = open_udp(r, "::1", -1, 8, 0);
 	b = open_udp(r, "127.0.0.1", -1, 1, 0);
 	if (a != NULL) {
-		dn_udp_recv_start(a, recv_cb, &c);
+		dn_udp_recv_start(a, recv_cb, &c, NULL);
 		dn_udp_send(a, "x", 1, dn_udp_addr(a), &e);
 	}
 	if (b != NULL) {
-		dn_udp_recv_start(b, recv_cb, &c);
+		dn_udp_recv_start(b, recv_cb, &c, NULL);
 		dn_udp_drain(b, drain_cb, &d, &e);
 	}
 	dn_reactor_free(r);
