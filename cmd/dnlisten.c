@@ -489,7 +489,6 @@ open_port(srv *sv, int argc, char **argv, int all, int skip, int backlog)
 	if (argc == 1 && dn_desc_is_description(text)) {
 		if ((ep = dn_server_endpoint_parse(text, &defs, &e)) == NULL)
 			return cli_fail(&sv->c, &e);
-		sv->l = dn_server_endpoint_listen(sv->r, ep, accepted, sv, &e);
 	} else {
 		if ((rc = cli_listen_args(&sv->c, argc, argv, &local)) != 0)
 			return rc;
@@ -498,9 +497,10 @@ open_port(srv *sv, int argc, char **argv, int all, int skip, int backlog)
 		lo.v6only = sv->c.v6only;
 		lo.event = cli_listen_event;
 		lo.event_arg = &sv->c;
-		sv->l = dn_tcp_listen_addr(sv->r, &local, &lo, accepted, sv,
-		    &e);
+		if ((ep = dn_server_endpoint_new_addr(&local, &lo, &e)) == NULL)
+			return cli_fail(&sv->c, &e);
 	}
+	sv->l = dn_server_endpoint_listen(sv->r, ep, accepted, sv, &e);
 	dn_server_endpoint_free(ep);
 	if (sv->l == NULL)
 		return cli_fail(&sv->c, &e);

@@ -1013,6 +1013,10 @@ DN_EXPORT dn_connect_req *dn_client_endpoint_plan(dn_reactor *r,
 DN_EXPORT dn_server_endpoint *dn_server_endpoint_parse(const char *text,
     const dn_endpoint_defaults *defs, dn_error *err);
 DN_EXPORT void dn_server_endpoint_free(dn_server_endpoint *ep);
+/* One address (port 0: the kernel picks one) with o's backlog, v6only and
+ * events (o may be NULL: the system's defaults). */
+DN_EXPORT dn_server_endpoint *dn_server_endpoint_new_addr(
+    const dn_addr *local, const dn_listen_opts *o, dn_error *err);
 DN_EXPORT dn_listener *dn_server_endpoint_listen(dn_reactor *r,
     const dn_server_endpoint *ep, dn_accept_cb cb, void *arg, dn_error *err);
 

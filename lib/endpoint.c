@@ -1315,6 +1315,32 @@ dn_server_endpoint_free(dn_server_endpoint *ep)
 	free(ep);
 }
 
+dn_server_endpoint *
+dn_server_endpoint_new_addr(const dn_addr *local, const dn_listen_opts *o,
+    dn_error *err)
+{
+	dn_server_endpoint *ep;
+	int fam = local != NULL ? dn_addr_family(local) : AF_UNSPEC;
+
+	if (fam != AF_INET && fam != AF_INET6) {
+		dn__err(err, DN_EINVAL, 0, "the address to listen on is not "
+		    "set");
+		return NULL;
+	}
+	if (o != NULL && dn_addr_check_v6only(local, o->v6only, err) == -1)
+		return NULL;
+	if ((ep = calloc(1, sizeof(*ep))) == NULL) {
+		dn__err(err, DN_ENOMEM, ENOMEM, "out of memory");
+		return NULL;
+	}
+	ep->local = *local;
+	if (o != NULL)
+		ep->opts = *o;
+	else
+		ep->opts.v6only = -1;
+	return ep;
+}
+
 dn_listener *
 dn_server_endpoint_listen(dn_reactor *r, const dn_server_endpoint *ep,
     dn_accept_cb cb, void *arg, dn_error *err)

@@ -565,6 +565,35 @@ trip_wait(dn_reactor *r, struct trip *t, int accepts)
 		dn_reactor_run_once(r, 50, NULL);
 }
 
+/* An address as a server endpoint: the same listener a tcp: gives. */
+static void
+server_new_addr(dn_reactor *r)
+{
+	dn_server_endpoint *sep;
+	dn_addr local;
+	dn_listen_opts lo;
+	dn_listener *l = NULL;
+	dn_error e;
+
+	dn_addr_parse(&local, "127.0.0.1:0", NULL, NULL);
+	memset(&lo, 0, sizeof(lo));
+	lo.v6only = -1;
+	sep = dn_server_endpoint_new_addr(&local, &lo, &e);
+	if (sep != NULL)
+		l = dn_server_endpoint_listen(r, sep, on_accept, NULL, &e);
+	ok(l != NULL && dn_addr_port(dn_listener_addr(l)) != 0,
+	    "server new_addr: listens on 127.0.0.1 and a port the kernel "
+	    "gave");
+	dn_listener_close(l);
+	dn_server_endpoint_free(sep);
+	lo.v6only = 1;
+	ok(dn_server_endpoint_new_addr(&local, &lo, &e) == NULL &&
+	    dn_err_kind_of(e.code) == DN_KIND_INPUT, "server new_addr: v6only "
+	    "on IPv4 refused (%s)", e.msg);
+	ok(dn_server_endpoint_new_addr(NULL, NULL, &e) == NULL &&
+	    e.code == DN_EINVAL, "server new_addr: no address, DN_EINVAL");
+}
+
 /* HOST PORT and an address as client endpoints, and the racing one's
  * plan, against the listener at la. */
 static void
@@ -609,6 +638,7 @@ other_ways_in(dn_reactor *r, const dn_addr *la, struct trip *t)
 	dn_client_endpoint_free(ep);
 	ok(dn_client_endpoint_new_hostname("127.0.0.1", 0, NULL, &e) == NULL &&
 	    e.code == DN_ERANGE, "new_hostname with port 0: DN_ERANGE");
+	server_new_addr(r);
 }
 
 static void
