@@ -15,15 +15,9 @@ cflags=${DN_CONSUMER_CFLAGS:-}
 command -v pkg-config >/dev/null 2>&1 || { echo "1..0 # SKIP no pkg-config"; exit 0; }
 [ -f "$build/Makefile" ] || { echo "1..0 # SKIP no build in $build"; exit 0; }
 
-dir=$(mktemp -d /tmp/t_consumer.XXXXXX) || exit 1
-trap 'rm -rf "$dir"' EXIT
-n=0
-ok() {	# ok STATUS DESCRIPTION
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi
-}
-# diag FILE: its lines as TAP comments
-diag() { sed 's/^/# /' "$1"; }
+name=t_consumer
+# shellcheck source=tests/unit/tap.sh
+. "$top/tests/unit/tap.sh"
 
 echo "1..7"
 # the check's own make must not hand its jobserver to this one

@@ -12,13 +12,9 @@ so=$build/lib/.libs/libdualnet.so
 command -v nm >/dev/null 2>&1 || { echo "1..0 # SKIP no nm (binutils)"; exit 0; }
 [ -r "$so" ] || { echo "1..0 # SKIP $so not built (make first)"; exit 0; }
 
-dir=$(mktemp -d /tmp/t_exports.XXXXXX) || exit 1
-trap 'rm -rf "$dir"' EXIT
-n=0
-ok() {	# ok STATUS DESCRIPTION
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi
-}
+name=t_exports
+# shellcheck source=tests/unit/tap.sh
+. "$top/tests/unit/tap.sh"
 # lines of file $1 not in $2, as "a, b, c" (both sorted)
 only_in() { comm -23 "$1" "$2" | tr '\n' ' ' | sed 's/ $//; s/ /, /g'; }
 
