@@ -378,7 +378,7 @@ static void
 in_kick(dgram_in *in)
 {
 	if (in->kick == NULL)
-		in->kick = dn_timer_start(in->r, 0, in_timer_cb, in);
+		in->kick = dn_timer_start(in->r, 0, in_timer_cb, in, NULL);
 }
 
 dgram_in *
@@ -709,7 +709,7 @@ void
 dgram_timer_restart(dgram_prog *p, uint64_t ns)
 {
 	dn_timer_cancel(p->timer);
-	p->timer = dn_timer_start(p->r, ns, timer_expired, p);
+	p->timer = dn_timer_start(p->r, ns, timer_expired, p, NULL);
 }
 
 void

@@ -606,7 +606,7 @@ main(int argc, char *argv[])
 		goto done;
 	if (sv.c.timeout_ns != 0)
 		sv.wait_timer = dn_timer_start(sv.r, sv.c.timeout_ns,
-		    wait_expired, &sv);
+		    wait_expired, &sv, NULL);
 	/* Turn by turn rather than dn_reactor_run(): a running -e command
 	 * is waited for through SIGCHLD, and signal watchers do not keep a
 	 * reactor running on their own. */

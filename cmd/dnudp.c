@@ -334,6 +334,7 @@ static int
 resolve_start(udpc *uc)
 {
 	dn_trace_event ev;
+	dn_error e;
 
 	memset(&ev, 0, sizeof(ev));
 	ev.kind = DN_TRACE_RESOLVING;
@@ -341,11 +342,8 @@ resolve_start(udpc *uc)
 	ev.family = uc->resolve_family;
 	cli_connect_trace(&ev, &uc->p.c);
 	uc->rq = dn_resolve(uc->p.r, uc->host, uc->port, uc->resolve_family,
-	    resolved, uc);
-	if (uc->rq == NULL)
-		return cli_usage_fail(&uc->p.c, "cannot resolve %s: out of "
-		    "memory", uc->host);
-	return 0;
+	    resolved, uc, &e);
+	return uc->rq == NULL ? cli_fail(&uc->p.c, &e) : 0;
 }
 
 static int

@@ -319,14 +319,15 @@ DN_EXPORT uint64_t dn_reactor_now(dn_reactor *r);
 DN_EXPORT uint64_t dn_reactor_update_time(dn_reactor *r);
 
 /* Calls fn(arg) on the next loop turn, after the current dispatch. */
-DN_EXPORT int dn_reactor_defer(dn_reactor *r, void (*fn)(void *arg), void *arg);
+DN_EXPORT int dn_reactor_defer(dn_reactor *r, void (*fn)(void *arg), void *arg,
+    dn_error *err);
 
 /* One-shot timers on CLOCK_MONOTONIC; equal deadlines fire in the order
  * they were started. cancelled is 1 when the timer was cancelled (by
  * dn_timer_cancel or the reactor being freed); the handle is then gone. */
 typedef void (*dn_timer_cb)(dn_timer *t, int cancelled, void *arg);
 DN_EXPORT dn_timer *dn_timer_start(dn_reactor *r, uint64_t delay_ns,
-    dn_timer_cb cb, void *arg);
+    dn_timer_cb cb, void *arg, dn_error *err);
 /* The callback runs with cancelled=1 on the next loop turn. NULL is fine. */
 DN_EXPORT void dn_timer_cancel(dn_timer *t);
 
@@ -370,7 +371,7 @@ DN_EXPORT int dn_reactor_set_dns_servers(dn_reactor *r, const char *servers,
  * the reactor, honouring /etc/hosts and resolv.conf. cb runs exactly once.
  */
 DN_EXPORT dn_resolve_req *dn_resolve(dn_reactor *r, const char *host,
-    uint16_t port, int family, dn_resolve_cb cb, void *arg);
+    uint16_t port, int family, dn_resolve_cb cb, void *arg, dn_error *err);
 /*
  * The same through the system's getaddrinfo() in a worker thread, for NSS
  * sources (mDNS, LDAP, systemd-resolved); delivered through the reactor,
@@ -378,7 +379,7 @@ DN_EXPORT dn_resolve_req *dn_resolve(dn_reactor *r, const char *host,
  * kept. A literal is answered without a thread.
  */
 DN_EXPORT dn_resolve_req *dn_resolve_system(dn_reactor *r, const char *host,
-    uint16_t port, int family, dn_resolve_cb cb, void *arg);
+    uint16_t port, int family, dn_resolve_cb cb, void *arg, dn_error *err);
 /* Either kind; the callback runs with DN_ECANCELED on the next turn. */
 DN_EXPORT void dn_resolve_cancel(dn_resolve_req *req);
 
@@ -435,7 +436,7 @@ typedef void (*dn_connect_cb)(dn_connect_req *req, dn_stream *s,
  */
 DN_EXPORT dn_connect_req *dn_tcp_connect_addr(dn_reactor *r,
     const dn_addr *dest, const dn_connect_opts *opts, dn_connect_cb cb,
-    void *arg);
+    void *arg, dn_error *err);
 /*
  * connectTCP(host, port, bindAddress) of the plan: host is an IPv4 literal,
  * an IPv6 literal with optional %scope, or a hostname, which is resolved to
@@ -444,7 +445,7 @@ DN_EXPORT dn_connect_req *dn_tcp_connect_addr(dn_reactor *r,
  */
 DN_EXPORT dn_connect_req *dn_tcp_connect(dn_reactor *r, const char *host,
     uint16_t port, const char *default_scope, const dn_connect_opts *opts,
-    dn_connect_cb cb, void *arg);
+    dn_connect_cb cb, void *arg, dn_error *err);
 /* The callback runs with DN_ECANCELED on the next loop turn. */
 DN_EXPORT void dn_connect_cancel(dn_connect_req *req);
 
@@ -596,7 +597,8 @@ DN_EXPORT int dn_stream_detach(dn_stream *s, dn_error *err);
  * (then buf is NULL). */
 typedef void (*dn_read_cb)(dn_stream *s, const void *buf, size_t len,
     const dn_error *err, void *arg);
-DN_EXPORT int dn_stream_read_start(dn_stream *s, dn_read_cb cb, void *arg);
+DN_EXPORT int dn_stream_read_start(dn_stream *s, dn_read_cb cb, void *arg,
+    dn_error *err);
 DN_EXPORT void dn_stream_read_stop(dn_stream *s);
 /* Queues data; what the socket does not take now is written when it can. */
 DN_EXPORT int dn_stream_write(dn_stream *s, const void *buf, size_t len,

@@ -970,7 +970,6 @@ dn_client_endpoint_connect(dn_reactor *r, const dn_client_endpoint *ep,
     dn_connect_cb cb, void *arg, dn_error *err)
 {
 	dn_connect_opts opts;
-	dn_connect_req *q;
 
 	if (r == NULL || ep == NULL || cb == NULL) {
 		dn__err(err, DN_EINVAL, 0, "connect without a reactor, an "
@@ -986,15 +985,9 @@ dn_client_endpoint_connect(dn_reactor *r, const dn_client_endpoint *ep,
 	opts.trace = ep->trace;
 	opts.trace_arg = ep->trace_arg;
 	if (ep->literal)
-		q = dn_tcp_connect_addr(r, &ep->dest, &opts, cb, arg);
-	else
-		q = dn__tcp_connect_family(r, ep->host, ep->port, ep->family,
-		    ep->flowinfo, ep->scope, &opts, cb, arg);
-	/* those tell every other failure through cb */
-	if (q == NULL)
-		dn__err(err, DN_ENOMEM, ENOMEM, "out of memory for a "
-		    "connection");
-	return q;
+		return dn_tcp_connect_addr(r, &ep->dest, &opts, cb, arg, err);
+	return dn__tcp_connect_family(r, ep->host, ep->port, ep->family,
+	    ep->flowinfo, ep->scope, &opts, cb, arg, err);
 }
 
 /* --- server endpoints ------------------------------------------------ */

@@ -293,22 +293,23 @@ static void
 start_query(hrace *h, int family)
 {
 	int i = fam_slot(family);
+	dn_error e;
 
 	trace(h, DN_TRACE_RESOLVING, family, NULL, 0, NULL, NULL, NULL);
 	h->refs++;
 	h->query_canceling[i] = 0;
 	if (h->o.resolver == DN_RESOLVER_SYSTEM)
 		h->query[i] = dn_resolve_system(h->r, h->host, h->port, family,
-		    answered, h);
+		    answered, h, &e);
 	else
 		h->query[i] = dn_resolve(h->r, h->host, h->port, family,
-		    answered, h);
+		    answered, h, &e);
 	if (h->query[i] == NULL) {
 		h->refs--;
 		if (h->race != NULL)
 			dn__race_on_answer_error(h->race,
-			    dn_reactor_update_time(h->r), family, DN_ENOMEM,
-			    "out of memory starting a resolution");
+			    dn_reactor_update_time(h->r), family, e.code,
+			    e.msg);
 	}
 }
 
@@ -318,11 +319,10 @@ start_attempt(hrace *h, unsigned id, const dn_addr *addr)
 	dn_connect_opts co;
 	hattempt *a, **na;
 	dn_addr dst = *addr;
+	dn_error e;
 
 	if ((a = calloc(1, sizeof(*a))) == NULL ||
 	    (na = realloc(h->att, (h->natt + 1) * sizeof(*na))) == NULL) {
-		dn_error e;
-
 		free(a);
 		dn__err(&e, DN_ENOMEM, 0, "out of memory starting an attempt");
 		dn__race_on_attempt_failed(h->race,
@@ -344,12 +344,9 @@ start_attempt(hrace *h, unsigned id, const dn_addr *addr)
 	trace(h, DN_TRACE_CONNECTING, dn_addr_family(&dst), NULL, 0, &dst,
 	    co.bind, NULL);
 	h->refs++;
-	a->cq = dn_tcp_connect_addr(h->r, &dst, &co, attempt_done, a);
+	a->cq = dn_tcp_connect_addr(h->r, &dst, &co, attempt_done, a, &e);
 	if (a->cq == NULL) {
-		dn_error e;
-
 		h->refs--;
-		dn__err(&e, DN_ENOMEM, 0, "out of memory starting an attempt");
 		dn__race_on_attempt_failed(h->race,
 		    dn_reactor_update_time(h->r), id, &e);
 	}
@@ -430,7 +427,7 @@ drain(hrace *h)
 			h->timer_at = act.wakeup_at;
 			h->refs++;
 			h->timer = dn_timer_start(h->r, act.wakeup_at > now ?
-			    act.wakeup_at - now : 0, timer_fired, h);
+			    act.wakeup_at - now : 0, timer_fired, h, NULL);
 			if (h->timer == NULL)
 				h->refs--;
 			return;
@@ -568,7 +565,7 @@ kick(void *arg)
 		if (h->o.timeout_ns > 0) {
 			h->refs++;
 			if ((h->timer = dn_timer_start(h->r, h->o.timeout_ns,
-			    timer_fired, h)) == NULL)
+			    timer_fired, h, NULL)) == NULL)
 				h->refs--;
 		}
 		if (h->o.family != AF_INET)

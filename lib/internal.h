@@ -233,7 +233,8 @@ int dn__desc_listen_port(const dn_desc *d, uint16_t *port, dn_error *err);
  */
 dn_connect_req *dn__tcp_connect_family(dn_reactor *r, const char *host,
     uint16_t port, int family, uint32_t flowinfo, const char *default_scope,
-    const dn_connect_opts *opts, dn_connect_cb cb, void *arg);
+    const dn_connect_opts *opts, dn_connect_cb cb, void *arg,
+    dn_error *err);
 
 /* --- section: udp.c / mcast.c --- */
 

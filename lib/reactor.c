@@ -221,16 +221,17 @@ defer_call_run(void *arg)
 }
 
 int
-dn_reactor_defer(dn_reactor *r, void (*fn)(void *arg), void *arg)
+dn_reactor_defer(dn_reactor *r, void (*fn)(void *arg), void *arg,
+    dn_error *err)
 {
 	struct defer_call *c;
 
-	if (r == NULL || fn == NULL) {
-		errno = EINVAL;
-		return -1;
-	}
+	if (r == NULL || fn == NULL)
+		return dn__err(err, DN_EINVAL, 0, "defer without a reactor or a "
+		    "function");
 	if ((c = calloc(1, sizeof(*c))) == NULL)
-		return -1;
+		return dn__err(err, DN_ENOMEM, ENOMEM, "out of memory for a "
+		    "deferred call");
 	c->fn = fn;
 	c->arg = arg;
 	dn__defer_init(&c->node, defer_call_run, c);
@@ -352,16 +353,18 @@ timer_unarm(dn_timer *t)
 }
 
 dn_timer *
-dn_timer_start(dn_reactor *r, uint64_t delay_ns, dn_timer_cb cb, void *arg)
+dn_timer_start(dn_reactor *r, uint64_t delay_ns, dn_timer_cb cb, void *arg,
+    dn_error *err)
 {
 	dn_timer *t;
 
 	if (r == NULL || cb == NULL) {
-		errno = EINVAL;
+		dn__err(err, DN_EINVAL, 0, "timer without a reactor or a "
+		    "callback");
 		return NULL;
 	}
 	if ((t = calloc(1, sizeof(*t))) == NULL)
-		return NULL;
+		goto nomem;
 	t->r = r;
 	t->deadline = delay_ns > UINT64_MAX - r->now ? UINT64_MAX :
 	    r->now + delay_ns;
@@ -371,9 +374,12 @@ dn_timer_start(dn_reactor *r, uint64_t delay_ns, dn_timer_cb cb, void *arg)
 	t->arg = arg;
 	if (heap_push(r, t) == -1) {
 		free(t);
-		return NULL;
+		goto nomem;
 	}
 	return t;
+nomem:
+	dn__err(err, DN_ENOMEM, ENOMEM, "out of memory for a timer");
+	return NULL;
 }
 
 static void

@@ -515,7 +515,8 @@ timer_rearm(struct resolver *res)
 	if (res->timer != NULL && res->timer_deadline <= want)
 		return;
 	timer_stop(res);
-	if ((res->timer = dn_timer_start(res->r, ns, timer_cb, res)) != NULL) {
+	if ((res->timer = dn_timer_start(res->r, ns, timer_cb, res,
+	    NULL)) != NULL) {
 		dn__timer_unref(res->timer);
 		res->timer_deadline = want;
 	}
@@ -889,7 +890,7 @@ done:
 
 dn_resolve_req *
 dn_resolve(dn_reactor *r, const char *host, uint16_t port, int family,
-    dn_resolve_cb cb, void *arg)
+    dn_resolve_cb cb, void *arg, dn_error *err)
 {
 	dn_resolve_req *req;
 	struct ares_addrinfo_hints hints;
@@ -897,13 +898,15 @@ dn_resolve(dn_reactor *r, const char *host, uint16_t port, int family,
 
 	if (r == NULL || host == NULL || cb == NULL ||
 	    (family != AF_INET && family != AF_INET6)) {
-		errno = EINVAL;
+		dn__err(err, DN_EINVAL, 0, "resolve without a reactor, a host, "
+		    "a callback or AF_INET/AF_INET6");
 		return NULL;
 	}
-	if ((req = calloc(1, sizeof(*req))) == NULL)
-		return NULL;
-	if ((req->host = strdup(host)) == NULL) {
+	if ((req = calloc(1, sizeof(*req))) == NULL ||
+	    (req->host = strdup(host)) == NULL) {
 		free(req);
+		dn__err(err, DN_ENOMEM, ENOMEM, "out of memory resolving %s",
+		    host);
 		return NULL;
 	}
 	req->r = r;

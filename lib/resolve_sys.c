@@ -541,22 +541,24 @@ not_for_getaddrinfo(const char *host)
 
 dn_resolve_req *
 dn_resolve_system(dn_reactor *r, const char *host, uint16_t port, int family,
-    dn_resolve_cb cb, void *arg)
+    dn_resolve_cb cb, void *arg, dn_error *err)
 {
 	struct sysreq *q;
 	struct sysres *sys;
 
 	if (r == NULL || host == NULL || cb == NULL ||
 	    (family != AF_INET && family != AF_INET6)) {
-		errno = EINVAL;
+		dn__err(err, DN_EINVAL, 0, "resolve without a reactor, a host, "
+		    "a callback or AF_INET/AF_INET6");
 		return NULL;
 	}
 	if (not_for_getaddrinfo(host))
-		return dn_resolve(r, host, port, family, cb, arg);
-	if ((q = calloc(1, sizeof(*q))) == NULL)
-		return NULL;
-	if ((q->host = strdup(host)) == NULL) {
+		return dn_resolve(r, host, port, family, cb, arg, err);
+	if ((q = calloc(1, sizeof(*q))) == NULL ||
+	    (q->host = strdup(host)) == NULL) {
 		free(q);
+		dn__err(err, DN_ENOMEM, ENOMEM, "out of memory resolving %s",
+		    host);
 		return NULL;
 	}
 	q->r = r;

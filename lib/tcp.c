@@ -286,14 +286,14 @@ dn_stream_peer(const dn_stream *s)
 }
 
 int
-dn_stream_read_start(dn_stream *s, dn_read_cb cb, void *arg)
+dn_stream_read_start(dn_stream *s, dn_read_cb cb, void *arg, dn_error *err)
 {
-	if (s == NULL || s->closed || cb == NULL || s->external) {
-		errno = EINVAL;
-		return -1;
-	}
+	if (s == NULL || s->closed || cb == NULL || s->external)
+		return dn__err(err, DN_EINVAL, 0, "read on a closed or relayed "
+		    "stream, or without a callback");
 	if (s->rbuf == NULL && (s->rbuf = malloc(READ_BUFSZ)) == NULL)
-		return -1;
+		return dn__err(err, DN_ENOMEM, ENOMEM, "out of memory for a "
+		    "read buffer");
 	s->rcb = cb;
 	s->rarg = arg;
 	s->reading = 1;
@@ -949,12 +949,20 @@ connect_timer_cb(dn_timer *t, int cancelled, void *arg)
 
 static dn_connect_req *
 connect_new(dn_reactor *r, const dn_connect_opts *opts, dn_connect_cb cb,
-    void *arg)
+    void *arg, dn_error *err)
 {
 	dn_connect_req *q;
 
-	if (r == NULL || cb == NULL || (q = calloc(1, sizeof(*q))) == NULL)
+	if (r == NULL || cb == NULL) {
+		dn__err(err, DN_EINVAL, 0, "connect without a reactor or a "
+		    "callback");
 		return NULL;
+	}
+	if ((q = calloc(1, sizeof(*q))) == NULL) {
+		dn__err(err, DN_ENOMEM, ENOMEM, "out of memory for a "
+		    "connection");
+		return NULL;
+	}
 	q->r = r;
 	q->cb = cb;
 	q->arg = arg;
@@ -975,7 +983,7 @@ connect_new(dn_reactor *r, const dn_connect_opts *opts, dn_connect_cb cb,
 	}
 	dn__handle_add(r, &q->h, connect_cancel_handle);
 	if (q->timeout_ns > 0 && (q->timer = dn_timer_start(r, q->timeout_ns,
-	    connect_timer_cb, q)) == NULL) {
+	    connect_timer_cb, q, err)) == NULL) {
 		dn__handle_remove(r, &q->h);
 		free(q);
 		return NULL;
@@ -1023,11 +1031,15 @@ connect_set_addrs(dn_connect_req *q, const dn_addr *addrs, size_t n)
 
 dn_connect_req *
 dn_tcp_connect_addr(dn_reactor *r, const dn_addr *dest,
-    const dn_connect_opts *opts, dn_connect_cb cb, void *arg)
+    const dn_connect_opts *opts, dn_connect_cb cb, void *arg, dn_error *err)
 {
 	dn_connect_req *q;
 
-	if (dest == NULL || (q = connect_new(r, opts, cb, arg)) == NULL)
+	if (dest == NULL) {
+		dn__err(err, DN_EINVAL, 0, "connect without a destination");
+		return NULL;
+	}
+	if ((q = connect_new(r, opts, cb, arg, err)) == NULL)
 		return NULL;
 	if (connect_set_addrs(q, dest, 1) == -1)
 		connect_finish(q, -1, &q->perr, 1);
@@ -1079,14 +1091,14 @@ connect_resolved(dn_resolve_req *rq, int family, const dn_addr *addrs,
 dn_connect_req *
 dn__tcp_connect_family(dn_reactor *r, const char *host, uint16_t port,
     int family, uint32_t flowinfo, const char *default_scope,
-    const dn_connect_opts *opts, dn_connect_cb cb, void *arg)
+    const dn_connect_opts *opts, dn_connect_cb cb, void *arg, dn_error *err)
 {
 	dn_connect_req *q;
 	dn_addr_hints hints;
 	dn_addr a;
 	dn_error e;
 
-	if ((q = connect_new(r, opts, cb, arg)) == NULL)
+	if ((q = connect_new(r, opts, cb, arg, err)) == NULL)
 		return NULL;
 	q->family = family == AF_INET6 ? AF_INET6 : AF_INET;
 	q->port = port;
@@ -1114,12 +1126,9 @@ dn__tcp_connect_family(dn_reactor *r, const char *host, uint16_t port,
 	} else {
 		trace(q, DN_TRACE_RESOLVING, NULL, NULL, NULL);
 		q->res = dn_resolve(r, host, port, q->family, connect_resolved,
-		    q);
-		if (q->res == NULL && q->state == C_RUNNING) {
-			dn__err(&e, DN_ENOMEM, errno, "cannot start resolving "
-			    "%s", host);
+		    q, &e);
+		if (q->res == NULL && q->state == C_RUNNING)
 			connect_finish(q, -1, &e, 1);
-		}
 	}
 	q->starting = 0;
 	return q;
@@ -1128,11 +1137,11 @@ dn__tcp_connect_family(dn_reactor *r, const char *host, uint16_t port,
 dn_connect_req *
 dn_tcp_connect(dn_reactor *r, const char *host, uint16_t port,
     const char *default_scope, const dn_connect_opts *opts, dn_connect_cb cb,
-    void *arg)
+    void *arg, dn_error *err)
 {
 	/* plan point 5: the low level resolves names to IPv4 only */
 	return dn__tcp_connect_family(r, host, port, AF_INET, 0,
-	    default_scope, opts, cb, arg);
+	    default_scope, opts, cb, arg, err);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1253,7 +1262,7 @@ listener_starve(dn_listener *l, int e)
 
 	if (l->backoff == NULL)
 		l->backoff = dn_timer_start(l->r, ACCEPT_BACKOFF,
-		    listener_backoff_cb, l);
+		    listener_backoff_cb, l, NULL);
 	(void)listener_update_io(l, NULL);
 	if (l->starved)
 		return;

@@ -61,7 +61,7 @@ static void
 on_accept(dn_listener *l, dn_stream *s, void *arg)
 {
 	(void)l;
-	if (dn_stream_read_start(s, on_read, arg) == -1) {
+	if (dn_stream_read_start(s, on_read, arg, NULL) == -1) {
 		dn_stream_close(s);
 		fail(arg, "read_start", NULL);
 	}

@@ -653,7 +653,7 @@ connect_to(dn_reactor *r, const char *text, uint16_t port, struct acc *a)
 
 	memset(&c, 0, sizeof(c));
 	dn_addr_set_port(&d, port);
-	if (dn_tcp_connect_addr(r, &d, NULL, on_connect, &c) == NULL)
+	if (dn_tcp_connect_addr(r, &d, NULL, on_connect, &c, NULL) == NULL)
 		return DN_ENOMEM;
 	run_until(r, &c.done, 1, 2000);
 	if (c.code == DN_OK)

@@ -98,7 +98,7 @@ connect_addr(dn_reactor *r, const dn_addr *a, const dn_connect_opts *o,
 
 	memset(c, 0, sizeof(*c));
 	c->starting = 1;
-	q = dn_tcp_connect_addr(r, a, o, connect_cb, c);
+	q = dn_tcp_connect_addr(r, a, o, connect_cb, c, NULL);
 	c->starting = 0;
 	return q;
 }
@@ -274,10 +274,10 @@ test_connect_name(dn_reactor *r)
 	memset(&c, 0, sizeof(c));
 	c.starting = 1;
 	dn_tcp_connect(r, "localhost", dn_addr_port(dn_listener_addr(l)),
-	    NULL, NULL, connect_cb, &c);
+	    NULL, NULL, connect_cb, &c, NULL);
 	c.starting = 0;
 	run_until(r, &c.calls, 1, 5000);
-	ok(c.calls == 1 && c.s != NULL, "dn_tcp_connect(\"localhost\") "
+	ok(c.calls == 1 && c.s != NULL, "dn_tcp_connect(\"localhost\", NULL) "
 	    "connects (%s)", c.err.msg);
 	if (c.s != NULL)
 		is_str(dn_addr_format_host(dn_stream_peer(c.s), buf,
@@ -293,7 +293,7 @@ test_connect_name(dn_reactor *r)
 		memset(&c, 0, sizeof(c));
 		dn_tcp_connect(r, "localhost",
 		    dn_addr_port(dn_listener_addr(l6)), NULL, NULL,
-		    connect_cb, &c);
+		    connect_cb, &c, NULL);
 		run_until(r, &c.calls, 1, 5000);
 		ok(c.calls == 1 && c.s == NULL && c.err.code == DN_EREFUSED,
 		    "localhost with only [::1] listening: refused on "
@@ -305,7 +305,7 @@ test_connect_name(dn_reactor *r)
 	/* literal IPv6 through dn_tcp_connect, and a parse error */
 	memset(&c, 0, sizeof(c));
 	c.starting = 1;
-	dn_tcp_connect(r, "fe80::1", 80, NULL, NULL, connect_cb, &c);
+	dn_tcp_connect(r, "fe80::1", 80, NULL, NULL, connect_cb, &c, NULL);
 	c.starting = 0;
 	run_until(r, &c.calls, 1, 2000);
 	ok(c.calls == 1 && c.err.code == DN_ENOSCOPE && !c.inline_call,
@@ -316,7 +316,7 @@ test_connect_name(dn_reactor *r)
 	 * send DNS only to loopback, here a port where nothing listens. */
 	ok(dn_reactor_set_dns_servers(r, "127.0.0.1:1", &e) == 0,
 	    "DNS pointed at a dead loopback port");
-	dn_tcp_connect(r, "name.invalid", 80, NULL, NULL, connect_cb, &c);
+	dn_tcp_connect(r, "name.invalid", 80, NULL, NULL, connect_cb, &c, NULL);
 	run_until(r, &c.calls, 1, 10000);
 	ok(c.calls == 1 && (c.err.code == DN_ENONAME || c.err.code ==
 	    DN_EDNSTIMEOUT || c.err.code == DN_ESERVFAIL),
@@ -422,7 +422,7 @@ test_cancel(dn_reactor *r)
 
 	/* cancel during resolution */
 	memset(&c, 0, sizeof(c));
-	q = dn_tcp_connect(r, "localhost", 9, NULL, NULL, connect_cb, &c);
+	q = dn_tcp_connect(r, "localhost", 9, NULL, NULL, connect_cb, &c, NULL);
 	dn_connect_cancel(q);
 	run_until(r, &c.calls, 1, 2000);
 	turns(r, 5);
@@ -433,7 +433,7 @@ test_cancel(dn_reactor *r)
 	r2 = dn_reactor_new(NULL);
 	connect_addr(r2, dn_listener_addr(l), NULL, &c);
 	memset(&c2, 0, sizeof(c2));
-	dn_tcp_connect(r2, "localhost", 9, NULL, NULL, connect_cb, &c2);
+	dn_tcp_connect(r2, "localhost", 9, NULL, NULL, connect_cb, &c2, NULL);
 	dn_reactor_free(r2);
 	ok(c.calls == 1 && c.err.code == DN_ECANCELED,
 	    "reactor freed with a connect in flight: one DN_ECANCELED");
@@ -535,7 +535,7 @@ test_stream(dn_reactor *r)
 		return;
 	}
 	memset(&d, 0, sizeof(d));
-	dn_stream_read_start(a.s[0], read_cb, &d);
+	dn_stream_read_start(a.s[0], read_cb, &d, NULL);
 	ok(dn_stream_write(c.s, "hello ", 6, &e) == 0 &&
 	    dn_stream_write(c.s, "world", 5, &e) == 0 &&
 	    dn_stream_shutdown(c.s, &e) == 0, "write and shutdown");

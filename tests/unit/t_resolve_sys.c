@@ -90,11 +90,11 @@ test_literal(void)
 
 	memset(&a, 0, sizeof(a)); memset(&b, 0, sizeof(b));
 	memset(&c, 0, sizeof(c)); memset(&d, 0, sizeof(d));
-	dn_resolve_system(r, "192.0.2.7", 80, AF_INET, res_cb, &a);
-	dn_resolve_system(r, "fe80::1%lo", 443, AF_INET6, res_cb, &b);
-	dn_resolve_system(r, "::1", 80, AF_INET, res_cb, &c);
+	dn_resolve_system(r, "192.0.2.7", 80, AF_INET, res_cb, &a, NULL);
+	dn_resolve_system(r, "fe80::1%lo", 443, AF_INET6, res_cb, &b, NULL);
+	dn_resolve_system(r, "::1", 80, AF_INET, res_cb, &c, NULL);
 	dn_resolve_cancel(dn_resolve_system(r, "192.0.2.8", 80, AF_INET,
-	    res_cb, &d));
+	    res_cb, &d, NULL));
 	ok(a.calls + b.calls + c.calls + d.calls == 0,
 	    "literal answers are not inline");
 	is_int(nthreads(), t0, "literals start no thread");
@@ -123,8 +123,9 @@ test_localhost(void)
 
 	memset(&a, 0, sizeof(a));
 	memset(&b, 0, sizeof(b));
-	ok(dn_resolve_system(r, "localhost", 8080, AF_INET, res_cb, &a) != NULL,
-	    "dn_resolve_system(localhost, IPv4) starts");
+	ok(dn_resolve_system(r, "localhost", 8080, AF_INET, res_cb, &a,
+	    NULL) != NULL,
+	    "dn_resolve_system(localhost, IPv4, NULL) starts");
 	ok(a.calls == 0, "no answer inline");
 	run_until(r, &a.calls, 1, 5000);
 	if (a.naddrs > 0)
@@ -139,7 +140,7 @@ test_localhost(void)
 	/* cancel while the thread runs: one DN_ECANCELED, the late answer
 	 * is dropped */
 	dn_resolve_cancel(dn_resolve_system(r, "localhost", 1, AF_INET, res_cb,
-	    &b));
+	    &b, NULL));
 	ok(b.calls == 0, "cancel does not call back inline");
 	dn_reactor_run_once(r, 0, NULL);
 	ok(b.calls == 1 && b.code == DN_ECANCELED,
@@ -160,7 +161,7 @@ test_free_in_flight(void)
 	int t0 = nthreads();
 
 	memset(&a, 0, sizeof(a));
-	dn_resolve_system(r, "localhost", 80, AF_INET, res_cb, &a);
+	dn_resolve_system(r, "localhost", 80, AF_INET, res_cb, &a, NULL);
 	dn_reactor_free(r);
 	ok(a.calls == 1 && a.code == DN_ECANCELED,
 	    "reactor freed with a request in flight: one DN_ECANCELED (%s)",
@@ -182,7 +183,7 @@ test_many(void)
 	memset(s, 0, sizeof(s));
 	for (i = 0; i < N; i++)
 		dn_resolve_system(r, "localhost", (uint16_t)(1000 + i),
-		    AF_INET, res_cb, &s[i]);
+		    AF_INET, res_cb, &s[i], NULL);
 	/* while the loop does not turn, no answer is picked up and no
 	 * queued request starts: the count can only fall once it peaked */
 	started = 0;
@@ -217,10 +218,12 @@ static void
 test_bad_args(void)
 {
 	dn_reactor *r = dn_reactor_new(NULL);
+	dn_error e;
 
-	ok(dn_resolve_system(r, "localhost", 80, AF_UNSPEC, res_cb, NULL) ==
-	    NULL && errno == EINVAL, "AF_UNSPEC refused with EINVAL");
-	ok(dn_resolve_system(r, NULL, 80, AF_INET, res_cb, NULL) == NULL,
+	ok(dn_resolve_system(r, "localhost", 80, AF_UNSPEC, res_cb, NULL,
+	    &e) == NULL && e.code == DN_EINVAL, "AF_UNSPEC refused with "
+	    "DN_EINVAL (%s)", e.msg);
+	ok(dn_resolve_system(r, NULL, 80, AF_INET, res_cb, NULL, NULL) == NULL,
 	    "NULL host refused");
 	dn_resolve_cancel(NULL);
 	ok(1, "dn_resolve_cancel(NULL) is harmless");
@@ -389,8 +392,8 @@ test_dnsd_cares(void)
 	memset(&bad, 0, sizeof(bad)); memset(&sil, 0, sizeof(sil));
 	memset(&uc, 0, sizeof(uc)); memset(&mx, 0, sizeof(mx));
 	/* AAAA first: its answer is held 300 ms, the A answer is not */
-	dn_resolve(r, "name.test", 80, AF_INET6, res_cb, &a6);
-	dn_resolve(r, "name.test", 80, AF_INET, res_cb, &a4);
+	dn_resolve(r, "name.test", 80, AF_INET6, res_cb, &a6, NULL);
+	dn_resolve(r, "name.test", 80, AF_INET, res_cb, &a4, NULL);
 	run_until(r, &a4.calls, 1, 3000);
 	ok(a4.calls == 1 && a6.calls == 0, "A answered while the delayed "
 	    "AAAA is still pending");
@@ -402,12 +405,12 @@ test_dnsd_cares(void)
 	ok(a6.calls == 1 && a6.naddrs == 1 &&
 	    strcmp(host(&a6.addrs[0], b1, sizeof(b1)), "fd00::2") == 0,
 	    "AAAA name.test after its delay: fd00::2 (%s)", a6.msg);
-	dn_resolve(r, "NoData.TEST", 80, AF_INET6, res_cb, &nd);
-	dn_resolve(r, "gone.test", 80, AF_INET, res_cb, &gone);
-	dn_resolve(r, "broken.test", 80, AF_INET6, res_cb, &bad);
-	dn_resolve(r, "silent.test", 80, AF_INET6, res_cb, &sil);
-	dn_resolve(r, "NAME.test", 80, AF_INET, res_cb, &uc);
-	dn_resolve(r, "unknown.test", 80, AF_INET, res_cb, &mx);
+	dn_resolve(r, "NoData.TEST", 80, AF_INET6, res_cb, &nd, NULL);
+	dn_resolve(r, "gone.test", 80, AF_INET, res_cb, &gone, NULL);
+	dn_resolve(r, "broken.test", 80, AF_INET6, res_cb, &bad, NULL);
+	dn_resolve(r, "silent.test", 80, AF_INET6, res_cb, &sil, NULL);
+	dn_resolve(r, "NAME.test", 80, AF_INET, res_cb, &uc, NULL);
+	dn_resolve(r, "unknown.test", 80, AF_INET, res_cb, &mx, NULL);
 	dn_reactor_run(r, NULL);
 	ok(nd.code == DN_ENODATA, "nodata (mixed-case query): DN_ENODATA (%s)",
 	    nd.msg);
@@ -534,7 +537,7 @@ netns_checks(const char *dir)
 	t0 = nthreads();
 
 	memset(&a, 0, sizeof(a));
-	dn_resolve_system(r, "nosuch.test", 80, AF_INET, res_cb, &a);
+	dn_resolve_system(r, "nosuch.test", 80, AF_INET, res_cb, &a, NULL);
 	run_until(r, &a.calls, 1, 10000);
 	ok(a.calls == 1 && (a.code == DN_ENONAME || a.code == DN_EDNSTIMEOUT) &&
 	    strstr(a.msg, "nosuch.test") != NULL &&
@@ -544,7 +547,7 @@ netns_checks(const char *dir)
 
 	/* localhost over IPv6: only /etc/hosts can answer here */
 	memset(&b, 0, sizeof(b));
-	dn_resolve_system(r, "localhost", 80, AF_INET6, res_cb, &b);
+	dn_resolve_system(r, "localhost", 80, AF_INET6, res_cb, &b, NULL);
 	run_until(r, &b.calls, 1, 10000);
 	if (b.naddrs > 0)
 		host(&b.addrs[0], buf, sizeof(buf));
@@ -565,7 +568,7 @@ netns_checks(const char *dir)
 	memset(&c, 0, sizeof(c));
 	memset(&d, 0, sizeof(d));
 	memset(&e, 0, sizeof(e));
-	dn_resolve_system(r, "slow.test", 80, AF_INET, res_cb, &c);
+	dn_resolve_system(r, "slow.test", 80, AF_INET, res_cb, &c, NULL);
 	dn_reactor_run_once(r, 100, NULL);
 	blocked = workers_block_all(&seen);
 	ok(blocked && seen == 1 && nthreads() == t0 + 1,
@@ -573,7 +576,7 @@ netns_checks(const char *dir)
 	{
 		/* cancel the one in flight */
 		dn_resolve_req *q = dn_resolve_system(r, "slow2.test", 80,
-		    AF_INET, res_cb, &d);
+		    AF_INET, res_cb, &d, NULL);
 
 		dn_reactor_run_once(r, 0, NULL);
 		dn_resolve_cancel(q);
@@ -582,7 +585,7 @@ netns_checks(const char *dir)
 	ok(d.calls == 1 && d.code == DN_ECANCELED && nthreads() > t0,
 	    "cancel while getaddrinfo runs: DN_ECANCELED at once, the thread "
 	    "still runs (%s)", d.msg);
-	dn_resolve_system(r, "slow3.test", 80, AF_INET, res_cb, &e);
+	dn_resolve_system(r, "slow3.test", 80, AF_INET, res_cb, &e, NULL);
 	dn_reactor_free(r);
 	ok(e.calls == 1 && e.code == DN_ECANCELED && c.calls == 1 &&
 	    c.code == DN_ECANCELED && nthreads() > t0,
@@ -603,7 +606,8 @@ netns_checks(const char *dir)
 		r = dn_reactor_new(NULL);
 		for (i = 0; i < 20; i++) {
 			snprintf(name, sizeof(name), "slow%d.test", i);
-			dn_resolve_system(r, name, 80, AF_INET, res_cb, &m[i]);
+			dn_resolve_system(r, name, 80, AF_INET, res_cb,
+			    &m[i], NULL);
 		}
 		dn_reactor_run_once(r, 200, NULL);
 		n16 = nthreads() - t0;
@@ -655,7 +659,7 @@ netns_checks(const char *dir)
 		memset(s, 0, sizeof(s));
 		for (i = 0; i < DN__ARRLEN(cases); i++)
 			dn_resolve_system(r, cases[i].host, 80,
-			    cases[i].family, res_cb, &s[i]);
+			    cases[i].family, res_cb, &s[i], NULL);
 		dn_reactor_run(r, NULL);
 		for (i = 0; i < DN__ARRLEN(cases); i++) {
 			buf[0] = '\0';

@@ -38,10 +38,10 @@ test_deadline_order(void)
 	dn_reactor *r = dn_reactor_new(NULL);
 
 	norder = 0;
-	dn_timer_start(r, 30 * MS, order_cb, (void *)3);
-	dn_timer_start(r, 10 * MS, order_cb, (void *)1);
-	dn_timer_start(r, 20 * MS, order_cb, (void *)2);
-	dn_timer_start(r, 0, order_cb, (void *)0);
+	dn_timer_start(r, 30 * MS, order_cb, (void *)3, NULL);
+	dn_timer_start(r, 10 * MS, order_cb, (void *)1, NULL);
+	dn_timer_start(r, 20 * MS, order_cb, (void *)2, NULL);
+	dn_timer_start(r, 0, order_cb, (void *)0, NULL);
 	is_int(dn_reactor_run(r, NULL), 0, "run returns 0");
 	ok(norder == 4 && order[0] == 0 && order[1] == 1 && order[2] == 2 &&
 	    order[3] == 3, "timers fire in deadline order");
@@ -57,7 +57,7 @@ test_equal_deadlines(void)
 	norder = 0;
 	/* the cached time does not move between starts: equal deadlines */
 	for (i = 0; i < 50; i++)
-		dn_timer_start(r, 5 * MS, order_cb, (void *)(intptr_t)i);
+		dn_timer_start(r, 5 * MS, order_cb, (void *)(intptr_t)i, NULL);
 	dn_reactor_run(r, NULL);
 	for (i = 0; i < 50; i++)
 		inorder &= order[i] == i;
@@ -89,7 +89,7 @@ test_cancel(void)
 {
 	dn_reactor *r = dn_reactor_new(NULL);
 	struct tcount c = { 0, 0, NULL };
-	dn_timer *t = dn_timer_start(r, 10 * MS, count_cb, &c);
+	dn_timer *t = dn_timer_start(r, 10 * MS, count_cb, &c, NULL);
 
 	dn_timer_cancel(t);
 	ok(c.cancelled == 0 && c.fired == 0, "cancel does not call back inline");
@@ -118,8 +118,8 @@ test_cancel_from_callback(void)
 	struct tcount a = { 0, 0, NULL }, b = { 0, 0, NULL };
 
 	/* same deadline: both are due in the same turn, a first */
-	dn_timer_start(r, 5 * MS, canceller_cb, &a);
-	a.other = dn_timer_start(r, 5 * MS, count_cb, &b);
+	dn_timer_start(r, 5 * MS, canceller_cb, &a, NULL);
+	a.other = dn_timer_start(r, 5 * MS, count_cb, &b, NULL);
 	dn_reactor_run(r, NULL);
 	ok(a.fired == 1 && a.cancelled == 0, "the cancelling timer fired once");
 	ok(b.fired == 0 && b.cancelled == 1,
@@ -159,7 +159,7 @@ defer_nested(void *arg)
 {
 	struct dstate *d = arg;
 
-	dn_reactor_defer(d->r, defer_nested_inner, d);
+	dn_reactor_defer(d->r, defer_nested_inner, d, NULL);
 }
 
 static void
@@ -171,14 +171,14 @@ test_defer(void)
 	memset(&d, 0, sizeof(d));
 	d.r = dn_reactor_new(NULL);
 	for (i = 0; i < 5; i++)
-		dn_reactor_defer(d.r, defer_mark, &d);
+		dn_reactor_defer(d.r, defer_mark, &d, NULL);
 	ok(d.n == 0, "deferred calls do not run inline");
 	dn_reactor_run_once(d.r, -1, NULL);	/* must not block */
 	for (i = 0; i < 5; i++)
 		good &= d.seq[i] == i + 1;
 	ok(d.n == 5 && good, "deferred calls run in order after one turn");
 
-	dn_reactor_defer(d.r, defer_nested, &d);
+	dn_reactor_defer(d.r, defer_nested, &d, NULL);
 	d.turns = 1;
 	dn_reactor_run_once(d.r, -1, NULL);
 	ok(d.turn_of_nested == 0, "a call deferred from a deferred call waits "
@@ -290,7 +290,8 @@ test_io_errors(void)
 	ok(dn_io_new(r, 999, DN_READABLE, pipe_cb, &s, &e) == NULL &&
 	    e.code == DN_ELOCAL, "a closed fd: DN_ELOCAL (%s)", e.msg);
 	is_int(dn_io_set(io, 0, NULL), 0, "watching nothing leaves epoll");
-	dn_reactor_run(r, NULL);	/* an idle watcher keeps nothing alive */
+	dn_reactor_run(r,
+	    NULL);	/* an idle watcher keeps nothing alive */
 	ok(1, "run returns with only an idle watcher");
 	/* freed by dn_reactor_free without a callback */
 	dn_reactor_free(r);
@@ -413,7 +414,7 @@ test_io_stay(void)
 	ok(in_an_epoll_set(inner), "  and the fd is still in the reactor's "
 	    "epoll set");
 	t0 = dn_reactor_update_time(r);
-	dn_timer_start(r, 1 * MS, count_cb, &idle);
+	dn_timer_start(r, 1 * MS, count_cb, &idle, NULL);
 	/* a watcher that counted would make run() wait forever */
 	alarm(10);
 	dn_reactor_run(r, NULL);
@@ -506,19 +507,20 @@ test_run_and_free(void)
 
 	memset(c, 0, sizeof(c));
 	t0 = dn_reactor_update_time(r);
-	dn_timer_start(r, 20 * MS, count_cb, &c[0]);
+	dn_timer_start(r, 20 * MS, count_cb, &c[0], NULL);
 	dn_reactor_run(r, NULL);
 	ok(c[0].fired == 1 && dn_reactor_now(r) - t0 >= 20 * MS,
 	    "run waits for the timer, then returns when nothing is left");
 
-	dn_timer_start(r, 5 * MS, stop_cb, r);
-	dn_timer_start(r, 10000 * MS, count_cb, &far);
+	dn_timer_start(r, 5 * MS, stop_cb, r, NULL);
+	dn_timer_start(r, 10000 * MS, count_cb, &far, NULL);
 	dn_reactor_run(r, NULL);
 	ok(far.fired == 0, "dn_reactor_stop ends run with work left");
 
 	for (i = 0; i < 3; i++)
-		dn_timer_start(r, (uint64_t)(i + 1) * 1000 * MS, count_cb, &c[i + 1]);
-	dn_timer_cancel(dn_timer_start(r, 1000 * MS, count_cb, &c[0]));
+		dn_timer_start(r, (uint64_t)(i + 1) * 1000 * MS, count_cb,
+		    &c[i + 1], NULL);
+	dn_timer_cancel(dn_timer_start(r, 1000 * MS, count_cb, &c[0], NULL));
 	dn_reactor_free(r);
 	for (i = 0; i < 4; i++)
 		good &= c[i].cancelled == 1;
@@ -550,11 +552,11 @@ test_resolve_literal(void)
 	memset(&a, 0, sizeof(a)); memset(&b, 0, sizeof(b));
 	memset(&c, 0, sizeof(c)); memset(&d, 0, sizeof(d));
 	memset(&e, 0, sizeof(e));
-	dn_resolve(r, "192.0.2.7", 80, AF_INET, res_cb, &a);
-	dn_resolve(r, "fe80::1%lo", 443, AF_INET6, res_cb, &b);
-	dn_resolve(r, "::1", 80, AF_INET, res_cb, &c);
-	dn_resolve(r, "fe80::1%nosuchif0", 80, AF_INET6, res_cb, &d);
-	dn_resolve(r, "name%eth0", 80, AF_INET6, res_cb, &e);
+	dn_resolve(r, "192.0.2.7", 80, AF_INET, res_cb, &a, NULL);
+	dn_resolve(r, "fe80::1%lo", 443, AF_INET6, res_cb, &b, NULL);
+	dn_resolve(r, "::1", 80, AF_INET, res_cb, &c, NULL);
+	dn_resolve(r, "fe80::1%nosuchif0", 80, AF_INET6, res_cb, &d, NULL);
+	dn_resolve(r, "name%eth0", 80, AF_INET6, res_cb, &e, NULL);
 	ok(a.calls + b.calls + c.calls + d.calls + e.calls == 0,
 	    "literal answers are not inline");
 	dn_reactor_run(r, NULL);
@@ -585,9 +587,10 @@ test_resolve_localhost(void)
 
 	memset(&a, 0, sizeof(a));
 	memset(&b, 0, sizeof(b));
-	dn_resolve(r, "localhost", 8080, AF_INET, res_cb, &a);
+	dn_resolve(r, "localhost", 8080, AF_INET, res_cb, &a, NULL);
 	ok(a.calls == 0, "hosts-file answer is not inline");
-	dn_resolve_cancel(dn_resolve(r, "localhost", 1, AF_INET, res_cb, &b));
+	dn_resolve_cancel(dn_resolve(r, "localhost", 1, AF_INET, res_cb, &b,
+	    NULL));
 	run_until(r, &a.calls, 1, 3000);
 	run_until(r, &b.calls, 1, 3000);
 	ok(a.calls == 1 && a.code == DN_OK && a.naddrs >= 1 &&
@@ -677,9 +680,9 @@ test_resolve_special(void)
 	ok(fakedns_start(r, &f, 0) == 0, "counting DNS server on loopback");
 	snprintf(servers, sizeof(servers), "127.0.0.1:%u", f.port);
 	ok(dn_reactor_set_dns_servers(r, servers, NULL) == 0, "DNS server set");
-	dn_resolve(r, "localhost", 80, AF_INET6, res_cb, &a);
-	dn_resolve(r, "Printer.LOCALHOST.", 80, AF_INET, res_cb, &b);
-	dn_resolve(r, "nosuch.invalid", 80, AF_INET, res_cb, &c);
+	dn_resolve(r, "localhost", 80, AF_INET6, res_cb, &a, NULL);
+	dn_resolve(r, "Printer.LOCALHOST.", 80, AF_INET, res_cb, &b, NULL);
+	dn_resolve(r, "nosuch.invalid", 80, AF_INET, res_cb, &c, NULL);
 	ok(a.calls + b.calls + c.calls == 0, "special names are not inline");
 	run_until(r, &a.calls, 1, 2000);
 	run_until(r, &b.calls, 1, 2000);
@@ -693,7 +696,7 @@ test_resolve_special(void)
 	ok(c.calls == 1 && c.code == DN_ENONAME, "nosuch.invalid: DN_ENONAME "
 	    "(%s)", c.msg);
 	is_int(f.queries, 0, "no query for localhost or .invalid names");
-	dn_resolve(r, "notlocalhost.test", 80, AF_INET, res_cb, &d);
+	dn_resolve(r, "notlocalhost.test", 80, AF_INET, res_cb, &d, NULL);
 	run_until(r, &d.calls, 1, 5000);
 	ok(d.calls == 1 && f.queries >= 1, "notlocalhost.test is an ordinary "
 	    "name: it was asked (%d queries)", f.queries);
@@ -717,8 +720,8 @@ test_resolve_bad_name(void)
 	ok(fakedns_start(r, &f, 0) == 0, "counting DNS server on loopback");
 	snprintf(servers, sizeof(servers), "127.0.0.1:%u", f.port);
 	ok(dn_reactor_set_dns_servers(r, servers, NULL) == 0, "DNS server set");
-	dn_resolve(r, name, 80, AF_INET, res_cb, &a);
-	dn_resolve_system(r, "a..test", 80, AF_INET6, res_cb, &b);
+	dn_resolve(r, name, 80, AF_INET, res_cb, &a, NULL);
+	dn_resolve_system(r, "a..test", 80, AF_INET6, res_cb, &b, NULL);
 	ok(a.calls + b.calls == 0, "bad names are answered on a later turn");
 	run_until(r, &a.calls, 1, 2000);
 	run_until(r, &b.calls, 1, 2000);
@@ -751,7 +754,7 @@ test_resolve_timeout(void)
 	    servers);
 	ok(dn__resolver_set_timeout(r, 200, 1, &e) == 0, "timeout 200 ms, 1 try");
 	t0 = dn_reactor_update_time(r);
-	dn_resolve(r, "dualnet-timeout.test", 80, AF_INET, res_cb, &a);
+	dn_resolve(r, "dualnet-timeout.test", 80, AF_INET, res_cb, &a, NULL);
 	run_until(r, &a.calls, 1, 10000);
 	el = (dn_reactor_now(r) - t0) / MS;
 	ok(a.calls == 1 && a.code == DN_EDNSTIMEOUT,
@@ -765,7 +768,7 @@ test_resolve_timeout(void)
 	/* a cancelled query that c-ares still holds; then free under it */
 	memset(&a, 0, sizeof(a));
 	dn_resolve_cancel(dn_resolve(r, "dualnet-cancel.test", 80, AF_INET6,
-	    res_cb, &a));
+	    res_cb, &a, NULL));
 	run_until(r, &a.calls, 1, 2000);
 	ok(a.calls == 1 && a.code == DN_ECANCELED, "cancel of an in-flight "
 	    "query: DN_ECANCELED on the next turn");
@@ -773,7 +776,8 @@ test_resolve_timeout(void)
 		struct rstate b;
 
 		memset(&b, 0, sizeof(b));
-		dn_resolve(r, "dualnet-pending.test", 80, AF_INET, res_cb, &b);
+		dn_resolve(r, "dualnet-pending.test", 80, AF_INET, res_cb,
+		    &b, NULL);
 		dn_reactor_run_once(r, 0, NULL);
 		fakedns_stop(&f);
 		dn_reactor_free(r);
@@ -810,7 +814,8 @@ test_resolve_rcodes(void)
 		dn_reactor_set_dns_servers(r, servers, NULL);
 		/* c-ares goes on to the next server after SERVFAIL */
 		dn__resolver_set_timeout(r, 500, 1, NULL);
-		dn_resolve(r, "dualnet-rcode.test", 80, AF_INET6, res_cb, &a);
+		dn_resolve(r, "dualnet-rcode.test", 80, AF_INET6, res_cb, &a,
+		    NULL);
 		run_until(r, &a.calls, 1, 5000);
 		/* c-ares 1.18 reports SERVFAIL from every server as
 		 * ARES_ECONNREFUSED: DN_EDNSTIMEOUT; later ones as SERVFAIL */
@@ -846,7 +851,7 @@ test_resolve_refused(void)
 	snprintf(servers, sizeof(servers), "127.0.0.1:%u", ntohs(sin.sin_port));
 	dn_reactor_set_dns_servers(r, servers, NULL);
 	dn__resolver_set_timeout(r, 300, 1, NULL);
-	dn_resolve(r, "dualnet-refused.test", 80, AF_INET, res_cb, &a);
+	dn_resolve(r, "dualnet-refused.test", 80, AF_INET, res_cb, &a, NULL);
 	run_until(r, &a.calls, 1, 5000);
 	ok(a.calls == 1 && a.code == DN_EDNSTIMEOUT, "closed server port: "
 	    "DN_EDNSTIMEOUT (%s)", a.msg);

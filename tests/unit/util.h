@@ -210,7 +210,7 @@ zone_rules_cb(dn_resolve_req *req, int family, const dn_addr *addrs,
 }
 
 typedef dn_resolve_req *(*resolve_fn)(dn_reactor *r, const char *host,
-    uint16_t port, int family, dn_resolve_cb cb, void *arg);
+    uint16_t port, int family, dn_resolve_cb cb, void *arg, dn_error *err);
 
 /*
  * A literal given to a resolver obeys dn_addr_parse()'s zone rules: a
@@ -241,7 +241,8 @@ resolve_zone_rules(resolve_fn resolve, const char *who)
 	snprintf(bad, sizeof(bad), "fe80::1%%%u", no_such_ifindex());
 	memset(st, 0, sizeof(st));
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
-		resolve(r, t[i].host, 80, AF_INET6, zone_rules_cb, &st[i]);
+		resolve(r, t[i].host, 80, AF_INET6, zone_rules_cb, &st[i],
+		    NULL);
 	dn_reactor_run(r, NULL);
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
 		if (t[i].code != DN_OK)
