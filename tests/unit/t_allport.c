@@ -688,6 +688,7 @@ t_tcp(dn_reactor *r)
 	dn_error e;
 	uint16_t port;
 	size_t i;
+	int code;
 
 	memset(&acc, 0, sizeof(acc));
 	opts_events(&o, &ev);
@@ -704,9 +705,11 @@ t_tcp(dn_reactor *r)
 		dn_addr t = parse(targets[i]);
 
 		dn_addr_set_port(&t, port);
-		ok(connect_to(r, targets[i], port, &acc) == DN_OK &&
-		    dn_addr_equal(&acc.local, &t), "%s: accepted on that "
-		    "address", fmt(&t));
+		code = connect_to(r, targets[i], port, &acc);
+		if (!ok(code == DN_OK && dn_addr_equal(&acc.local, &t),
+		    "%s: accepted on that address", fmt(&t)))
+			diag("  connect: %s; last accepted on %s",
+			    dn_err_name(code), fmt(&acc.local));
 	}
 	sh("ip addr add 198.51.100.1/32 dev lo");
 	ok(run_until(r, &ev.n[DN_LISTEN_STARTED], 1, 2000),
