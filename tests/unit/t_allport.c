@@ -754,6 +754,31 @@ t_tcp(dn_reactor *r)
 }
 
 /* Lost notifications: the table is read anew and nothing is missed. */
+/* ip -batch: VERB ("add", "del") 203.0.113.1-200/32 on lo, in one go. The
+ * batch file is this process's own: two runs at once must not share it. */
+static int
+addrs_batch(const char *verb)
+{
+	char path[] = "/tmp/t_allport.XXXXXX", cmd[64];
+	FILE *f;
+	int fd, i, rv;
+
+	if ((fd = mkstemp(path)) == -1)
+		return -1;
+	if ((f = fdopen(fd, "w")) == NULL) {
+		close(fd);
+		unlink(path);
+		return -1;
+	}
+	for (i = 1; i <= 200; i++)
+		fprintf(f, "addr %s 203.0.113.%d/32 dev lo\n", verb, i);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "ip -batch %s", path);
+	rv = sh(cmd);
+	unlink(path);
+	return rv;
+}
+
 static void
 t_rescan(dn_reactor *r)
 {
@@ -763,8 +788,6 @@ t_rescan(dn_reactor *r)
 	dn_listener *l;
 	dn_all_opts o;
 	dn_error e;
-	FILE *f;
-	int i;
 
 	memset(&acc, 0, sizeof(acc));
 	opts_events(&o, &ev);
@@ -775,16 +798,11 @@ t_rescan(dn_reactor *r)
 		diag("  %s", e.msg);
 		return;
 	}
-	if ((f = fopen("/tmp/t_allport.batch", "w")) == NULL) {
-		ok(0, "cannot write the batch");
+	/* the loop is not running: the queue overflows */
+	if (!ok(addrs_batch("add") == 0, "200 addresses added at once")) {
 		dn_listener_close(l);
 		return;
 	}
-	for (i = 1; i <= 200; i++)
-		fprintf(f, "addr add 203.0.113.%d/32 dev lo\n", i);
-	fclose(f);
-	/* the loop is not running: the queue overflows */
-	sh("ip -batch /tmp/t_allport.batch");
 	ok(run_until(r, &ev.n[DN_LISTEN_RESCAN], 1, 3000), "the queue "
 	    "overflowed: a re-read, told");
 	run_until(r, &ev.n[DN_LISTEN_STARTED], 200, 2000);
@@ -794,14 +812,7 @@ t_rescan(dn_reactor *r)
 	ok(lcount(l, want) && connect_to(r, "203.0.113.200",
 	    dn_listener_port(l), &acc) == DN_OK, "  the last one serves");
 	dn_listener_close(l);
-	f = fopen("/tmp/t_allport.batch", "w");
-	if (f != NULL) {
-		for (i = 1; i <= 200; i++)
-			fprintf(f, "addr del 203.0.113.%d/32 dev lo\n", i);
-		fclose(f);
-		sh("ip -batch /tmp/t_allport.batch");
-	}
-	unlink("/tmp/t_allport.batch");
+	(void)addrs_batch("del");
 }
 
 struct urec {
