@@ -159,3 +159,18 @@ http_start() {
 	run -64 ex head localhost http
 	run -64 ex head a b c
 }
+
+# --- README -------------------------------------------------------------------
+
+@test "README: its on_connect() of head.c is the file's, to the letter" {
+	python3 - "$repo/README.md" "$repo/examples/head.c" <<-'PY'
+	import re, sys
+	readme, src = (open(f, encoding="utf-8").read() for f in sys.argv[1:3])
+	part = readme.split("## Using the library", 1)[-1]
+	m = re.search(r"^static void\non_connect\(.*?^}\n", part, re.S | re.M)
+	if m is None:
+	    sys.exit("README's Using the library shows no on_connect()")
+	if m.group(0) not in src:
+	    sys.exit("README's on_connect() differs from examples/head.c: copy it again")
+	PY
+}
