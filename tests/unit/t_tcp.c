@@ -1,4 +1,4 @@
-/* t_relay.c - TCP connect/listen/streams and the relay, on loopback sockets with port 0. */
+/* t_tcp.c - TCP: connect, listen, streams and the relay, on loopback sockets with port 0. */
 
 #include "config.h"
 
