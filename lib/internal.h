@@ -131,6 +131,9 @@ int dn__io_want(dn_reactor *r, dn_io **iop, int fd, unsigned want,
 
 /* resolve.c's per-reactor state; dn_reactor_free() calls destroy(state)
  * after it has cancelled every handle and run the deferred calls. */
+/* What keeps r running, said in what (for a test's diagnostic): 1 while
+ * anything does (watchers, timers, deferred calls, pending handles). */
+int dn__reactor_busy(const dn_reactor *r, char *what, size_t len);
 void *dn__reactor_resolver(dn_reactor *r);
 void dn__reactor_set_resolver(dn_reactor *r, void *state,
     void (*destroy)(void *state));

@@ -13,6 +13,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -940,6 +941,20 @@ reactor_alive(const dn_reactor *r)
 {
 	return r->nref_io > 0 || r->nheap > r->nweak_timers ||
 	    r->deferred.head != NULL || r->handles != NULL;
+}
+
+int
+dn__reactor_busy(const dn_reactor *r, char *what, size_t len)
+{
+	const dn__handle *h;
+	size_t nh = 0;
+
+	for (h = r->handles; h != NULL; h = h->next)
+		nh++;
+	snprintf(what, len, "%zu watchers, %zu timers, %s deferred calls, "
+	    "%zu handles", r->nref_io, r->nheap - r->nweak_timers,
+	    r->deferred.head != NULL ? "some" : "no", nh);
+	return reactor_alive(r);
 }
 
 int

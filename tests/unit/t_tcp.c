@@ -1035,24 +1035,45 @@ main(void)
 	dn_reactor *r;
 
 	signal(SIGPIPE, SIG_IGN);
-	if ((r = dn_reactor_new(NULL)) == NULL) {
-		ok(0, "reactor");
-		return tap_done(0);
-	}
+	r = test_begin();
 	test_listen(r);
+	test_end(r, "test_listen");
+	r = test_begin();
 	test_connect(r);
+	test_end(r, "test_connect");
+	r = test_begin();
 	test_connect_name(r);
+	test_end(r, "test_connect_name");
+	r = test_begin();
 	test_timeout(r);
+	test_end(r, "test_timeout");
+	r = test_begin();
 	test_cancel(r);
+	test_end(r, "test_cancel");
+	r = test_begin();
 	test_flowlabel(r);
+	test_end(r, "test_flowlabel");
+	r = test_begin();
 	test_stream(r);
+	test_end(r, "test_stream");
+	r = test_begin();
 	test_relay_bulk(r, 16 * MiB, 0);
+	test_end(r, "test_relay_bulk(16 * MiB, 0)");
+	r = test_begin();
 	test_relay_bulk(r, 4 * MiB, 300);
+	test_end(r, "test_relay_bulk(4 * MiB, 300)");
+	r = test_begin();
 	test_relay_reset(r);
+	test_end(r, "test_relay_reset");
+	r = test_begin();
 	test_relay_file(r);
+	test_end(r, "test_relay_file");
+	r = test_begin();
 	test_relay_into_files(r);
+	test_end(r, "test_relay_into_files");
+	r = test_begin();
 	test_relay_same_files(r);
+	test_end(r, "test_relay_same_files");
 	test_relay_cancel();
-	dn_reactor_free(r);
 	return tap_done(0);
 }

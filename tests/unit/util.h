@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <net/if.h>
 #include <sched.h>
 #include <stdint.h>
@@ -187,6 +188,50 @@ rstate_record(struct rstate *s, int family, const dn_addr *addrs, size_t n,
 		s->addrs[i] = addrs[i];
 	s->naddrs = n;
 	return err == NULL ? n > 0 && addrs != NULL : n == 0 && addrs == NULL;
+}
+
+/* The library's own view of what keeps a reactor running (internal.h). */
+int dn__reactor_busy(const dn_reactor *r, char *what, size_t len);
+
+/* Descriptors this process has open now (/proc/self/fd, less the one
+ * reading it). */
+UTIL_FN int
+open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int n = 0;
+
+	if (d == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL)
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n - 1;
+}
+
+static int test_fds;	/* open_fds() when the running test began */
+
+/* One test's own reactor; test_end() checks it leaves nothing behind. */
+UTIL_FN dn_reactor *
+test_begin(void)
+{
+	test_fds = open_fds();
+	return reactor_or_bail();
+}
+
+/* After a test that cleaned up: nothing keeps the reactor running (no
+ * watcher, timer, deferred call or pending request), and once it is
+ * freed every descriptor the test opened is closed. */
+UTIL_FN void
+test_end(dn_reactor *r, const char *name)
+{
+	char what[128];
+
+	ok(!dn__reactor_busy(r, what, sizeof(what)), "%s: nothing left alive "
+	    "(%s)", name, what);
+	dn_reactor_free(r);
+	is_int(open_fds(), test_fds, "%s: no descriptor left open", name);
 }
 
 /* An interface index no interface has, for "no such scope" cases. */
