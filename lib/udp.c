@@ -253,15 +253,78 @@ refresh_local(dn_udp *u)
 		    len, NULL);
 }
 
+/* What dn_udp_listen_addr() refuses before it makes a socket. */
+static int
+udp_args_check(const dn_addr *local, const dn_udp_opts *opts, const char *a,
+    dn_error *err)
+{
+	char list[200];
+
+	if (opts != NULL && (opts->batch < 0 || opts->batch > BATCH_MAX))
+		return dn__err(err, DN_ERANGE, 0, "batch %d is out of range: "
+		    "use 0 (default) to %d", opts->batch, BATCH_MAX);
+	if (opts != NULL && opts->rcvbuf > INT_MAX / 2)
+		return dn__err(err, DN_ERANGE, 0, "rcvbuf %zu is out of range: "
+		    "use 0 (the system's) to %d", opts->rcvbuf, INT_MAX / 2);
+	if (opts != NULL && opts->max_datagram > DGRAM_MAX)
+		return dn__err(err, DN_ERANGE, 0, "max_datagram %zu is out of "
+		    "range: use 0 (default) to %u", opts->max_datagram,
+		    DGRAM_MAX);
+	/* the kernel says only EINVAL */
+	if (dn_addr_needs_scope(local) && dn_addr_scope(local) == 0)
+		return dn__err(err, DN_ENOSCOPE, 0, "listen address %s needs a "
+		    "scope: add %%IFACE, one of: %s", a, dn__iface_list(list,
+		    sizeof(list)));
+	return 0;
+}
+
+/* The socket options of a receiving socket, before bind(); *v6only gets
+ * what an IPv6 socket ended up with. */
+static int
+udp_sockopts(int fd, const dn_addr *local, const dn_udp_opts *opts,
+    const char *a, int *v6only, dn_error *err)
+{
+	int want6 = opts != NULL ? opts->v6only : -1, v;
+	socklen_t len;
+
+	/* receivers of one group share its port (SO_REUSEADDR on both) */
+	if (((opts != NULL && opts->reuseaddr) || dn_addr_is_multicast(local))
+	    && sockopt_on(fd, SOL_SOCKET, SO_REUSEADDR, "SO_REUSEADDR", a,
+	    err) == -1)
+		return -1;
+	/* the kernel doubles it and holds it to rmem_max: a request, not a
+	 * promise, so only a refusal is an error */
+	if (opts != NULL && opts->rcvbuf > 0 && (v = (int)opts->rcvbuf,
+	    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v))) == -1)
+		return dn__err(err, DN_ELOCAL, errno, "cannot set SO_RCVBUF on "
+		    "%s: %s", a, strerror(errno));
+	*v6only = -1;
+	if (dn_addr_family(local) != AF_INET6)
+		return sockopt_on(fd, IPPROTO_IP, IP_PKTINFO, "IP_PKTINFO", a,
+		    err);
+	if (want6 >= 0 && (v = !!want6, setsockopt(fd, IPPROTO_IPV6,
+	    IPV6_V6ONLY, &v, sizeof(v))) == -1)
+		return dn__err(err, DN_ELOCAL, errno, "cannot set IPV6_V6ONLY "
+		    "on %s: %s", a, strerror(errno));
+	len = sizeof(v);
+	if (getsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v, &len) == 0)
+		*v6only = !!v;
+	/* IPV6_PKTINFO also comes for IPv4 datagrams on a dual-stack
+	 * socket, as a v4-mapped address (ip6_datagram_recv_ctl) */
+	if (sockopt_on(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, "IPV6_RECVPKTINFO",
+	    a, err) == -1)
+		return -1;
+	return sockopt_on(fd, IPPROTO_IPV6, IPV6_FLOWINFO, "IPV6_FLOWINFO", a,
+	    err);
+}
+
 dn_udp *
 dn_udp_listen_addr(dn_reactor *r, const dn_addr *local,
     const dn_udp_opts *opts, dn_error *err)
 {
 	dn_udp *u = NULL, *rv = NULL;
-	char a[DN_ADDR_STRLEN], list[200];
-	int fd = -1, family = dn_addr_family(local), v;
-	int v6only = opts != NULL ? opts->v6only : -1;
-	socklen_t len;
+	char a[DN_ADDR_STRLEN];
+	int fd = -1, family = dn_addr_family(local);
 
 	if (r == NULL || local == NULL ||
 	    (family != AF_INET && family != AF_INET6)) {
@@ -270,67 +333,14 @@ dn_udp_listen_addr(dn_reactor *r, const dn_addr *local,
 		return NULL;
 	}
 	dn_addr_format(local, a, sizeof(a));
-	if (opts != NULL && (opts->batch < 0 || opts->batch > BATCH_MAX)) {
-		dn__err(err, DN_ERANGE, 0, "batch %d is out of range: use 0 "
-		    "(default) to %d", opts->batch, BATCH_MAX);
+	if (udp_args_check(local, opts, a, err) == -1)
 		return NULL;
-	}
-	if (opts != NULL && opts->rcvbuf > INT_MAX / 2) {
-		dn__err(err, DN_ERANGE, 0, "rcvbuf %zu is out of range: use 0 "
-		    "(the system's) to %d", opts->rcvbuf, INT_MAX / 2);
-		return NULL;
-	}
-	if (opts != NULL && opts->max_datagram > DGRAM_MAX) {
-		dn__err(err, DN_ERANGE, 0, "max_datagram %zu is out of range: "
-		    "use 0 (default) to %u", opts->max_datagram, DGRAM_MAX);
-		return NULL;
-	}
-	/* the kernel says only EINVAL */
-	if (dn_addr_needs_scope(local) && dn_addr_scope(local) == 0) {
-		dn__err(err, DN_ENOSCOPE, 0, "listen address %s needs a scope: "
-		    "add %%IFACE, one of: %s", a, dn__iface_list(list,
-		    sizeof(list)));
-		return NULL;
-	}
 	if ((u = calloc(1, sizeof(*u))) == NULL) {
 		dn__err(err, DN_ENOMEM, errno, "out of memory for a UDP socket");
 		goto done;
 	}
-	if ((fd = dn__socket(family, SOCK_DGRAM, err)) == -1)
-		goto done;
-	/* receivers of one group share its port (SO_REUSEADDR on both) */
-	if (((opts != NULL && opts->reuseaddr) || dn_addr_is_multicast(local))
-	    && sockopt_on(fd, SOL_SOCKET, SO_REUSEADDR, "SO_REUSEADDR", a,
-	    err) == -1)
-		goto done;
-	/* the kernel doubles it and holds it to rmem_max: a request, not a
-	 * promise, so only a refusal is an error */
-	if (opts != NULL && opts->rcvbuf > 0 && (v = (int)opts->rcvbuf,
-	    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v))) == -1) {
-		dn__err(err, DN_ELOCAL, errno, "cannot set SO_RCVBUF on %s: %s",
-		    a, strerror(errno));
-		goto done;
-	}
-	u->v6only = -1;
-	if (family == AF_INET6) {
-		if (v6only >= 0 && (v = !!v6only, setsockopt(fd, IPPROTO_IPV6,
-		    IPV6_V6ONLY, &v, sizeof(v))) == -1) {
-			dn__err(err, DN_ELOCAL, errno, "cannot set IPV6_V6ONLY "
-			    "on %s: %s", a, strerror(errno));
-			goto done;
-		}
-		len = sizeof(v);
-		if (getsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v, &len) == 0)
-			u->v6only = !!v;
-		/* IPV6_PKTINFO also comes for IPv4 datagrams on a dual-stack
-		 * socket, as a v4-mapped address (ip6_datagram_recv_ctl) */
-		if (sockopt_on(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO,
-		    "IPV6_RECVPKTINFO", a, err) == -1 ||
-		    sockopt_on(fd, IPPROTO_IPV6, IPV6_FLOWINFO,
-		    "IPV6_FLOWINFO", a, err) == -1)
-			goto done;
-	} else if (sockopt_on(fd, IPPROTO_IP, IP_PKTINFO, "IP_PKTINFO", a,
-	    err) == -1)
+	if ((fd = dn__socket(family, SOCK_DGRAM, err)) == -1 ||
+	    udp_sockopts(fd, local, opts, a, &u->v6only, err) == -1)
 		goto done;
 	if (bind(fd, &local->u.sa, local->len) == -1) {
 		dn__err(err, DN_ELOCAL, errno, "cannot listen on %s: %s", a,
