@@ -239,6 +239,7 @@ static const struct {
 	    "IPv6 only was asked (-6)" },
 	{ NULL, "but the default family asks for IPv4", "but -4 asks for IPv4" },
 	{ NULL, "but the default family asks for IPv6", "but -6 asks for IPv6" },
+	{ NULL, "use tcp6: or an IPv6 default family", "use tcp6: or -6" },
 };
 
 const char *

@@ -422,6 +422,67 @@ dn__family_word(int family)
 
 /* --- client endpoints ------------------------------------------------ */
 
+/* A literal destination: its family, flow label and port checked. */
+static int
+client_literal(dn_client_endpoint *ep, dn_addr *a, uint16_t port,
+    uint32_t flowinfo, int family, const char *who, dn_error *err)
+{
+	char buf[DN_ADDR_STRLEN];
+
+	dn_addr_format_host(a, buf, sizeof(buf));
+	if (family != AF_UNSPEC && dn_addr_family(a) != family)
+		return dn__err(err, DN_EFAMILY, 0, "destination %s is %s but %s "
+		    "asks for %s only", buf, dn__family_word(dn_addr_family(a)),
+		    who, dn__family_word(family));
+	if (flowinfo != 0 && dn_addr_family(a) != AF_INET6)
+		return dn__err(err, DN_EFAMILY, 0, "a flow label needs an IPv6 "
+		    "destination but %s is IPv4", buf);
+	if (flowinfo != 0 && dn_addr_flowinfo(a) != 0 &&
+	    dn_addr_flowinfo(a) != flowinfo)
+		return dn__err(err, DN_EINVAL, 0, "flow label 0x%x and the "
+		    "destination's flowinfo 0x%x differ: give one",
+		    (unsigned)flowinfo, (unsigned)dn_addr_flowinfo(a));
+	if (flowinfo != 0 && dn_addr_set_flowinfo(a, flowinfo, err) == -1)
+		return -1;
+	dn_addr_set_port(a, port);
+	ep->literal = 1;
+	ep->dest = *a;
+	ep->family = dn_addr_family(a);
+	return 0;
+}
+
+/* The bind address against the destination: a literal's family and zone,
+ * or the one family a name resolves to here. */
+static int
+client_bind(dn_client_endpoint *ep, const dn_addr *bind, const char *host,
+    dn_error *err)
+{
+	char buf[DN_ADDR_STRLEN], dbuf[DN_ADDR_STRLEN];
+
+	dn_addr_format_host(bind, buf, sizeof(buf));
+	/* Not dn_addr_check_bind's words: the caller's option may not be
+	 * where the bind address came from. */
+	if (ep->literal && dn_addr_family(bind) != ep->family)
+		return dn__err(err, DN_EFAMILY, 0, "bind address %s is %s but "
+		    "destination %s is %s: bind an %s address", buf,
+		    dn__family_word(dn_addr_family(bind)),
+		    dn_addr_format_host(&ep->dest, dbuf, sizeof(dbuf)),
+		    dn__family_word(ep->family), dn__family_word(ep->family));
+	/* RFC 4007 zones must agree too. */
+	if (ep->literal && dn_addr_check_bind(bind, &ep->dest, err) == -1)
+		return -1;
+	if (!ep->literal && dn_addr_family(bind) != ep->family)
+		return dn__err(err, DN_EFAMILY, 0, "bind address %s is %s but "
+		    "%s resolves to %s only: %s", buf,
+		    dn__family_word(dn_addr_family(bind)), host,
+		    dn__family_word(ep->family), ep->family == AF_INET ?
+		    "use tcp6: or an IPv6 default family" :
+		    "bind an IPv6 address");
+	ep->has_bind = 1;
+	ep->bind = *bind;
+	return 0;
+}
+
 /*
  * The part every client endpoint shares, whether it came from a
  * description or from HOST PORT arguments. family: AF_INET, AF_INET6, or
@@ -436,15 +497,14 @@ client_setup(dn_client_endpoint *ep, const char *ctx, const char *host,
 	dn_addr_hints hints;
 	dn_addr a;
 	dn_error e;
-	char buf[DN_ADDR_STRLEN];
 	const char *scope = defs != NULL ? defs->default_scope : NULL;
 	int dfam = defs != NULL ? defs->family : AF_UNSPEC;
 	const char *who = ctx;
 
 	if (dfam != AF_UNSPEC && family != AF_UNSPEC && dfam != family)
 		return dn__err(err, DN_EFAMILY, 0, "%s is %s but %s only was "
-		    "asked (%s)", ctx, dn__family_word(family), dn__family_word(dfam),
-		    "the default family");
+		    "asked (%s)", ctx, dn__family_word(family),
+		    dn__family_word(dfam), "the default family");
 	if (family == AF_UNSPEC && dfam != AF_UNSPEC) {
 		family = dfam;
 		who = "the default family";
@@ -461,34 +521,13 @@ client_setup(dn_client_endpoint *ep, const char *ctx, const char *host,
 
 	memset(&hints, 0, sizeof(hints));
 	hints.flags = DN_ADDR_PORT_NONE;
-	hints.family = AF_UNSPEC;
 	hints.default_scope = scope;
 	hints.what = "destination";
 	memset(&e, 0, sizeof(e));
 	if (dn_addr_parse(&a, host, &hints, &e) == 0) {
-		dn_addr_format_host(&a, buf, sizeof(buf));
-		if (family != AF_UNSPEC && dn_addr_family(&a) != family)
-			return dn__err(err, DN_EFAMILY, 0,
-			    "destination %s is %s "
-			    "but %s asks for %s only", buf,
-			    dn__family_word(dn_addr_family(&a)), who,
-			    dn__family_word(family));
-		if (flowinfo != 0 && dn_addr_family(&a) != AF_INET6)
-			return dn__err(err, DN_EFAMILY, 0,
-			    "a flow label needs an "
-			    "IPv6 destination but %s is IPv4", buf);
-		if (flowinfo != 0 && dn_addr_flowinfo(&a) != 0 &&
-		    dn_addr_flowinfo(&a) != flowinfo)
-			return dn__err(err, DN_EINVAL, 0, "flow label 0x%x and "
-			    "the destination's flowinfo 0x%x differ: give "
-			    "one", (unsigned)flowinfo,
-			    (unsigned)dn_addr_flowinfo(&a));
-		if (flowinfo != 0)
-			a.u.sin6.sin6_flowinfo = htonl(flowinfo);
-		dn_addr_set_port(&a, port);
-		ep->literal = 1;
-		ep->dest = a;
-		ep->family = dn_addr_family(&a);
+		if (client_literal(ep, &a, port, flowinfo, family, who,
+		    err) == -1)
+			return -1;
 	} else if (e.code == DN_ENOTLITERAL) {
 		/* A valid name (dn_addr_parse() judged it); plan point 5: the
 		 * low level resolves names to IPv4. */
@@ -497,41 +536,15 @@ client_setup(dn_client_endpoint *ep, const char *ctx, const char *host,
 		if (flowinfo != 0 && family != AF_INET6)
 			return dn__err(err, DN_EFAMILY, 0, "a flow label needs "
 			    "IPv6 but %s resolves to IPv4 only here: use "
-			    "tcp6: or -6", host);
+			    "tcp6: or an IPv6 default family", host);
 		ep->literal = 0;
 		ep->family = family;
 	} else {
 		dn__err_copy(err, &e);
 		return -1;
 	}
-
-	if (bind != NULL) {
-		if (ep->literal && dn_addr_family(bind) != ep->family) {
-			char dbuf[DN_ADDR_STRLEN];
-
-			/* Not dn_addr_check_bind's words: -b may not be
-			 * where the bind address came from. */
-			return dn__err(err, DN_EFAMILY, 0, "bind address %s is "
-			    "%s but destination %s is %s: bind an %s address",
-			    dn_addr_format_host(bind, buf, sizeof(buf)),
-			    dn__family_word(dn_addr_family(bind)),
-			    dn_addr_format_host(&ep->dest, dbuf, sizeof(dbuf)),
-			    dn__family_word(ep->family), dn__family_word(ep->family));
-		} else if (ep->literal) {
-			/* RFC 4007 zones must agree too. */
-			if (dn_addr_check_bind(bind, &ep->dest, err) == -1)
-				return -1;
-		} else if (dn_addr_family(bind) != ep->family)
-			return dn__err(err, DN_EFAMILY, 0,
-			    "bind address %s is %s "
-			    "but %s resolves to %s only: %s",
-			    dn_addr_format_host(bind, buf, sizeof(buf)),
-			    dn__family_word(dn_addr_family(bind)), host,
-			    dn__family_word(ep->family), ep->family == AF_INET ?
-			    "use tcp6: or -6" : "bind an IPv6 address");
-		ep->has_bind = 1;
-		ep->bind = *bind;
-	}
+	if (bind != NULL && client_bind(ep, bind, host, err) == -1)
+		return -1;
 	ep->port = port;
 	ep->flowinfo = flowinfo;
 	if ((ep->host = strdup(host)) == NULL ||

@@ -303,6 +303,11 @@ other_iface() {
 	    -- tcp:host=127.0.0.1:port=9
 }
 
+@test "hint: a bind address of the family a tcp: name cannot take names -6" {
+	bad dnconnect "bind address ::1 is IPv6 but localhost resolves to IPv4 only: use tcp6: or -6" \
+	    -- -b ::1 tcp:host=localhost:port=9
+}
+
 @test "hint: interface= and a different -I name -I" {
 	local other
 	other=$(other_iface)
