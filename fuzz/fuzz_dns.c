@@ -29,7 +29,9 @@ set(const char *list, dn_error *e)
 	rv = dn_reactor_set_dns_servers(r, list, e);
 	if (rv == -1) {
 		fz_check_err(e, "dn_reactor_set_dns_servers", list);
-		FZ_CHECK(e->code == DN_ESYNTAX || e->code == DN_EBADSCOPE,
+		/* an entry is a literal by dn_addr_parse()'s rules: any of
+		 * its input errors (ERANGE for a port) may say why */
+		FZ_CHECK(dn_err_kind_of(e->code) == DN_KIND_INPUT,
 		    "server list '%s' refused with %s", list,
 		    dn_err_name(e->code));
 	} else
