@@ -1029,51 +1029,46 @@ test_relay_cancel(void)
 	close(q[1]);
 }
 
+/* One test on a reactor of its own, which it must leave with nothing
+ * alive and no descriptor open. */
+static void
+each(const char *name, void (*test)(dn_reactor *))
+{
+	dn_reactor *r = test_begin();
+
+	test(r);
+	test_end(r, name);
+}
+
+static void
+test_relay_bulk_fast(dn_reactor *r)
+{
+	test_relay_bulk(r, 16 * MiB, 0);
+}
+
+static void
+test_relay_bulk_slow(dn_reactor *r)
+{
+	test_relay_bulk(r, 4 * MiB, 300);
+}
+
 int
 main(void)
 {
-	dn_reactor *r;
-
 	signal(SIGPIPE, SIG_IGN);
-	r = test_begin();
-	test_listen(r);
-	test_end(r, "test_listen");
-	r = test_begin();
-	test_connect(r);
-	test_end(r, "test_connect");
-	r = test_begin();
-	test_connect_name(r);
-	test_end(r, "test_connect_name");
-	r = test_begin();
-	test_timeout(r);
-	test_end(r, "test_timeout");
-	r = test_begin();
-	test_cancel(r);
-	test_end(r, "test_cancel");
-	r = test_begin();
-	test_flowlabel(r);
-	test_end(r, "test_flowlabel");
-	r = test_begin();
-	test_stream(r);
-	test_end(r, "test_stream");
-	r = test_begin();
-	test_relay_bulk(r, 16 * MiB, 0);
-	test_end(r, "test_relay_bulk(16 * MiB, 0)");
-	r = test_begin();
-	test_relay_bulk(r, 4 * MiB, 300);
-	test_end(r, "test_relay_bulk(4 * MiB, 300)");
-	r = test_begin();
-	test_relay_reset(r);
-	test_end(r, "test_relay_reset");
-	r = test_begin();
-	test_relay_file(r);
-	test_end(r, "test_relay_file");
-	r = test_begin();
-	test_relay_into_files(r);
-	test_end(r, "test_relay_into_files");
-	r = test_begin();
-	test_relay_same_files(r);
-	test_end(r, "test_relay_same_files");
+	each("test_listen", test_listen);
+	each("test_connect", test_connect);
+	each("test_connect_name", test_connect_name);
+	each("test_timeout", test_timeout);
+	each("test_cancel", test_cancel);
+	each("test_flowlabel", test_flowlabel);
+	each("test_stream", test_stream);
+	each("test_relay_bulk(16 MiB, 0)", test_relay_bulk_fast);
+	each("test_relay_bulk(4 MiB, 300)", test_relay_bulk_slow);
+	each("test_relay_reset", test_relay_reset);
+	each("test_relay_file", test_relay_file);
+	each("test_relay_into_files", test_relay_into_files);
+	each("test_relay_same_files", test_relay_same_files);
 	test_relay_cancel();
 	return tap_done(0);
 }
