@@ -9,7 +9,7 @@
 #	.\" example: NAME		compiled and run: it must exit 0
 #	.\" example: NAME compile-only	compiled (it needs a network or
 #					arguments the test cannot give)
-#	.Bd -literal -offset indent
+#	.Bd -literal
 #	...C, with \e for a backslash...
 #	.Ed
 #
@@ -27,7 +27,7 @@ secs=${MANEX_TIMEOUT:-30}
 
 [ -r "$page" ] || { echo "Bail out! no $page: set DN_SRCDIR to the source tree"; exit 1; }
 [ -e "$libdir/libdualnet.so" ] ||
-	{ echo "Bail out! no $libdir/libdualnet.so: run make before make check"; exit 1; }
+	{ echo "Bail out! no $libdir/libdualnet.so: the examples link the shared library: run make (not --disable-shared)"; exit 1; }
 
 # Only the sanitizer options of DN_CFLAGS: its warning options are the
 # project's, and the examples are held to the plain -Wall -Wextra below.
