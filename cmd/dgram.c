@@ -523,30 +523,53 @@ dgram_prog_free(dgram_prog *p)
 	dn_reactor_free(p->r);
 }
 
-int
-dgram_open(dgram_prog *p, const dn_addr *bind, int family, uint16_t port,
-    const dn_udp_opts *opts)
+/* The listening sockets, one line each; then the program goes on. */
+static void
+on_opened(dn_dgram_open_req *rq, const dn_dgram_opened *o,
+    const dn_error *err, void *arg)
 {
-	char l[DN_ADDR_STRLEN];
-	dn_addr local;
+	dgram_prog *p = arg;
+	dn_udp **v;
+	size_t i, n;
+	int rv;
+
+	(void)rq;
+	p->open_rq = NULL;
+	if (err != NULL) {
+		if (err->code != DN_ECANCELED)
+			dgram_finish(p, cli_fail(&p->c, err));
+		return;
+	}
+	p->u = o->udp;
+	p->all = o->all;
+	if (p->done)
+		return;
+	if (p->listening) {
+		if ((v = dgram_socks(p, &n)) == NULL) {
+			dgram_finish(p, cli_failf(&p->c, DN_ENOMEM, ENOMEM,
+			    "out of memory"));
+			return;
+		}
+		for (i = 0; i < n; i++)
+			cli_report_listening(&p->c, dn_udp_addr(v[i]),
+			    dn_udp_v6only(v[i]));
+		free(v);
+	}
+	if ((rv = p->opened(p, o)) != 0)
+		dgram_finish(p, rv);
+}
+
+int
+dgram_open(dgram_prog *p, const dn_dgram_endpoint *ep,
+    const dn_dgram_open_opts *opts)
+{
+	dn_dgram_kind k = dn_dgram_endpoint_kind(ep);
 	dn_error e;
 
-	if (bind != NULL)
-		local = *bind;
-	else {
-		if (dn_addr_parse(&local, family == AF_INET6 ? "::" :
-		    "0.0.0.0", NULL, &e) == -1)
-			return cli_fail(&p->c, &e);
-		dn_addr_set_port(&local, port);
-	}
-	if ((p->u = dn_udp_listen_addr(p->r, &local, opts, &e)) == NULL) {
-		/* the library speaks of listening; here it is the -b bind */
-		if (bind != NULL && e.code == DN_ELOCAL)
-			snprintf(e.msg, sizeof(e.msg), "cannot bind to %s: %s",
-			    dn_addr_format(&local, l, sizeof(l)),
-			    strerror(e.os_errno));
+	p->listening = k == DN_DGRAM_LISTEN || k == DN_DGRAM_LISTEN_ALL;
+	if ((p->open_rq = dn_dgram_endpoint_open(p->r, ep, opts, on_opened, p,
+	    &e)) == NULL)
 		return cli_fail(&p->c, &e);
-	}
 	return 0;
 }
 
@@ -598,25 +621,6 @@ dgram_socks(const dgram_prog *p, size_t *n)
 		v[0] = p->u;
 	*n = k;
 	return v;
-}
-
-int
-dgram_open_all(dgram_prog *p, uint16_t port, const dn_all_opts *ao,
-    const dn_udp_opts *uo)
-{
-	dn_udp **v;
-	dn_error e;
-	size_t i, n;
-
-	if ((p->all = dn_udp_listen_all(p->r, port, ao, uo, &e)) == NULL)
-		return cli_fail(&p->c, &e);
-	if ((v = dgram_socks(p, &n)) == NULL)
-		return cli_failf(&p->c, DN_ENOMEM, errno, "out of memory");
-	for (i = 0; i < n; i++)
-		cli_report_listening(&p->c, dn_udp_addr(v[i]),
-		    dn_udp_v6only(v[i]));
-	free(v);
-	return 0;
 }
 
 static void

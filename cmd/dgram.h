@@ -80,6 +80,8 @@ struct dgram_prog {
 	dn_reactor *r;
 	dn_udp *u;
 	dn_udp_all *all;	/* dnudp -l --all-interfaces: instead of u */
+	dn_dgram_open_req *open_rq;	/* until the endpoint is open */
+	int listening;		/* it listens: its sockets are reported */
 	dn_acl *acl;		/* --allow/--deny: datagrams from others drop */
 	dgram_in *in;		/* standard input, while it lasts */
 	dn_timer *timer;
@@ -89,6 +91,8 @@ struct dgram_prog {
 	int rv;
 	/* a socket error as an exit code, in the program's own words */
 	int (*fail)(dgram_prog *p, const dn_error *err);
+	/* the endpoint is open (p->u or p->all set): 0, or the exit code */
+	int (*opened)(dgram_prog *p, const dn_dgram_opened *o);
 	/* a datagram has been printed; u is the socket it came to */
 	void (*received)(dgram_prog *p, dn_udp *u, const dn_datagram *dg);
 	/* input ended and all of it left; NULL: exit 0 */
@@ -113,17 +117,14 @@ void dgram_prog_free(dgram_prog *p);
 /* Stops the loop with rv; the first call decides. */
 void dgram_finish(dgram_prog *p, int rv);
 
-/* p->u on bind, or on the wildcard of family with port: 0, or the exit
- * code (reported). */
-int dgram_open(dgram_prog *p, const dn_addr *bind, int family,
-    uint16_t port, const dn_udp_opts *opts);
+/* Opens ep as opts say (dn_dgram_endpoint_open()); once open, p->u or
+ * p->all is set, a LISTEN or LISTEN_ALL endpoint's sockets each print a
+ * "listening on" line, and p->opened goes on: 0, or the exit code. */
+int dgram_open(dgram_prog *p, const dn_dgram_endpoint *ep,
+    const dn_dgram_open_opts *opts);
 /* The program's sockets, p->u or p->all's, in an array to free; NULL
  * (*n 0) when there is none or no memory. */
 dn_udp **dgram_socks(const dgram_prog *p, size_t *n);
-/* p->all on every address with port, as ao and uo say; prints a
- * "listening on" line for each socket: 0, or the exit code. */
-int dgram_open_all(dgram_prog *p, uint16_t port, const dn_all_opts *ao,
-    const dn_udp_opts *uo);
 /* Received datagrams (on p->u or p->all) that p->acl admits go to
  * dgram_print() and p->received: 0, or the exit code. */
 int dgram_recv_start(dgram_prog *p);

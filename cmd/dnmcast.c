@@ -136,28 +136,16 @@ received(dgram_prog *p, dn_udp *u, const dn_datagram *dg)
 }
 
 static int
-open_recv(mcast *m)
+opened_recv(dgram_prog *p, const dn_dgram_opened *o)
 {
-	dn_udp_opts opts;
-	dn_error e;
+	mcast *m = (mcast *)p;
 	int rv;
 
-	memset(&opts, 0, sizeof(opts));
-	/* an IPv6 group's receiver wants no IPv4 traffic on its port */
-	opts.v6only = dn_addr_family(m->group) == AF_INET6 ? 1 : -1;
-	/* several receivers of a group share its port */
-	opts.reuseaddr = 1;
-	opts.max_datagram = m->p.out.max_size;
-	if ((rv = dgram_open(&m->p, NULL, dn_addr_family(m->group),
-	    dn_addr_port(m->group), &opts)) != 0)
-		return rv;
-	if (dn_mcast_join(m->p.u, m->group, m->source, m->iface, &e) == -1)
-		return cli_fail(&m->p.c, &e);
-	m->joined = 1;
+	m->joined = o->joined;
 	report_membership(m, "joined");
-	if ((rv = dgram_recv_start(&m->p)) != 0)
+	if ((rv = dgram_recv_start(p)) != 0)
 		return rv;
-	dgram_idle_restart(&m->p);
+	dgram_idle_restart(p);
 	return 0;
 }
 
@@ -237,31 +225,40 @@ kernel_hops(mcast *m)
 }
 
 static int
-open_send(mcast *m)
+opened_send(dgram_prog *p, const dn_dgram_opened *o)
 {
 	char l[DN_ADDR_STRLEN], g[DN_ADDR_STRLEN];
-	dn_udp_opts opts;
-	dn_error e;
-	int rv;
+	mcast *m = (mcast *)p;
 
-	memset(&opts, 0, sizeof(opts));
-	opts.v6only = dn_addr_family(m->group) == AF_INET6 ? 1 : -1;
-	if ((rv = dgram_open(&m->p, m->has_bind ? &m->bind : NULL,
-	    dn_addr_family(m->group), 0, &opts)) != 0)
-		return rv;
-	if (m->ifname[0] != '\0' &&
-	    dn_mcast_set_interface(m->p.u, m->ifname, &e) == -1)
-		return cli_fail(&m->p.c, &e);
-	if (m->hops >= 0 && dn_mcast_set_hops(m->p.u, m->hops, &e) == -1)
-		return cli_fail(&m->p.c, &e);
-	if (m->loop >= 0 && dn_mcast_set_loop(m->p.u, m->loop, &e) == -1)
-		return cli_fail(&m->p.c, &e);
+	(void)o;
 	m->hops = kernel_hops(m);
-	cli_trace(&m->p.c, "sending from %s to %s via %s (hops %d, loop %s)",
-	    dn_addr_format(dn_udp_addr(m->p.u), l, sizeof(l)),
+	cli_trace(&p->c, "sending from %s to %s via %s (hops %d, loop %s)",
+	    dn_addr_format(dn_udp_addr(p->u), l, sizeof(l)),
 	    dn_addr_format(m->group, g, sizeof(g)), ifshown(m), m->hops,
 	    m->loop == 0 ? "off" : m->loop == 1 ? "on" : "default");
-	return dgram_input_start(&m->p, on_line);
+	return dgram_input_start(p, on_line);
+}
+
+/* Joined to receive, or ready to send with -I, --hops and --loop set. */
+static int
+open_group(mcast *m)
+{
+	dn_dgram_open_opts o;
+
+	memset(&o, 0, sizeof(o));
+	if (m->role == ROLE_RECV) {
+		o.udp.max_datagram = m->p.out.max_size;
+		m->p.opened = opened_recv;
+	} else {
+		o.multicast_send = 1;
+		o.bind = m->has_bind ? &m->bind : NULL;
+		o.set_hops = m->hops >= 0;
+		o.hops = m->hops;
+		o.set_loop = m->loop >= 0;
+		o.loop = m->loop;
+		m->p.opened = opened_send;
+	}
+	return dgram_open(&m->p, m->ep, &o);
 }
 
 /* --- arguments ------------------------------------------------------- */
@@ -592,7 +589,7 @@ main(int argc, char *argv[])
 	m.p.received = received;
 	if ((m.p.rv = dgram_prog_start(&m.p)) != 0)
 		goto done;
-	if ((rv = m.role == ROLE_RECV ? open_recv(&m) : open_send(&m)) != 0) {
+	if ((rv = open_group(&m)) != 0) {
 		m.p.rv = rv;
 		goto done;
 	}

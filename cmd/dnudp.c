@@ -32,7 +32,6 @@ enum {
 
 typedef struct udpc {
 	dgram_prog p;		/* first: the hooks cast it back */
-	dn_resolve_req *rq;
 	int listen;		/* -l */
 	int connect;		/* --connect */
 	int echo;		/* --echo */
@@ -41,8 +40,9 @@ typedef struct udpc {
 	int all;		/* -l --all-interfaces, udp-all: */
 	int skip;		/* --skip-unavailable */
 	uint16_t all_port;
-	dn_all_opts ao;		/* its strings are ep's */
-	dn_dgram_endpoint *ep;	/* a udp-all: description, kept for ao */
+	dn_all_opts ao;		/* -l --all-interfaces PORT */
+	dn_dgram_endpoint *ep;	/* what to open: a description, or the
+				 * arguments' (endpoint()) */
 	int has_bind;
 	dn_addr bind;		/* send: -b */
 	dn_addr dest;		/* send */
@@ -271,111 +271,80 @@ on_line(const void *buf, size_t len, void *arg)
 	return 0;
 }
 
+/* Sending: the destination is known now (a name resolved). */
 static int
-open_send(udpc *uc)
+opened_send(dgram_prog *p, const dn_dgram_opened *o)
 {
 	char a[DN_ADDR_STRLEN], l[DN_ADDR_STRLEN];
-	dn_udp_opts opts;
-	dn_error e;
+	udpc *uc = (udpc *)p;
 	int rv;
 
-	memset(&opts, 0, sizeof(opts));
-	opts.v6only = -1;
-	opts.max_datagram = uc->p.out.max_size;
-	if ((rv = dgram_open(&uc->p, uc->has_bind ? &uc->bind : NULL,
-	    dn_addr_family(&uc->dest), 0, &opts)) != 0)
-		return rv;
-	if (uc->connect && dn_udp_connect(uc->p.u, &uc->dest, &e) == -1)
-		return cli_fail(&uc->p.c, &e);
-	cli_trace(&uc->p.c, "%s %s from %s", uc->connect ? "connected to" :
+	uc->dest = *o->dest;
+	cli_trace(&p->c, "%s %s from %s", uc->connect ? "connected to" :
 	    "sending to", dn_addr_format(&uc->dest, a, sizeof(a)),
-	    dn_addr_format(dn_udp_addr(uc->p.u), l, sizeof(l)));
-	if ((rv = dgram_recv_start(&uc->p)) != 0)
+	    dn_addr_format(dn_udp_addr(p->u), l, sizeof(l)));
+	if ((rv = dgram_recv_start(p)) != 0)
 		return rv;
 	if ((uc->bbuf = malloc(BATCH_BYTES)) == NULL)
-		return cli_failf(&uc->p.c, DN_ENOMEM, errno, "out of memory "
+		return cli_failf(&p->c, DN_ENOMEM, errno, "out of memory "
 		    "for a batch of datagrams");
-	return dgram_input_start(&uc->p, on_line);
-}
-
-static void
-resolved(dn_resolve_req *req, int family, const dn_addr *addrs,
-    size_t naddrs, const dn_error *err, void *arg)
-{
-	udpc *uc = arg;
-	dn_trace_event ev;
-	int rv;
-
-	uc->rq = NULL;
-	if (err != NULL && err->code == DN_ECANCELED)
-		return;
-	memset(&ev, 0, sizeof(ev));
-	ev.kind = DN_TRACE_RESOLVED;
-	ev.host = uc->host;
-	ev.family = family;
-	ev.addrs = addrs;
-	ev.naddrs = naddrs;
-	ev.err = err;
-	cli_connect_trace(&ev, &uc->p.c);
-	if (err != NULL) {
-		dgram_finish(&uc->p, cli_fail(&uc->p.c, err));
-		return;
-	}
-	/* dnconnect tries each address; a datagram goes to the first */
-	uc->dest = addrs[0];
-	/* the label was checked (20 bits): an IPv6 answer cannot refuse it */
-	if (uc->has_label && family == AF_INET6)
-		(void)dn_addr_set_flowinfo(&uc->dest, uc->label, NULL);
-	if ((rv = open_send(uc)) != 0)
-		dgram_finish(&uc->p, rv);
+	return dgram_input_start(p, on_line);
 }
 
 static int
-resolve_start(udpc *uc)
+opened_listen(dgram_prog *p, const dn_dgram_opened *o)
 {
-	dn_trace_event ev;
-	dn_error e;
-
-	memset(&ev, 0, sizeof(ev));
-	ev.kind = DN_TRACE_RESOLVING;
-	ev.host = uc->host;
-	ev.family = uc->resolve_family;
-	cli_connect_trace(&ev, &uc->p.c);
-	uc->rq = dn_resolve(uc->p.r, uc->host, uc->port, uc->resolve_family,
-	    resolved, uc, &e);
-	return uc->rq == NULL ? cli_fail(&uc->p.c, &e) : 0;
-}
-
-static int
-open_listen(udpc *uc)
-{
-	dn_udp_opts opts;
-	dn_error e;
 	int rv;
 
-	memset(&opts, 0, sizeof(opts));
-	opts.v6only = uc->v6only;
-	opts.max_datagram = uc->p.out.max_size;
-	/* a burst arriving while we are scheduled out waits here instead
-	 * of being dropped (the default holds some 300 small datagrams) */
-	opts.rcvbuf = LISTEN_RCVBUF;
-	if (uc->all) {
-		uc->ao.event = cli_listen_event;
-		uc->ao.event_arg = &uc->p.c;
-		if ((rv = dgram_open_all(&uc->p, uc->all_port, &uc->ao,
-		    &opts)) != 0)
-			return rv;
-	} else {
-		if ((uc->p.u = dn_udp_listen_addr(uc->p.r, &uc->local, &opts,
-		    &e)) == NULL)
-			return cli_fail(&uc->p.c, &e);
-		cli_report_listening(&uc->p.c, dn_udp_addr(uc->p.u),
-		    dn_udp_v6only(uc->p.u));
-	}
-	if ((rv = dgram_recv_start(&uc->p)) != 0)
+	(void)o;
+	if ((rv = dgram_recv_start(p)) != 0)
 		return rv;
-	dgram_idle_restart(&uc->p);
+	dgram_idle_restart(p);
 	return 0;
+}
+
+/* The endpoint the arguments describe, when no description gave it. */
+static int
+endpoint(udpc *uc)
+{
+	dn_error e;
+
+	if (uc->ep != NULL)
+		return 0;
+	if (uc->all)
+		uc->ep = dn_dgram_endpoint_new_all(uc->all_port, &uc->ao, &e);
+	else if (uc->listen)
+		uc->ep = dn_dgram_endpoint_new_listen(&uc->local, uc->v6only,
+		    &e);
+	else if (uc->host != NULL)
+		uc->ep = dn_dgram_endpoint_new_send_name(uc->host, uc->port,
+		    uc->resolve_family, uc->has_bind ? &uc->bind : NULL, &e);
+	else
+		uc->ep = dn_dgram_endpoint_new_send_addr(&uc->dest,
+		    uc->has_bind ? &uc->bind : NULL, &e);
+	return uc->ep == NULL ? cli_fail(&uc->p.c, &e) : 0;
+}
+
+static int
+open_endpoint(udpc *uc)
+{
+	dn_dgram_open_opts o;
+
+	memset(&o, 0, sizeof(o));
+	o.udp.max_datagram = uc->p.out.max_size;
+	if (uc->listen)
+		/* a burst arriving while we are scheduled out waits here
+		 * instead of being dropped (the default holds some 300 small
+		 * datagrams) */
+		o.udp.rcvbuf = LISTEN_RCVBUF;
+	o.connect = uc->connect;
+	o.flow_label = uc->has_label ? uc->label : 0;
+	o.trace = cli_connect_trace;
+	o.trace_arg = &uc->p.c;
+	o.event = cli_listen_event;
+	o.event_arg = &uc->p.c;
+	uc->p.opened = uc->listen ? opened_listen : opened_send;
+	return dgram_open(&uc->p, uc->ep, &o);
 }
 
 /* HOST PORT, ADDR:PORT, a 4-tuple with its port, NAME:PORT */
@@ -478,8 +447,7 @@ args_send(udpc *uc, int argc, char **argv, const char *flow_text,
 
 /* A description decides the mode: udp:PORT listens, udp:host=H sends. */
 static int
-args_description(udpc *uc, const char *text, const char *flow_text,
-    char *host, size_t hostlen)
+args_description(udpc *uc, const char *text, const char *flow_text)
 {
 	dn_endpoint_defaults defs;
 	dn_dgram_endpoint *ep;
@@ -507,10 +475,6 @@ args_description(udpc *uc, const char *text, const char *flow_text,
 		}
 		uc->listen = 1;
 		uc->all = 1;
-		uc->all_port = dn_dgram_endpoint_port(ep);
-		uc->ao = *dn_dgram_endpoint_all(ep);
-		uc->ep = ep;
-		ep = NULL;
 		break;
 	case DN_DGRAM_LISTEN:
 		if (uc->all) {
@@ -519,7 +483,6 @@ args_description(udpc *uc, const char *text, const char *flow_text,
 			goto done;
 		}
 		uc->listen = 1;
-		uc->local = *dn_dgram_endpoint_local(ep);
 		if (uc->v6only >= 0 &&
 		    dn_dgram_endpoint_v6only(ep) != uc->v6only) {
 			cli_usage_fail(&uc->p.c, "%s and v6only= in the "
@@ -527,7 +490,6 @@ args_description(udpc *uc, const char *text, const char *flow_text,
 			    "--v6only" : "--dual-stack");
 			goto done;
 		}
-		uc->v6only = dn_dgram_endpoint_v6only(ep);
 		break;
 	case DN_DGRAM_SEND:
 		if (uc->listen) {
@@ -540,20 +502,10 @@ args_description(udpc *uc, const char *text, const char *flow_text,
 			    "with a description: give HOST PORT or a 4-tuple");
 			goto done;
 		}
-		if (dn_dgram_endpoint_local(ep) != NULL) {
-			uc->bind = *dn_dgram_endpoint_local(ep);
-			uc->has_bind = 1;
-		}
-		uc->port = dn_dgram_endpoint_port(ep);
-		if (dn_dgram_endpoint_dest(ep) != NULL)
-			uc->dest = *dn_dgram_endpoint_dest(ep);
-		else {
-			strlcpy(host, dn_dgram_endpoint_host(ep), hostlen);
-			uc->host = host;
-			uc->resolve_family = dn_dgram_endpoint_family(ep);
-		}
 		break;
 	}
+	uc->ep = ep;
+	ep = NULL;
 	rv = 0;
 done:
 	dn_dgram_endpoint_free(ep);
@@ -659,7 +611,7 @@ args(udpc *uc, int argc, char **argv, const char *bind_text,
 	uc->ao.skip_unavailable = uc->skip;
 
 	if (argc == 1 && dn_desc_is_description(argv[0]))
-		rc = args_description(uc, argv[0], flow_text, host, hostlen);
+		rc = args_description(uc, argv[0], flow_text);
 	if (rc == 0)
 		rc = check_mode(uc, bind_text != NULL, flow_text, v6flag);
 	if (rc != 0 || dn_desc_is_description(argv[0]))
@@ -746,7 +698,7 @@ main(int argc, char *argv[])
 	argc -= optind;
 	argv += optind;
 	if ((rc = args(&uc, argc, argv, bind_text, flow_text, host,
-	    sizeof(host))) != 0) {
+	    sizeof(host))) != 0 || (rc = endpoint(&uc)) != 0) {
 		uc.p.rv = rc;
 		goto done;
 	}
@@ -758,8 +710,7 @@ main(int argc, char *argv[])
 	if (!uc.listen)
 		uc.p.expired = replies_expired;
 	if ((rc = dgram_prog_start(&uc.p)) == 0)
-		rc = uc.listen ? open_listen(&uc) : uc.host != NULL ?
-		    resolve_start(&uc) : open_send(&uc);
+		rc = open_endpoint(&uc);
 	if (rc != 0) {
 		uc.p.rv = rc;
 		goto done;
@@ -768,7 +719,6 @@ main(int argc, char *argv[])
 	if (uc.p.rv == 0)
 		drain_at_exit(&uc);
 done:
-	dn_resolve_cancel(uc.rq);
 	dgram_prog_free(&uc.p);
 	dn_dgram_endpoint_free(uc.ep);
 	free(uc.bbuf);

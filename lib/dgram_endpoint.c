@@ -481,6 +481,174 @@ dn_dgram_endpoint_new_multicast(const char *group, uint16_t port,
 	return ep;
 }
 
+/* Its strings are its own: the all-options point into ifs and excl. */
+static int
+dg_strings(dn_dgram_endpoint *ep, const char *host, const char *iface,
+    const char *ifs, const char *excl, dn_error *err)
+{
+	if ((host != NULL && (ep->host = strdup(host)) == NULL) ||
+	    (iface != NULL && (ep->iface = strdup(iface)) == NULL) ||
+	    (ifs != NULL && (ep->ifs = strdup(ifs)) == NULL) ||
+	    (excl != NULL && (ep->excl = strdup(excl)) == NULL))
+		return dn__err(err, DN_ENOMEM, ENOMEM, "out of memory");
+	ep->all.interfaces = ep->ifs;
+	ep->all.exclude = ep->excl;
+	return 0;
+}
+
+dn_dgram_endpoint *
+dn__dgram_endpoint_dup(const dn_dgram_endpoint *src, dn_error *err)
+{
+	dn_dgram_endpoint *ep;
+
+	if ((ep = dg_new(err)) == NULL)
+		return NULL;
+	*ep = *src;
+	ep->host = ep->iface = ep->ifs = ep->excl = NULL;
+	if (dg_strings(ep, src->host, src->iface, src->ifs, src->excl,
+	    err) == -1) {
+		dn_dgram_endpoint_free(ep);
+		return NULL;
+	}
+	return ep;
+}
+
+dn_dgram_endpoint *
+dn_dgram_endpoint_new_listen(const dn_addr *local, int v6only,
+    dn_error *err)
+{
+	dn_dgram_endpoint *ep;
+
+	if (local == NULL || (dn_addr_family(local) != AF_INET &&
+	    dn_addr_family(local) != AF_INET6)) {
+		dn__err(err, DN_EINVAL, 0, "no address to listen on: give an "
+		    "IPv4 or IPv6 address");
+		return NULL;
+	}
+	if ((ep = dg_new(err)) == NULL)
+		return NULL;
+	ep->kind = DN_DGRAM_LISTEN;
+	ep->family = dn_addr_family(local);
+	ep->local = *local;
+	ep->has_local = 1;
+	ep->port = dn_addr_port(local);
+	ep->v6only = v6only < 0 ? -1 : v6only != 0;
+	return ep;
+}
+
+/* SEND's checks shared by an address and a name: bind of that family. */
+static dn_dgram_endpoint *
+dg_send(int family, const dn_addr *bind, const char *what, dn_error *err)
+{
+	char b[DN_ADDR_STRLEN];
+	dn_dgram_endpoint *ep;
+
+	if (bind != NULL && dn_addr_family(bind) != family) {
+		dn__err(err, DN_EFAMILY, 0, "bind address %s is %s but %s is "
+		    "%s: bind an %s address", dn_addr_format_host(bind, b,
+		    sizeof(b)), dn__family_word(dn_addr_family(bind)), what,
+		    dn__family_word(family), dn__family_word(family));
+		return NULL;
+	}
+	if ((ep = dg_new(err)) == NULL)
+		return NULL;
+	ep->kind = DN_DGRAM_SEND;
+	ep->family = family;
+	if (bind != NULL) {
+		ep->local = *bind;
+		ep->has_local = 1;
+	}
+	return ep;
+}
+
+dn_dgram_endpoint *
+dn_dgram_endpoint_new_send_addr(const dn_addr *dest, const dn_addr *bind,
+    dn_error *err)
+{
+	char a[DN_ADDR_STRLEN];
+	dn_dgram_endpoint *ep;
+
+	if (dest == NULL || (dn_addr_family(dest) != AF_INET &&
+	    dn_addr_family(dest) != AF_INET6)) {
+		dn__err(err, DN_EINVAL, 0, "no destination: give an IPv4 or "
+		    "IPv6 address");
+		return NULL;
+	}
+	dn_addr_format(dest, a, sizeof(a));
+	if (dn_addr_port(dest) == 0) {
+		dn__err(err, DN_ERANGE, 0, "destination %s has port 0, which "
+		    "cannot be sent to: give 1 to 65535", a);
+		return NULL;
+	}
+	if ((bind != NULL && dn_addr_family(bind) == dn_addr_family(dest) &&
+	    dn_addr_check_bind(bind, dest, err) == -1) ||
+	    (ep = dg_send(dn_addr_family(dest), bind, a, err)) == NULL)
+		return NULL;
+	ep->dest = *dest;
+	ep->has_dest = 1;
+	ep->port = dn_addr_port(dest);
+	dn_addr_format_host(dest, a, sizeof(a));
+	if (dg_strings(ep, a, NULL, NULL, NULL, err) == -1) {
+		dn_dgram_endpoint_free(ep);
+		return NULL;
+	}
+	return ep;
+}
+
+dn_dgram_endpoint *
+dn_dgram_endpoint_new_send_name(const char *host, uint16_t port, int family,
+    const dn_addr *bind, dn_error *err)
+{
+	dn_dgram_endpoint *ep;
+
+	if (host == NULL || dn_host_name_check(host, err) == -1) {
+		if (host == NULL)
+			dn__err(err, DN_EINVAL, 0, "no host to send to");
+		return NULL;
+	}
+	if (port == 0) {
+		dn__err(err, DN_ERANGE, 0, "port 0 of %s cannot be sent to: "
+		    "give 1 to 65535", host);
+		return NULL;
+	}
+	if (family != AF_INET && family != AF_INET6) {
+		dn__err(err, DN_EINVAL, 0, "%s resolves for one family: give "
+		    "AF_INET or AF_INET6", host);
+		return NULL;
+	}
+	if ((ep = dg_send(family, bind, host, err)) == NULL)
+		return NULL;
+	ep->port = port;
+	if (dg_strings(ep, host, NULL, NULL, NULL, err) == -1) {
+		dn_dgram_endpoint_free(ep);
+		return NULL;
+	}
+	return ep;
+}
+
+dn_dgram_endpoint *
+dn_dgram_endpoint_new_all(uint16_t port, const dn_all_opts *ao,
+    dn_error *err)
+{
+	dn_dgram_endpoint *ep;
+
+	if ((ep = dg_new(err)) == NULL)
+		return NULL;
+	ep->kind = DN_DGRAM_LISTEN_ALL;
+	ep->port = port;
+	if (ao != NULL)
+		ep->all = *ao;
+	else
+		dn_all_opts_init(&ep->all);
+	ep->family = ep->all.family;
+	if (dg_strings(ep, NULL, NULL, ao != NULL ? ao->interfaces : NULL,
+	    ao != NULL ? ao->exclude : NULL, err) == -1) {
+		dn_dgram_endpoint_free(ep);
+		return NULL;
+	}
+	return ep;
+}
+
 void
 dn_dgram_endpoint_free(dn_dgram_endpoint *ep)
 {

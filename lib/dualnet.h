@@ -1085,6 +1085,79 @@ DN_EXPORT int dn_dgram_endpoint_v6only(const dn_dgram_endpoint *ep);
 DN_EXPORT const dn_all_opts *dn_dgram_endpoint_all(
     const dn_dgram_endpoint *ep);
 
+/* The same endpoints from values, as a program's arguments give them:
+ * LISTEN on local (port 0: the kernel picks one; v6only -1 the system's,
+ * 0 or 1); SEND to an address value (port 1..65535) or to a name resolved
+ * for family (AF_INET or AF_INET6) when opened, from bind (NULL: the
+ * kernel picks); LISTEN_ALL on port with ao (copied with its strings;
+ * NULL: dn_all_opts_init()'s). */
+DN_EXPORT dn_dgram_endpoint *dn_dgram_endpoint_new_listen(
+    const dn_addr *local, int v6only, dn_error *err);
+DN_EXPORT dn_dgram_endpoint *dn_dgram_endpoint_new_send_addr(
+    const dn_addr *dest, const dn_addr *bind, dn_error *err);
+DN_EXPORT dn_dgram_endpoint *dn_dgram_endpoint_new_send_name(
+    const char *host, uint16_t port, int family, const dn_addr *bind,
+    dn_error *err);
+DN_EXPORT dn_dgram_endpoint *dn_dgram_endpoint_new_all(uint16_t port,
+    const dn_all_opts *ao, dn_error *err);
+
+/*
+ * Opening a datagram endpoint: everything between a description and the
+ * first datagram, with one completion. LISTEN binds (ep's v6only);
+ * LISTEN_ALL opens dn_udp_listen_all(); SEND resolves a name (the first
+ * answer is the destination, as a datagram has one), binds and, with
+ * connect, connects; MULTICAST either joins the group on a socket bound to
+ * its port (reuseaddr, so receivers share it; an IPv6 group's socket is
+ * v6only) or, with multicast_send, binds bind (or any) and sets the
+ * outgoing interface (the endpoint's, else the group's zone), hops and
+ * loop.
+ */
+typedef struct dn_dgram_open_opts {
+	dn_udp_opts udp;	/* the sockets' options; v6only and reuseaddr
+				 * are the endpoint's to say, not these */
+	int connect;		/* SEND: connect(2) to the destination */
+	int multicast_send;	/* MULTICAST: open to send, not to receive */
+	const dn_addr *bind;	/* MULTICAST send: the source to bind, NULL any
+				 * (SEND takes it from the endpoint) */
+	int set_hops, hops;	/* MULTICAST send: with set_hops, hops 0..255
+				 * over the endpoint's (else its, else the
+				 * kernel's) */
+	int set_loop, loop;	/* MULTICAST send: the same for loop 1/0 */
+	uint32_t flow_label;	/* SEND to IPv6: 20-bit label, 0 none; a
+				 * literal's own flowinfo wins */
+	dn_trace_cb trace;	/* NULL, or SEND by name: DN_TRACE_RESOLVING
+				 * and DN_TRACE_RESOLVED */
+	void *trace_arg;
+	dn_listen_event_cb event; /* LISTEN_ALL: when ep's options have none */
+	void *event_arg;
+	void *dn_reserved[4];	/* zero; room to grow (see "ABI" above) */
+} dn_dgram_open_opts;
+
+typedef struct dn_dgram_open_req dn_dgram_open_req;
+
+/* What was opened, lent to the callback; the sockets become the caller's. */
+typedef struct dn_dgram_opened {
+	dn_udp *udp;		/* LISTEN, SEND, MULTICAST: close it with
+				 * dn_udp_close() (which leaves the group) */
+	dn_udp_all *all;	/* LISTEN_ALL: dn_udp_all_close() */
+	const dn_addr *dest;	/* SEND: the destination with its flowinfo;
+				 * MULTICAST: the group; else NULL */
+	int joined;		/* MULTICAST receiver: 1, a member now */
+} dn_dgram_opened;
+
+/* Exactly one call, never from inside dn_dgram_endpoint_open(): o with
+ * err NULL, or o NULL and err (DN_ECANCELED after a cancel). */
+typedef void (*dn_dgram_open_cb)(dn_dgram_open_req *req,
+    const dn_dgram_opened *o, const dn_error *err, void *arg);
+
+/* ep is read during the call only; opts may be NULL (the defaults). */
+DN_EXPORT dn_dgram_open_req *dn_dgram_endpoint_open(dn_reactor *r,
+    const dn_dgram_endpoint *ep, const dn_dgram_open_opts *opts,
+    dn_dgram_open_cb cb, void *arg, dn_error *err);
+/* The callback runs with DN_ECANCELED on a later turn; what was opened is
+ * closed. NULL is fine. */
+DN_EXPORT void dn_dgram_open_cancel(dn_dgram_open_req *req);
+
 /* Library version "X.Y.Z". */
 DN_EXPORT const char *dn_version(void);
 

@@ -195,6 +195,12 @@ dn_connect_req *dn__connect_ext_new(dn_reactor *r, void (*cancel)(void *ext),
     void (*cancel_now)(void *ext), void *ext);
 void dn__connect_ext_done(dn_connect_req *q);
 
+/* --- section: dgram_endpoint.c --- */
+
+/* A copy that owns its strings, for an open that outlives the caller's. */
+dn_dgram_endpoint *dn__dgram_endpoint_dup(const dn_dgram_endpoint *src,
+    dn_error *err);
+
 /* --- section: endpoint.c --- */
 
 /* Values inside descriptions, shared by endpoint.c and dgram_endpoint.c:
