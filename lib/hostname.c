@@ -710,32 +710,51 @@ early_fail_cancel_now(void *impl)
 }
 
 static dn_connect_req *
+no_memory(const char *host, dn_error *err)
+{
+	dn__err(err, DN_ENOMEM, ENOMEM, "out of memory for a connection "
+	    "race to %s", host != NULL ? host : "(no host)");
+	return NULL;
+}
+
+/* e as the completion of a request, on the next turn; NULL when there is
+ * no memory for even that (err says so). */
+static dn_connect_req *
+early_failure(dn_reactor *r, const dn_error *e, dn_connect_cb cb,
+    dn_plan_cb plan_cb, void *arg, const char *host, dn_error *err)
+{
+	early_fail *ef;
+
+	if ((ef = calloc(1, sizeof(*ef))) == NULL)
+		goto nomem;
+	if ((ef->q = dn__connect_ext_new(r, early_fail_cancel,
+	    early_fail_cancel_now, ef)) == NULL) {
+		free(ef);
+		goto nomem;
+	}
+	ef->cb = cb;
+	ef->plan_cb = plan_cb;
+	ef->arg = arg;
+	ef->err = *e;
+	dn__defer_init(&ef->d, early_fail_run, ef);
+	dn__defer_queue(r, &ef->d);
+	return ef->q;
+nomem:
+	return no_memory(host, err);
+}
+
+static dn_connect_req *
 start(dn_reactor *r, const char *host, uint16_t port,
     const dn_hostname_opts *o, dn_connect_cb cb, dn_plan_cb plan_cb,
     void *arg, dn_error *err)
 {
-	early_fail *ef;
 	dn_error e;
 	hrace *h;
 
 	/* what hrace_new finds wrong is told through the callback, as a
 	 * failure that comes later would be; NULL is for no memory */
-	if ((h = hrace_new(r, host, port, o, &e)) == NULL) {
-		if ((ef = calloc(1, sizeof(*ef))) == NULL)
-			goto nomem;
-		if ((ef->q = dn__connect_ext_new(r, early_fail_cancel,
-		    early_fail_cancel_now, ef)) == NULL) {
-			free(ef);
-			goto nomem;
-		}
-		ef->cb = cb;
-		ef->plan_cb = plan_cb;
-		ef->arg = arg;
-		ef->err = e;
-		dn__defer_init(&ef->d, early_fail_run, ef);
-		dn__defer_queue(r, &ef->d);
-		return ef->q;
-	}
+	if ((h = hrace_new(r, host, port, o, &e)) == NULL)
+		return early_failure(r, &e, cb, plan_cb, arg, host, err);
 	if ((h->q = dn__connect_ext_new(r, cancel_later, cancel_now,
 	    h)) == NULL) {
 		hrace_unref(h);
@@ -748,9 +767,7 @@ start(dn_reactor *r, const char *host, uint16_t port,
 	dn__defer_queue(r, &h->kick);
 	return h->q;
 nomem:
-	dn__err(err, DN_ENOMEM, ENOMEM, "out of memory for a connection "
-	    "race to %s", host != NULL ? host : "(no host)");
-	return NULL;
+	return no_memory(host, err);
 }
 
 dn_connect_req *
@@ -835,4 +852,80 @@ dn_hostname_plan(dn_reactor *r, const char *host, uint16_t port,
 		o = &def;
 	}
 	return start(r, host, port, o, NULL, cb, arg, err);
+}
+
+/*
+ * The tcp: plan rule (DESIGN.md, plan point 5) as a racing policy: a
+ * literal is one attempt as it is; a name resolves to one family, IPv4
+ * unless IPv6 is asked, and its addresses are tried one at a time in the
+ * resolver's order. The timeout covers resolution and every attempt.
+ */
+dn_connect_req *
+dn__tcp_connect_family(dn_reactor *r, const char *host, uint16_t port,
+    int family, uint32_t flowinfo, const char *default_scope,
+    const dn_connect_opts *opts, dn_connect_cb cb, void *arg, dn_error *err)
+{
+	const dn_addr *bind = opts != NULL ? opts->bind : NULL;
+	char b[DN_ADDR_STRLEN];
+	dn_hostname_opts ho;
+	dn_addr_hints hints;
+	dn_addr a;
+	dn_error e;
+
+	if (r == NULL || cb == NULL) {
+		dn__err(err, DN_EINVAL, 0, "connect without a reactor or a "
+		    "callback");
+		return NULL;
+	}
+	family = family == AF_INET6 ? AF_INET6 : AF_INET;
+	memset(&hints, 0, sizeof(hints));
+	hints.flags = DN_ADDR_PORT_NONE;
+	hints.family = AF_UNSPEC;
+	hints.default_scope = default_scope;
+	hints.what = "destination";
+	memset(&e, 0, sizeof(e));
+	if (host == NULL || *host == '\0')
+		dn__err(&e, DN_EINVAL, 0, "no host to connect to");
+	else if (dn_addr_parse(&a, host, &hints, &e) == 0) {
+		/* a literal never goes to a resolver (DESIGN.md) */
+		dn_addr_set_port(&a, port);
+		if (dn_addr_family(&a) == AF_INET6 && dn_addr_flowinfo(&a) == 0)
+			(void)dn_addr_set_flowinfo(&a, flowinfo & 0xFFFFF, NULL);
+		return dn_tcp_connect_addr(r, &a, opts, cb, arg, err);
+	} else if (e.code == DN_ENOTLITERAL) {
+		e.code = DN_OK;
+		if (bind != NULL && dn_addr_family(bind) != family)
+			dn__err(&e, DN_EFAMILY, 0, "bind address %s is %s but "
+			    "%s resolves to %s only: bind an %s address",
+			    dn_addr_format_host(bind, b, sizeof(b)),
+			    dn__family_word(dn_addr_family(bind)), host,
+			    dn__family_word(family), dn__family_word(family));
+	}
+	if (e.code != DN_OK)
+		return early_failure(r, &e, cb, NULL, arg, host, err);
+	dn_hostname_opts_init(&ho);
+	ho.race = DN_RACE_SERIAL;
+	ho.order = DN_ORDER_RESOLVER;
+	ho.family = family;
+	ho.flowinfo = flowinfo & 0xFFFFF;
+	if (opts != NULL) {
+		ho.timeout_ns = opts->timeout_ns;
+		ho.trace = opts->trace;
+		ho.trace_arg = opts->trace_arg;
+	}
+	if (family == AF_INET)
+		ho.bind4 = bind;
+	else
+		ho.bind6 = bind;
+	return start(r, host, port, &ho, cb, NULL, arg, err);
+}
+
+dn_connect_req *
+dn_tcp_connect(dn_reactor *r, const char *host, uint16_t port,
+    const char *default_scope, const dn_connect_opts *opts, dn_connect_cb cb,
+    void *arg, dn_error *err)
+{
+	/* plan point 5: the low level resolves names to IPv4 only */
+	return dn__tcp_connect_family(r, host, port, AF_INET, 0,
+	    default_scope, opts, cb, arg, err);
 }

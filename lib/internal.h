@@ -238,7 +238,7 @@ int dn__desc_listen_port(const dn_desc *d, uint16_t *port, dn_error *err);
  * point 5; AF_INET6: tcp6: and -6), trying each address in turn, with the
  * completion rules of dn_tcp_connect(); a literal host works as there.
  * flowinfo (host order, 0: none) goes on every IPv6 address tried.
- * Implemented in tcp.c; dn_tcp_connect() is this with AF_INET.
+ * A serial race of hostname.c; dn_tcp_connect() is this with AF_INET.
  */
 dn_connect_req *dn__tcp_connect_family(dn_reactor *r, const char *host,
     uint16_t port, int family, uint32_t flowinfo, const char *default_scope,

@@ -577,33 +577,20 @@ struct dn_connect_req {
 	int has_bind;
 	dn_addr bind;
 	uint64_t timeout_ns;
-	char *host;		/* the name, NULL for an address */
-	uint16_t port;
-	int family;		/* the family a name resolves to */
-	uint32_t flowinfo;	/* put on every IPv6 address tried */
-	dn_addr *addrs;
-	size_t naddrs, next;
-	dn_addr cur;
+	dn_addr cur;		/* the destination */
 	int fd;
 	dn_io *io;
 	dn_timer *timer;
-	dn_resolve_req *res;
 	int state;
 	int starting;		/* inside the call that started us */
 	dn__defer deliver;
 	int pfd;		/* pending success */
 	dn_error perr;		/* pending failure */
-	/* failures so far, for the one error that lists them all */
-	size_t nfails;
-	dn_err fcode;
-	char fmsg[sizeof(((dn_error *)0)->msg)];
 	/* a request whose work is done elsewhere (dn__connect_ext_new) */
 	void (*ext_cancel)(void *ext);
 	void (*ext_cancel_now)(void *ext);
 	void *ext;
 };
-
-static void connect_try_next(dn_connect_req *);
 
 static void
 trace(dn_connect_req *q, dn_trace_kind kind, const dn_addr *addr,
@@ -615,10 +602,6 @@ trace(dn_connect_req *q, dn_trace_kind kind, const dn_addr *addr,
 		return;
 	memset(&ev, 0, sizeof(ev));
 	ev.kind = kind;
-	ev.host = q->host;
-	ev.family = q->family;
-	ev.addrs = q->addrs;
-	ev.naddrs = q->naddrs;
 	ev.addr = addr;
 	ev.local = local;
 	ev.err = err;
@@ -628,18 +611,14 @@ trace(dn_connect_req *q, dn_trace_kind kind, const dn_addr *addr,
 static void
 connect_free(dn_connect_req *q)
 {
-	free(q->host);
-	free(q->addrs);
 	free(q);
 }
 
-/* The resolution answers after a cancel too: free only when nothing can
- * still call us back. */
+/* Free only when nothing can still call us back. */
 static void
 connect_maybe_free(dn_connect_req *q)
 {
-	if (q->state == C_DELIVERED && q->res == NULL &&
-	    !dn__defer_queued(&q->deliver))
+	if (q->state == C_DELIVERED && !dn__defer_queued(&q->deliver))
 		connect_free(q);
 }
 
@@ -653,15 +632,12 @@ connect_stop_attempt(dn_connect_req *q)
 	q->fd = -1;
 }
 
-/* Stops every activity; the resolution may still answer (ECANCELED). */
 static void
 connect_stop(dn_connect_req *q)
 {
 	connect_stop_attempt(q);
 	dn_timer_cancel(q->timer);
 	q->timer = NULL;
-	if (q->res != NULL)
-		dn_resolve_cancel(q->res);
 }
 
 static void
@@ -705,7 +681,6 @@ connect_finish(dn_connect_req *q, int fd, const dn_error *err, int defer)
 {
 	if (q->state != C_RUNNING)
 		return;
-	/* first: a resolver that answers its cancel at once finds us done */
 	q->state = C_PENDING;
 	connect_stop(q);
 	q->pfd = fd;
@@ -766,21 +741,12 @@ dn_connect_cancel(dn_connect_req *q)
 	connect_finish(q, -1, &e, 1);
 }
 
-/* Remembers one attempt's failure for the final message. */
+/* The attempt failed: traced, and the request's completion. */
 static void
 connect_failed(dn_connect_req *q, const dn_error *e)
 {
-	size_t len = strlen(q->fmsg);
-
 	trace(q, DN_TRACE_ATTEMPT_FAILED, &q->cur, NULL, e);
-	if (q->nfails == 0)
-		q->fcode = e->code;
-	else if (q->fcode != e->code)
-		q->fcode = DN_ECONNECT;
-	snprintf(q->fmsg + len, sizeof(q->fmsg) - len, "%s%s",
-	    len > 0 ? "; " : "", e->msg);
-	q->nfails++;
-	q->perr = *e;
+	connect_finish(q, -1, e, 0);
 }
 
 static void
@@ -842,7 +808,6 @@ connect_io_cb(dn_io *io, int fd, unsigned events, void *arg)
 		connect_stop_attempt(q);
 		connect_error(q, soerr, &e);
 		connect_failed(q, &e);
-		connect_try_next(q);
 	}
 	connect_maybe_free(q);
 }
@@ -856,9 +821,6 @@ connect_start(dn_connect_req *q, dn_error *err)
 
 	if (q->has_bind && dn_addr_check_bind(&q->bind, &q->cur, err) == -1)
 		return -1;
-	if (family == AF_INET6 && q->flowinfo != 0 &&
-	    dn_addr_flowinfo(&q->cur) == 0)
-		q->cur.u.sin6.sin6_flowinfo = htonl(q->flowinfo & 0xFFFFF);
 	if ((q->fd = dn__socket(family, SOCK_STREAM, err)) == -1)
 		return -1;
 	if (q->has_bind && bind(q->fd, &q->bind.u.sa, q->bind.len) == -1) {
@@ -900,30 +862,6 @@ fail:
 	return -1;
 }
 
-/* RFC 6724 order is the resolver's; the low level tries them in turn. */
-static void
-connect_try_next(dn_connect_req *q)
-{
-	dn_error e;
-
-	while (q->state == C_RUNNING && q->next < q->naddrs) {
-		q->cur = q->addrs[q->next++];
-		if (connect_start(q, &e) == 0)
-			return;
-		connect_failed(q, &e);
-	}
-	if (q->state != C_RUNNING)
-		return;
-	/* one address: its own error; several: every reason, in order */
-	if (q->nfails > 1) {
-		e = q->perr;
-		e.code = q->fcode;
-		memcpy(e.msg, q->fmsg, sizeof(e.msg));
-		connect_finish(q, -1, &e, 0);
-	} else
-		connect_finish(q, -1, &q->perr, 0);
-}
-
 static void
 connect_timer_cb(dn_timer *t, int cancelled, void *arg)
 {
@@ -935,10 +873,7 @@ connect_timer_cb(dn_timer *t, int cancelled, void *arg)
 	if (cancelled)
 		return;		/* q may be long gone */
 	q->timer = NULL;
-	if (q->host != NULL)
-		snprintf(a, sizeof(a), "%s port %u", q->host, q->port);
-	else
-		dn_addr_format(&q->cur, a, sizeof(a));
+	dn_addr_format(&q->cur, a, sizeof(a));
 	dn__err(&e, DN_ETIMEDOUT, ETIMEDOUT, "connecting to %s timed out "
 	    "after %llu.%03llus", a,
 	    (unsigned long long)(q->timeout_ns / 1000000000ull),
@@ -970,7 +905,6 @@ connect_new(dn_reactor *r, const dn_connect_opts *opts, dn_connect_cb cb,
 	q->pfd = -1;
 	q->state = C_RUNNING;
 	q->starting = 1;
-	q->family = AF_UNSPEC;
 	dn__defer_init(&q->deliver, connect_deliver_run, q);
 	if (opts != NULL) {
 		if (opts->bind != NULL) {
@@ -1018,22 +952,12 @@ dn__connect_ext_done(dn_connect_req *q)
 	connect_free(q);
 }
 
-static int
-connect_set_addrs(dn_connect_req *q, const dn_addr *addrs, size_t n)
-{
-	if ((q->addrs = calloc(n, sizeof(*addrs))) == NULL)
-		return dn__err(&q->perr, DN_ENOMEM, errno, "out of memory for "
-		    "%zu addresses", n);
-	memcpy(q->addrs, addrs, n * sizeof(*addrs));
-	q->naddrs = n;
-	return 0;
-}
-
 dn_connect_req *
 dn_tcp_connect_addr(dn_reactor *r, const dn_addr *dest,
     const dn_connect_opts *opts, dn_connect_cb cb, void *arg, dn_error *err)
 {
 	dn_connect_req *q;
+	dn_error e;
 
 	if (dest == NULL) {
 		dn__err(err, DN_EINVAL, 0, "connect without a destination");
@@ -1041,107 +965,11 @@ dn_tcp_connect_addr(dn_reactor *r, const dn_addr *dest,
 	}
 	if ((q = connect_new(r, opts, cb, arg, err)) == NULL)
 		return NULL;
-	if (connect_set_addrs(q, dest, 1) == -1)
-		connect_finish(q, -1, &q->perr, 1);
-	else
-		connect_try_next(q);
+	q->cur = *dest;
+	if (connect_start(q, &e) == -1)
+		connect_failed(q, &e);
 	q->starting = 0;
 	return q;
-}
-
-static void
-connect_resolved(dn_resolve_req *rq, int family, const dn_addr *addrs,
-    size_t naddrs, const dn_error *err, void *arg)
-{
-	dn_connect_req *q = arg;
-	dn_error e;
-
-	(void)rq;
-	q->res = NULL;
-	if (q->state != C_RUNNING) {
-		connect_maybe_free(q);
-		return;
-	}
-	if (err == NULL && naddrs == 0) {
-		dn__err(&e, DN_ENODATA, 0, "%s has no %s address", q->host,
-		    family == AF_INET6 ? "IPv6" : "IPv4");
-		err = &e;
-	}
-	if (err == NULL && connect_set_addrs(q, addrs, naddrs) == -1)
-		err = &q->perr;
-	if (q->trace != NULL) {
-		dn_trace_event ev;
-
-		memset(&ev, 0, sizeof(ev));
-		ev.kind = DN_TRACE_RESOLVED;
-		ev.host = q->host;
-		ev.family = family;
-		ev.addrs = err == NULL ? q->addrs : NULL;
-		ev.naddrs = err == NULL ? q->naddrs : 0;
-		ev.err = err;
-		q->trace(&ev, q->trace_arg);
-	}
-	if (err != NULL)
-		connect_finish(q, -1, err, 0);
-	else
-		connect_try_next(q);
-	connect_maybe_free(q);
-}
-
-dn_connect_req *
-dn__tcp_connect_family(dn_reactor *r, const char *host, uint16_t port,
-    int family, uint32_t flowinfo, const char *default_scope,
-    const dn_connect_opts *opts, dn_connect_cb cb, void *arg, dn_error *err)
-{
-	dn_connect_req *q;
-	dn_addr_hints hints;
-	dn_addr a;
-	dn_error e;
-
-	if ((q = connect_new(r, opts, cb, arg, err)) == NULL)
-		return NULL;
-	q->family = family == AF_INET6 ? AF_INET6 : AF_INET;
-	q->port = port;
-	q->flowinfo = flowinfo & 0xFFFFF;
-	memset(&hints, 0, sizeof(hints));
-	hints.flags = DN_ADDR_PORT_NONE;
-	hints.family = AF_UNSPEC;
-	hints.default_scope = default_scope;
-	hints.what = "destination";
-	if (host == NULL || *host == '\0') {
-		dn__err(&e, DN_EINVAL, 0, "no host to connect to");
-		connect_finish(q, -1, &e, 1);
-	} else if (dn_addr_parse(&a, host, &hints, &e) == 0) {
-		/* a literal never goes to a resolver (DESIGN.md) */
-		dn_addr_set_port(&a, port);
-		if (connect_set_addrs(q, &a, 1) == -1)
-			connect_finish(q, -1, &q->perr, 1);
-		else
-			connect_try_next(q);
-	} else if (e.code != DN_ENOTLITERAL) {
-		connect_finish(q, -1, &e, 1);
-	} else if ((q->host = strdup(host)) == NULL) {
-		dn__err(&e, DN_ENOMEM, errno, "out of memory");
-		connect_finish(q, -1, &e, 1);
-	} else {
-		trace(q, DN_TRACE_RESOLVING, NULL, NULL, NULL);
-		q->res = dn_resolve(r, host, port, q->family, connect_resolved,
-		    q, &e);
-		if (q->res == NULL && q->state == C_RUNNING)
-			connect_finish(q, -1, &e, 1);
-	}
-	q->starting = 0;
-	return q;
-}
-
-dn_connect_req *
-dn_tcp_connect(dn_reactor *r, const char *host, uint16_t port,
-    const char *default_scope, const dn_connect_opts *opts, dn_connect_cb cb,
-    void *arg, dn_error *err)
-{
-	/* plan point 5: the low level resolves names to IPv4 only */
-	return dn__tcp_connect_family(r, host, port, AF_INET, 0,
-	    default_scope, opts, cb, arg, err);
 }
 
 /* ------------------------------------------------------------------ */

@@ -593,6 +593,14 @@ bind_seen() {
 	[ "$(dn_json_get "$T/c.json" resolved addresses)" = '["127.0.0.1"]' ]
 }
 
+@test "tcp:host=localhost refused: one message naming the host and each address, exit 69" {
+	need_ns
+	dn_closed_port 127.0.0.1 0
+	run -69 --separate-stderr dnc tcp:host=localhost:port="$CLOSED_PORT" < /dev/null
+	echo "dnconnect stderr: $stderr" >&2
+	[[ $stderr == "dnconnect: no connection to localhost: 127.0.0.1:$CLOSED_PORT connection refused (+"*"s)" ]]
+}
+
 @test "-6 localhost and tcp6:host=localhost resolve IPv6 only" {
 	need_ns
 	dn_listen -k --dual-stack -e 'printf "%s" "$DN_LOCAL"' :: 0
