@@ -594,7 +594,8 @@ DN_EXPORT const dn_addr *dn_stream_peer(const dn_stream *s);
 DN_EXPORT int dn_stream_detach(dn_stream *s, dn_error *err);
 
 /* Buffered I/O on a stream. read_cb gets len 0 at EOF, and err on error
- * (then buf is NULL). */
+ * (then buf is NULL): DN_ECANCELED when dn_reactor_free() closes a stream
+ * that is still reading (closing it in the callback is fine). */
 typedef void (*dn_read_cb)(dn_stream *s, const void *buf, size_t len,
     const dn_error *err, void *arg);
 DN_EXPORT int dn_stream_read_start(dn_stream *s, dn_read_cb cb, void *arg,

@@ -214,7 +214,23 @@ stream_flush_news(dn_stream *s)
 static void
 stream_cancel(dn__handle *h)
 {
-	dn_stream_close((dn_stream *)h);
+	dn_stream *s = (dn_stream *)h;
+	dn_error e;
+
+	/* a reader hears that the stream is going, as every other pending
+	 * operation does when the reactor is freed; it may close it too */
+	if (s->reading && !s->external) {
+		s->reading = 0;
+		dn__err(&e, DN_ECANCELED, 0, "stream closed: the reactor was "
+		    "freed");
+		s->in_cb++;
+		s->rcb(s, NULL, 0, &e, s->rarg);
+		s->in_cb--;
+	}
+	if (!s->closed)
+		dn_stream_close(s);
+	else if (s->in_cb == 0 && !dn__defer_queued(&s->fdone))
+		stream_free(s);
 }
 
 /*

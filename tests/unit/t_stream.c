@@ -1,4 +1,4 @@
-/* t_stream.c - a stream's write completion (dn_stream_flush) and what a listener says when accept4() fails. */
+/* t_stream.c - a stream's write completion (dn_stream_flush), a reader told when the reactor is freed, and what a listener says when accept4() fails. */
 
 #include "config.h"
 
@@ -169,6 +169,54 @@ fx_fill_and_flush(struct fx *x)
 	ok(dn_stream_write_queued(x->s) > 0 &&
 	    dn_stream_flush(x->s, flush_cb, &x->f, &x->e) == 0, "flush "
 	    "accepted with %zu bytes queued", dn_stream_write_queued(x->s));
+}
+
+/* What a read callback heard when the reactor went. */
+struct rfree {
+	int calls;
+	dn_err code;
+	int close_it;		/* close the stream inside the callback */
+};
+
+static void
+rfree_cb(dn_stream *s, const void *buf, size_t len, const dn_error *err,
+    void *arg)
+{
+	struct rfree *f = arg;
+
+	(void)buf;
+	(void)len;
+	f->calls++;
+	f->code = err != NULL ? err->code : DN_OK;
+	if (f->close_it)
+		dn_stream_close(s);
+}
+
+/* dn_reactor_free() with a stream still reading: the reader hears
+ * DN_ECANCELED once, whether it closes the stream then or not. */
+static void
+test_read_reactor_freed(void)
+{
+	struct rfree f;
+	struct fx x;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (fx_open(&x, i ? "reading, freed, closed in the callback" :
+		    "reading, freed") == -1)
+			return;
+		memset(&f, 0, sizeof(f));
+		f.close_it = i;
+		ok(dn_stream_read_start(x.s, rfree_cb, &f, &x.e) == 0,
+		    "reading");
+		turns(x.r, 2);
+		dn_reactor_free(x.r);
+		ok(f.calls == 1 && f.code == DN_ECANCELED, "dn_reactor_free: "
+		    "the reader heard DN_ECANCELED once (%d calls)%s", f.calls,
+		    i ? ", and closed the stream" : "");
+		close(x.pfd);
+		free(x.buf);
+	}
 }
 
 static void
@@ -457,6 +505,7 @@ main(void)
 	test_flush_closed();
 	test_flush_reset();
 	test_flush_shutdown();
+	test_read_reactor_freed();
 	test_accept_errors();
 	return tap_done(0);
 }
