@@ -518,113 +518,128 @@ open_port(srv *sv, int argc, char **argv, int all, int skip, int backlog)
 	return 0;
 }
 
-int
-main(int argc, char *argv[])
-{
-	static const struct option longopts[] = {
-		{ "all-interfaces", no_argument, NULL, CLI_OPT_ALL_INTERFACES },
-		CLI_ACL_LONGOPTS,
-		{ "backlog", required_argument, NULL, OPT_BACKLOG },
-		{ "dual-stack", no_argument, NULL, CLI_OPT_DUAL_STACK },
-		{ "json", no_argument, NULL, CLI_OPT_JSON },
-		{ "max-conns", required_argument, NULL, OPT_MAX_CONNS },
-		{ "once", no_argument, NULL, OPT_ONCE },
-		{ "skip-unavailable", no_argument, NULL,
-		    CLI_OPT_SKIP_UNAVAILABLE },
-		{ "v6only", no_argument, NULL, CLI_OPT_V6ONLY },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, CLI_OPT_VERSION },
-		{ NULL, 0, NULL, 0 }
-	};
-	static const int signos[] = { SIGINT, SIGTERM, SIGCHLD };
-	int ch, rc, ok, backlog = 0, all = 0, skip = 0;
-	dn_error e;
-	srv sv;
+static const struct option longopts[] = {
+	{ "all-interfaces", no_argument, NULL, CLI_OPT_ALL_INTERFACES },
+	CLI_ACL_LONGOPTS,
+	{ "backlog", required_argument, NULL, OPT_BACKLOG },
+	{ "dual-stack", no_argument, NULL, CLI_OPT_DUAL_STACK },
+	{ "json", no_argument, NULL, CLI_OPT_JSON },
+	{ "max-conns", required_argument, NULL, OPT_MAX_CONNS },
+	{ "once", no_argument, NULL, OPT_ONCE },
+	{ "skip-unavailable", no_argument, NULL, CLI_OPT_SKIP_UNAVAILABLE },
+	{ "v6only", no_argument, NULL, CLI_OPT_V6ONLY },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, CLI_OPT_VERSION },
+	{ NULL, 0, NULL, 0 }
+};
 
-	memset(&sv, 0, sizeof(sv));
-	cli_init(&sv.c, "dnlisten");
-	cli_signals_default();
-	while ((ch = cli_getopt(&sv.c, argc, argv, ":46e:hI:kqvw:", longopts,
+static const int signos[] = { SIGINT, SIGTERM, SIGCHLD };
+
+/* What the options say about opening the port. */
+typedef struct port_opts {
+	int backlog;		/* --backlog, 0: the library's */
+	int all;		/* --all-interfaces */
+	int skip;		/* --skip-unavailable */
+} port_opts;
+
+/* The options: -1 to go on, or the exit status (0 after -h, --version). */
+static int
+parse_options(srv *sv, port_opts *o, int argc, char *argv[])
+{
+	int ch, rc, ok;
+	dn_error e;
+
+	while ((ch = cli_getopt(&sv->c, argc, argv, ":46e:hI:kqvw:", longopts,
 	    NULL, NULL)) != -1) {
 		switch (ch) {
 		case 'e':
-			sv.cmd = optarg;
+			sv->cmd = optarg;
 			break;
 		case 'k':
-			sv.keep = 1;
+			sv->keep = 1;
 			break;
 		case CLI_OPT_ALL_INTERFACES:
-			all = 1;
+			o->all = 1;
 			break;
 		case CLI_OPT_SKIP_UNAVAILABLE:
-			skip = 1;
+			o->skip = 1;
 			break;
 		case OPT_BACKLOG:
-			backlog = (int)cli_parse_num(optarg, "--backlog", 1,
+			o->backlog = (int)cli_parse_num(optarg, "--backlog", 1,
 			    65535, &e, &ok);
-			if (!ok) {
-				dn_acl_free(sv.acl);
-				return cli_fail(&sv.c, &e);
-			}
+			if (!ok)
+				return cli_fail(&sv->c, &e);
 			break;
 		case OPT_MAX_CONNS:
-			sv.max_conns = cli_parse_num(optarg, "--max-conns", 1,
+			sv->max_conns = cli_parse_num(optarg, "--max-conns", 1,
 			    1000000, &e, &ok);
-			if (!ok) {
-				dn_acl_free(sv.acl);
-				return cli_fail(&sv.c, &e);
-			}
+			if (!ok)
+				return cli_fail(&sv->c, &e);
 			break;
 		case OPT_ONCE:
-			sv.once = 1;
+			sv->once = 1;
 			break;
 		default:
-			if ((rc = cli_acl_opt(&sv.c, &sv.acl, ch, optarg)) == 1)
+			if ((rc = cli_acl_opt(&sv->c, &sv->acl, ch, optarg)) == 1)
 				break;
-			dn_acl_free(sv.acl);
 			if (rc == -1)
 				return EX_USAGE_;
-			return cli_other_opt(&sv.c, ch, argv[optind - 1],
+			return cli_other_opt(&sv->c, ch, argv[optind - 1],
 			    usage);
 		}
 	}
-	argc -= optind;
-	argv += optind;
-	if ((rc = check_opts(&sv, all, skip, argc, argv)) != 0) {
-		dn_acl_free(sv.acl);
-		return rc;
-	}
+	return -1;
+}
 
-	if ((sv.r = dn_reactor_new(&e)) == NULL) {
-		sv.rv = cli_fail(&sv.c, &e);
-		goto done;
-	}
-	if ((sv.rv = open_port(&sv, argc, argv, all, skip, backlog)) != 0)
-		goto done;
-	if ((sv.rv = cli_signals_watch(&sv.c, sv.r, signos, CLI_ARRLEN(signos),
-	    sv.sigs, on_signal, &sv)) != 0)
-		goto done;
-	if (sv.c.timeout_ns != 0)
-		sv.wait_timer = dn_timer_start(sv.r, sv.c.timeout_ns,
-		    wait_expired, &sv, NULL);
-	/* Turn by turn rather than dn_reactor_run(): a running -e command
-	 * is waited for through SIGCHLD, and signal watchers do not keep a
-	 * reactor running on their own. */
-	while (!sv.done)
-		if (dn_reactor_run_once(sv.r, -1, &e) == -1) {
-			sv.rv = cli_fail(&sv.c, &e);
-			break;
-		}
-done:
+/* The port, the signals and the -w timer, then the loop: turn by turn
+ * rather than dn_reactor_run(), as a running -e command is waited for
+ * through SIGCHLD, and signal watchers do not keep a reactor running on
+ * their own. The exit status. */
+static int
+serve(srv *sv, const port_opts *o, int argc, char *argv[])
+{
+	dn_error e;
+
+	if ((sv->r = dn_reactor_new(&e)) == NULL)
+		return cli_fail(&sv->c, &e);
+	if ((sv->rv = open_port(sv, argc, argv, o->all, o->skip,
+	    o->backlog)) != 0)
+		return sv->rv;
+	if ((sv->rv = cli_signals_watch(&sv->c, sv->r, signos,
+	    CLI_ARRLEN(signos), sv->sigs, on_signal, sv)) != 0)
+		return sv->rv;
+	if (sv->c.timeout_ns != 0)
+		sv->wait_timer = dn_timer_start(sv->r, sv->c.timeout_ns,
+		    wait_expired, sv, NULL);
+	while (!sv->done)
+		if (dn_reactor_run_once(sv->r, -1, &e) == -1)
+			return sv->rv = cli_fail(&sv->c, &e);
+	return sv->rv;
+}
+
+int
+main(int argc, char *argv[])
+{
+	port_opts o;
+	child *next;
+	srv sv;
+	int rc;
+
+	memset(&sv, 0, sizeof(sv));
+	memset(&o, 0, sizeof(o));
+	cli_init(&sv.c, "dnlisten");
+	cli_signals_default();
+	if ((rc = parse_options(&sv, &o, argc, argv)) == -1 &&
+	    (rc = check_opts(&sv, o.all, o.skip, argc - optind,
+	    argv + optind)) == 0)
+		rc = serve(&sv, &o, argc - optind, argv + optind);
 	dn_listener_close(sv.l);
-	cli_signals_free(sv.sigs, CLI_ARRLEN(signos));
+	cli_signals_free(sv.sigs, CLI_ARRLEN(sv.sigs));
 	dn_reactor_free(sv.r);
 	dn_acl_free(sv.acl);
-	while (sv.children != NULL) {
-		child *next = sv.children->next;
-
+	for (; sv.children != NULL; sv.children = next) {
+		next = sv.children->next;
 		free(sv.children);
-		sv.children = next;
 	}
-	return sv.rv;
+	return rc;
 }

@@ -623,102 +623,107 @@ args(udpc *uc, int argc, char **argv, const char *bind_text,
 	return args_send(uc, argc, argv, flow_text, host, hostlen);
 }
 
+static const struct option longopts[] = {
+	{ "all-interfaces", no_argument, NULL, CLI_OPT_ALL_INTERFACES },
+	CLI_ACL_LONGOPTS,
+	{ "connect", no_argument, NULL, OPT_CONNECT },
+	{ "count", required_argument, NULL, DGRAM_OPT_COUNT },
+	{ "dual-stack", no_argument, NULL, CLI_OPT_DUAL_STACK },
+	{ "echo", no_argument, NULL, OPT_ECHO },
+	{ "flow-label", required_argument, NULL, OPT_FLOW_LABEL },
+	{ "from", no_argument, NULL, DGRAM_OPT_FROM },
+	{ "hex", no_argument, NULL, DGRAM_OPT_HEX },
+	{ "json", no_argument, NULL, CLI_OPT_JSON },
+	{ "max-size", required_argument, NULL, DGRAM_OPT_MAX_SIZE },
+	{ "raw", no_argument, NULL, DGRAM_OPT_RAW },
+	{ "skip-unavailable", no_argument, NULL, CLI_OPT_SKIP_UNAVAILABLE },
+	{ "v6only", no_argument, NULL, CLI_OPT_V6ONLY },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, CLI_OPT_VERSION },
+	{ NULL, 0, NULL, 0 }
+};
+
+/* The options: -1 to go on, or the exit status (0 after -h, --version). */
+static int
+parse_options(udpc *uc, int argc, char *argv[], const char **bind_text,
+    const char **flow_text)
+{
+	int ch, rc;
+
+	while ((ch = dgram_getopt(&uc->p, argc, argv, ":46b:hI:lqvw:",
+	    longopts)) != -1) {
+		switch (ch) {
+		case 'b':
+			if (*bind_text != NULL)
+				return cli_usage_fail(&uc->p.c, "-b given "
+				    "twice: give one bind address");
+			*bind_text = optarg;
+			break;
+		case 'l':
+			uc->listen = 1;
+			break;
+		case OPT_CONNECT:
+			uc->connect = 1;
+			break;
+		case OPT_ECHO:
+			uc->echo = 1;
+			break;
+		case OPT_FLOW_LABEL:
+			*flow_text = optarg;
+			break;
+		case CLI_OPT_ALL_INTERFACES:
+			uc->all = 1;
+			break;
+		case CLI_OPT_SKIP_UNAVAILABLE:
+			uc->skip = 1;
+			break;
+		default:
+			if ((rc = cli_acl_opt(&uc->p.c, &uc->p.acl, ch,
+			    optarg)) == 1)
+				break;
+			if (rc == -1)
+				return EX_USAGE_;
+			return cli_other_opt(&uc->p.c, ch, argv[optind - 1],
+			    usage);
+		}
+	}
+	return -1;
+}
+
 int
 main(int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		{ "all-interfaces", no_argument, NULL, CLI_OPT_ALL_INTERFACES },
-		CLI_ACL_LONGOPTS,
-		{ "connect", no_argument, NULL, OPT_CONNECT },
-		{ "count", required_argument, NULL, DGRAM_OPT_COUNT },
-		{ "dual-stack", no_argument, NULL, CLI_OPT_DUAL_STACK },
-		{ "echo", no_argument, NULL, OPT_ECHO },
-		{ "flow-label", required_argument, NULL, OPT_FLOW_LABEL },
-		{ "from", no_argument, NULL, DGRAM_OPT_FROM },
-		{ "hex", no_argument, NULL, DGRAM_OPT_HEX },
-		{ "json", no_argument, NULL, CLI_OPT_JSON },
-		{ "max-size", required_argument, NULL, DGRAM_OPT_MAX_SIZE },
-		{ "raw", no_argument, NULL, DGRAM_OPT_RAW },
-		{ "skip-unavailable", no_argument, NULL,
-		    CLI_OPT_SKIP_UNAVAILABLE },
-		{ "v6only", no_argument, NULL, CLI_OPT_V6ONLY },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, CLI_OPT_VERSION },
-		{ NULL, 0, NULL, 0 }
-	};
 	const char *bind_text = NULL, *flow_text = NULL;
 	char host[256];
-	int ch, rc;
 	udpc uc;
+	int rc;
 
 	memset(&uc, 0, sizeof(uc));
 	dgram_prog_init(&uc.p, "dnudp");
 	uc.p.out.turn_flush = 1;
 	(void)setvbuf(stdout, NULL, _IOFBF, 1 << 16);
-	while ((ch = dgram_getopt(&uc.p, argc, argv, ":46b:hI:lqvw:",
-	    longopts)) != -1) {
-		switch (ch) {
-		case 'b':
-			if (bind_text != NULL) {
-				dn_acl_free(uc.p.acl);
-				return cli_usage_fail(&uc.p.c, "-b given "
-				    "twice: give one bind address");
-			}
-			bind_text = optarg;
-			break;
-		case 'l':
-			uc.listen = 1;
-			break;
-		case OPT_CONNECT:
-			uc.connect = 1;
-			break;
-		case OPT_ECHO:
-			uc.echo = 1;
-			break;
-		case OPT_FLOW_LABEL:
-			flow_text = optarg;
-			break;
-		case CLI_OPT_ALL_INTERFACES:
-			uc.all = 1;
-			break;
-		case CLI_OPT_SKIP_UNAVAILABLE:
-			uc.skip = 1;
-			break;
-		default:
-			if ((rc = cli_acl_opt(&uc.p.c, &uc.p.acl, ch,
-			    optarg)) == 1)
-				break;
-			dn_acl_free(uc.p.acl);
-			if (rc == -1)
-				return EX_USAGE_;
-			return cli_other_opt(&uc.p.c, ch, argv[optind - 1],
-			    usage);
-		}
+	if ((rc = parse_options(&uc, argc, argv, &bind_text,
+	    &flow_text)) != -1) {
+		dn_acl_free(uc.p.acl);
+		return rc;
 	}
-	argc -= optind;
-	argv += optind;
-	if ((rc = args(&uc, argc, argv, bind_text, flow_text, host,
-	    sizeof(host))) != 0 || (rc = endpoint(&uc)) != 0) {
-		uc.p.rv = rc;
-		goto done;
-	}
-
 	uc.p.fail = fail_dgram;
 	uc.p.received = received;
 	uc.p.all_sent = all_sent;
 	uc.p.flush = batch_flush;
 	if (!uc.listen)
 		uc.p.expired = replies_expired;
-	if ((rc = dgram_prog_start(&uc.p)) == 0)
-		rc = open_endpoint(&uc);
-	if (rc != 0) {
+	if ((rc = args(&uc, argc - optind, argv + optind, bind_text,
+	    flow_text, host, sizeof(host))) != 0 ||
+	    (rc = endpoint(&uc)) != 0 ||
+	    (rc = dgram_prog_start(&uc.p)) != 0 ||
+	    (rc = open_endpoint(&uc)) != 0)
 		uc.p.rv = rc;
-		goto done;
+	else {
+		dgram_prog_run(&uc.p);
+		if (uc.p.rv == 0)
+			drain_at_exit(&uc);
 	}
-	dgram_prog_run(&uc.p);
-	if (uc.p.rv == 0)
-		drain_at_exit(&uc);
-done:
 	dgram_prog_free(&uc.p);
 	dn_dgram_endpoint_free(uc.ep);
 	free(uc.bbuf);
