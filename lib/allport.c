@@ -346,9 +346,10 @@ candidates(const dn__allport *ap, struct cand **out, size_t *nout)
 /* Events                                                             */
 /* ------------------------------------------------------------------ */
 
+/* attempt: a DN_LISTEN_PORT_RETRY's pick (of PICK_TRIES) and port. */
 static void
-tell(dn__allport *ap, dn_listen_event_kind kind, const dn_addr *a,
-    const char *reason, const dn_error *err)
+tell_pick(dn__allport *ap, dn_listen_event_kind kind, const dn_addr *a,
+    const char *reason, const dn_error *err, uint16_t port, unsigned attempt)
 {
 	dn_listen_event ev;
 
@@ -359,7 +360,17 @@ tell(dn__allport *ap, dn_listen_event_kind kind, const dn_addr *a,
 	ev.addr = a;
 	ev.reason = reason;
 	ev.err = err;
+	ev.port = port;
+	ev.attempt = attempt;
+	ev.attempts = attempt != 0 ? PICK_TRIES : 0;
 	ap->ev(&ev, ap->ev_arg);
+}
+
+static void
+tell(dn__allport *ap, dn_listen_event_kind kind, const dn_addr *a,
+    const char *reason, const dn_error *err)
+{
+	tell_pick(ap, kind, a, reason, err, 0, 0);
 }
 
 /* ------------------------------------------------------------------ */
@@ -376,6 +387,62 @@ close_all(dn__allport *ap, struct asock *s, size_t n)
 			ap->ops->close(ap->ctx, s[i].sock);
 }
 
+enum { ROUND_DONE, ROUND_RETRY, ROUND_FAILED };
+
+/*
+ * One pick: s[order[0..nw)] bound on ap->port, or with port 0 on the port
+ * the first one bound got. RETRY: that port was taken on s[*first], and
+ * every socket is released; FAILED: err says why; e is the last failure.
+ */
+static int
+bind_round(dn__allport *ap, struct asock *s, const size_t *order, size_t nw,
+    unsigned attempt, uint16_t *port, size_t *nbound, size_t *first,
+    dn_error *e, dn_error *err)
+{
+	struct asock *x;
+	size_t k, i;
+	dn_addr a;
+
+	*port = ap->port;
+	*nbound = 0;
+	for (k = 0; k < nw; k++) {
+		x = &s[order[k]];
+		a = x->addr;
+		dn_addr_set_port(&a, *port);
+		x->addr = a;
+		if ((x->sock = ap->ops->open(ap->ctx, &a, &x->addr,
+		    e)) != NULL) {
+			*port = dn_addr_port(&x->addr);
+			(*nbound)++;
+			continue;
+		}
+		if (ap->port == 0 && e->os_errno == EADDRINUSE &&
+		    *nbound > 0 && attempt < PICK_TRIES) {
+			/* a port picked on one address is taken on
+			 * another: say so, and pick again */
+			tell_pick(ap, DN_LISTEN_PORT_RETRY, &a, NULL, e, *port,
+			    attempt);
+			close_all(ap, s, nw);
+			for (i = 0; i < nw; i++)
+				s[i].sock = NULL;
+			*first = order[k];
+			return ROUND_RETRY;
+		}
+		if (ap->skip) {
+			tell(ap, DN_LISTEN_FAILED, &a, NULL, e);
+			continue;
+		}
+		if (ap->port == 0 && e->os_errno == EADDRINUSE)
+			dn__err(err, DN_ELOCAL, EADDRINUSE, "no port is free "
+			    "on every address: after %d picks, %s; free it or "
+			    "leave the address out", PICK_TRIES, e->msg);
+		else
+			dn__err_copy(err, e);
+		return ROUND_FAILED;
+	}
+	return ROUND_DONE;
+}
+
 /*
  * Binds every candidate that can have a socket. Port 0: the first address
  * bound picks the port and the others take the same; where it is taken,
@@ -385,13 +452,11 @@ static int
 bind_all(dn__allport *ap, const struct cand *c, size_t nc, dn_error *err)
 {
 	struct asock *s = NULL;
-	dn_listen_event ev;
 	size_t *order = NULL, i, k, nw = 0, nbound = 0, first = 0;
 	unsigned attempt;
 	uint16_t port = ap->port;
+	int rv = -1, round = ROUND_RETRY;
 	dn_error e;
-	dn_addr a;
-	int rv = -1;
 
 	memset(&e, 0, sizeof(e));
 	for (i = 0; i < nc; i++)
@@ -405,60 +470,18 @@ bind_all(dn__allport *ap, const struct cand *c, size_t nc, dn_error *err)
 	for (i = k = 0; i < nc; i++)
 		if (c[i].why == NULL)
 			s[k++].addr = c[i].addr;
-	for (attempt = 1; attempt <= PICK_TRIES; attempt++) {
+	for (attempt = 1; attempt <= PICK_TRIES && round == ROUND_RETRY;
+	    attempt++) {
 		/* the address that refused the last pick goes first */
 		order[0] = first;
 		for (i = 0, k = 1; i < nw; i++)
 			if (i != first)
 				order[k++] = i;
-		port = ap->port;
-		nbound = 0;
-		for (k = 0; k < nw; k++) {
-			struct asock *x = &s[order[k]];
-
-			a = x->addr;
-			dn_addr_set_port(&a, port);
-			x->addr = a;
-			if ((x->sock = ap->ops->open(ap->ctx, &a, &x->addr,
-			    &e)) != NULL) {
-				port = dn_addr_port(&x->addr);
-				nbound++;
-				continue;
-			}
-			if (ap->port == 0 && e.os_errno == EADDRINUSE &&
-			    nbound > 0 && attempt < PICK_TRIES) {
-				if (ap->ev != NULL) {
-					memset(&ev, 0, sizeof(ev));
-					ev.kind = DN_LISTEN_PORT_RETRY;
-					ev.addr = &a;
-					ev.err = &e;
-					ev.port = port;
-					ev.attempt = attempt;
-					ev.attempts = PICK_TRIES;
-					ap->ev(&ev, ap->ev_arg);
-				}
-				close_all(ap, s, nw);
-				for (i = 0; i < nw; i++)
-					s[i].sock = NULL;
-				first = order[k];
-				break;
-			}
-			if (ap->skip) {
-				tell(ap, DN_LISTEN_FAILED, &a, NULL, &e);
-				continue;
-			}
-			if (ap->port == 0 && e.os_errno == EADDRINUSE)
-				dn__err(err, DN_ELOCAL, EADDRINUSE, "no port is "
-				    "free on every address: after %d picks, "
-				    "%s; free it or leave the address out",
-				    PICK_TRIES, e.msg);
-			else
-				dn__err_copy(err, &e);
-			goto done;
-		}
-		if (k == nw)
-			break;
+		round = bind_round(ap, s, order, nw, attempt, &port, &nbound,
+		    &first, &e, err);
 	}
+	if (round == ROUND_FAILED)
+		goto done;
 	if (nbound == 0) {
 		dn__err(err, DN_ELOCAL, e.os_errno, "no address could be "
 		    "bound: the last said: %s", e.msg);
