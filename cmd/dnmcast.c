@@ -210,28 +210,13 @@ on_line(const void *buf, size_t len, void *arg)
 	return dgram_throttle(&m->p);
 }
 
-/* The hop limit the kernel will use, for the trace. */
-static int
-kernel_hops(mcast *m)
-{
-	socklen_t len = sizeof(int);
-	int v = -1;
-
-	if (getsockopt(dn_udp_fd(m->p.u), dn_addr_family(m->group) == AF_INET6 ?
-	    IPPROTO_IPV6 : IPPROTO_IP, dn_addr_family(m->group) == AF_INET6 ?
-	    IPV6_MULTICAST_HOPS : IP_MULTICAST_TTL, &v, &len) == -1)
-		v = -1;
-	return v;
-}
-
 static int
 opened_send(dgram_prog *p, const dn_dgram_opened *o)
 {
 	char l[DN_ADDR_STRLEN], g[DN_ADDR_STRLEN];
 	mcast *m = (mcast *)p;
 
-	(void)o;
-	m->hops = kernel_hops(m);
+	m->hops = o->hops;
 	cli_trace(&p->c, "sending from %s to %s via %s (hops %d, loop %s)",
 	    dn_addr_format(dn_udp_addr(p->u), l, sizeof(l)),
 	    dn_addr_format(m->group, g, sizeof(g)), ifshown(m), m->hops,

@@ -30,7 +30,7 @@ struct dn_dgram_open_req {
 	dn_udp *u;
 	dn_udp_all *all;
 	dn_addr dest;
-	int has_dest, joined;
+	int has_dest, joined, hops;
 	dn_error err;		/* code DN_OK: opened */
 };
 
@@ -62,6 +62,7 @@ finish(dn_dgram_open_req *q)
 		o.all = q->all;
 		o.dest = q->has_dest ? &q->dest : NULL;
 		o.joined = q->joined;
+		o.hops = q->hops;
 		q->cb(q, &o, NULL, q->arg);
 	}
 	req_free(q);
@@ -148,6 +149,21 @@ mcast_send_iface(dn_dgram_open_req *q, char *name, size_t len)
 	return 0;
 }
 
+/* What the kernel will put on a multicast send: hops set, or its own
+ * default (1, or the sysctl's), for the caller to report. */
+static int
+sent_hops(int fd, int family)
+{
+	socklen_t len = sizeof(int);
+	int v = -1;
+
+	if (getsockopt(fd, family == AF_INET6 ? IPPROTO_IPV6 : IPPROTO_IP,
+	    family == AF_INET6 ? IPV6_MULTICAST_HOPS : IP_MULTICAST_TTL, &v,
+	    &len) == -1)
+		v = -1;
+	return v;
+}
+
 static int
 open_mcast(dn_dgram_open_req *q)
 {
@@ -184,6 +200,7 @@ open_mcast(dn_dgram_open_req *q)
 	    (hops >= 0 && dn_mcast_set_hops(q->u, hops, &q->err) == -1) ||
 	    (loop >= 0 && dn_mcast_set_loop(q->u, loop, &q->err) == -1))
 		return -1;
+	q->hops = sent_hops(dn_udp_fd(q->u), family);
 	return 0;
 }
 
@@ -284,6 +301,7 @@ dn_dgram_endpoint_open(dn_reactor *r, const dn_dgram_endpoint *ep,
 		return NULL;
 	}
 	q->r = r;
+	q->hops = -1;
 	if (opts != NULL)
 		q->o = *opts;
 	q->cb = cb;

@@ -1144,6 +1144,8 @@ typedef struct dn_dgram_opened {
 	const dn_addr *dest;	/* SEND: the destination with its flowinfo;
 				 * MULTICAST: the group; else NULL */
 	int joined;		/* MULTICAST receiver: 1, a member now */
+	int hops;		/* MULTICAST sender: the hop limit its
+				 * datagrams leave with; else -1 */
 } dn_dgram_opened;
 
 /* Exactly one call, never from inside dn_dgram_endpoint_open(): o with

@@ -26,7 +26,7 @@ struct opened {
 	dn_udp *u;
 	dn_udp_all *all;
 	dn_addr dest;
-	int has_dest, joined;
+	int has_dest, joined, hops;
 };
 
 static void
@@ -47,6 +47,7 @@ opened_cb(dn_dgram_open_req *rq, const dn_dgram_opened *o,
 	if (o->dest != NULL)
 		s->dest = *o->dest;
 	s->joined = o->joined;
+	s->hops = o->hops;
 }
 
 /* Opens ep and waits for the completion, which must not come inside
@@ -409,7 +410,8 @@ test_multicast(void)
 	if (tx.u != NULL)
 		(void)getsockopt(dn_udp_fd(tx.u), IPPROTO_IP,
 		    IP_MULTICAST_TTL, &ttl, &len);
-	ok(tx.code == DN_OK && !tx.joined && ttl == 3 &&
+	ok(tx.code == DN_OK && !tx.joined && ttl == 3 && tx.hops == 3 &&
+	    rx.hops == -1 &&
 	    dn_addr_port(dn_udp_addr(tx.u)) != dn_addr_port(&g),
 	    "sender: not a member, hops 3, its own port (%s)", tx.msg);
 	if (rx.u != NULL && tx.u != NULL &&
