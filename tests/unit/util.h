@@ -1,6 +1,7 @@
 /*
  * util.h - helpers more than one unit test needs: bounded loop turns,
- * address literals, a private network namespace, resolution recording.
+ * address literals, a private network namespace, resolution recording,
+ * a reactor per test and the check that the test left nothing behind.
  * Header-only like tap.h, and included after it; every function is
  * marked unused because no test needs all of them.
  */
@@ -232,6 +233,17 @@ test_end(dn_reactor *r, const char *name)
 	    "(%s)", name, what);
 	dn_reactor_free(r);
 	is_int(open_fds(), test_fds, "%s: no descriptor left open", name);
+}
+
+/* One test on a reactor of its own, which it must leave with nothing
+ * alive and no descriptor open. */
+UTIL_FN void
+each(const char *name, void (*test)(dn_reactor *))
+{
+	dn_reactor *r = test_begin();
+
+	test(r);
+	test_end(r, name);
 }
 
 /* An interface index no interface has, for "no such scope" cases. */
