@@ -221,18 +221,33 @@ test_begin(void)
 	return reactor_or_bail();
 }
 
-/* After a test that cleaned up: nothing keeps the reactor running (no
- * watcher, timer, deferred call or pending request), and once it is
- * freed every descriptor the test opened is closed. */
-UTIL_FN void
-test_end(dn_reactor *r, const char *name)
+/* Nothing keeps r running: no watcher, timer, deferred call or pending
+ * request. */
+UTIL_FN int
+test_idle(dn_reactor *r, const char *name)
 {
 	char what[128];
 
-	ok(!dn__reactor_busy(r, what, sizeof(what)), "%s: nothing left alive "
-	    "(%s)", name, what);
+	return ok(!dn__reactor_busy(r, what, sizeof(what)), "%s: nothing left "
+	    "alive (%s)", name, what);
+}
+
+/* Every descriptor opened since test_begin() is closed again; the
+ * reactor's own too, so only once it is freed. */
+UTIL_FN int
+test_closed(const char *name)
+{
+	return is_int(open_fds(), test_fds, "%s: no descriptor left open",
+	    name);
+}
+
+/* After a test that cleaned up: nothing alive, then nothing open. */
+UTIL_FN void
+test_end(dn_reactor *r, const char *name)
+{
+	test_idle(r, name);
 	dn_reactor_free(r);
-	is_int(open_fds(), test_fds, "%s: no descriptor left open", name);
+	test_closed(name);
 }
 
 /* One test on a reactor of its own, which it must leave with nothing
@@ -244,6 +259,19 @@ each(const char *name, void (*test)(dn_reactor *))
 
 	test(r);
 	test_end(r, name);
+}
+
+/*
+ * A test that frees its reactor itself, to see dn_reactor_free() cope
+ * with what is still in it (watchers, armed timers, pending requests):
+ * the test asserts before the free what its reactor held, which need not
+ * be nothing, and after it only the descriptors are left to check.
+ */
+UTIL_FN void
+each_freeing(const char *name, void (*test)(dn_reactor *))
+{
+	test(test_begin());
+	test_closed(name);
 }
 
 /* An interface index no interface has, for "no such scope" cases. */
