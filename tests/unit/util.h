@@ -320,9 +320,11 @@ resolve_zone_rules(resolve_fn resolve, const char *who)
 		{ "ff02::1%1", DN_OK, 1 },
 	};
 	struct rstate st[sizeof(t) / sizeof(t[0])];
-	dn_reactor *r = dn_reactor_new(NULL);
+	dn_reactor *r = test_begin();
+	char name[64];
 	size_t i;
 
+	snprintf(name, sizeof(name), "%s zone rules", who);
 	snprintf(bad, sizeof(bad), "fe80::1%%%u", no_such_ifindex());
 	memset(st, 0, sizeof(st));
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
@@ -340,7 +342,7 @@ resolve_zone_rules(resolve_fn resolve, const char *who)
 			    dn_addr_port(&st[i].addrs[0]) == 80,
 			    "%s: %s answered, scope id %u (%s)", who,
 			    t[i].host, t[i].scope, st[i].msg);
-	dn_reactor_free(r);
+	test_end(r, name);
 }
 
 #endif /* DN_TEST_UTIL_H */
