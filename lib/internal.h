@@ -129,11 +129,12 @@ void dn__io_stay(dn_io *io);
 int dn__io_want(dn_reactor *r, dn_io **iop, int fd, unsigned want,
     dn_io_cb cb, void *arg, dn_error *err);
 
-/* resolve.c's per-reactor state; dn_reactor_free() calls destroy(state)
- * after it has cancelled every handle and run the deferred calls. */
 /* What keeps r running, said in what (for a test's diagnostic): 1 while
  * anything does (watchers, timers, deferred calls, pending handles). */
 int dn__reactor_busy(const dn_reactor *r, char *what, size_t len);
+
+/* resolve.c's per-reactor state; dn_reactor_free() calls destroy(state)
+ * after it has cancelled every handle and run the deferred calls. */
 void *dn__reactor_resolver(dn_reactor *r);
 void dn__reactor_set_resolver(dn_reactor *r, void *state,
     void (*destroy)(void *state));

@@ -33,10 +33,8 @@ order_cb(dn_timer *t, int cancelled, void *arg)
 }
 
 static void
-test_deadline_order(void)
+test_deadline_order(dn_reactor *r)
 {
-	dn_reactor *r = dn_reactor_new(NULL);
-
 	norder = 0;
 	dn_timer_start(r, 30 * MS, order_cb, (void *)3, NULL);
 	dn_timer_start(r, 10 * MS, order_cb, (void *)1, NULL);
@@ -45,13 +43,11 @@ test_deadline_order(void)
 	is_int(dn_reactor_run(r, NULL), 0, "run returns 0");
 	ok(norder == 4 && order[0] == 0 && order[1] == 1 && order[2] == 2 &&
 	    order[3] == 3, "timers fire in deadline order");
-	dn_reactor_free(r);
 }
 
 static void
-test_equal_deadlines(void)
+test_equal_deadlines(dn_reactor *r)
 {
-	dn_reactor *r = dn_reactor_new(NULL);
 	int i, inorder = 1;
 
 	norder = 0;
@@ -62,7 +58,6 @@ test_equal_deadlines(void)
 	for (i = 0; i < 50; i++)
 		inorder &= order[i] == i;
 	ok(norder == 50 && inorder, "50 equal deadlines fire in start order");
-	dn_reactor_free(r);
 }
 
 /* ------------------------------------------------------------------ */
@@ -85,9 +80,8 @@ count_cb(dn_timer *t, int cancelled, void *arg)
 }
 
 static void
-test_cancel(void)
+test_cancel(dn_reactor *r)
 {
-	dn_reactor *r = dn_reactor_new(NULL);
 	struct tcount c = { 0, 0, NULL };
 	dn_timer *t = dn_timer_start(r, 10 * MS, count_cb, &c, NULL);
 
@@ -98,7 +92,6 @@ test_cancel(void)
 	dn_reactor_run(r, NULL);
 	ok(c.cancelled == 1 && c.fired == 0, "exactly one cancelled callback");
 	dn_timer_cancel(NULL);
-	dn_reactor_free(r);
 }
 
 static void
@@ -112,9 +105,8 @@ canceller_cb(dn_timer *t, int cancelled, void *arg)
 }
 
 static void
-test_cancel_from_callback(void)
+test_cancel_from_callback(dn_reactor *r)
 {
-	dn_reactor *r = dn_reactor_new(NULL);
 	struct tcount a = { 0, 0, NULL }, b = { 0, 0, NULL };
 
 	/* same deadline: both are due in the same turn, a first */
@@ -125,7 +117,6 @@ test_cancel_from_callback(void)
 	ok(b.fired == 0 && b.cancelled == 1,
 	    "a due timer cancelled by another's callback does not fire, "
 	    "gets one cancelled callback");
-	dn_reactor_free(r);
 }
 
 /* ------------------------------------------------------------------ */
@@ -163,13 +154,13 @@ defer_nested(void *arg)
 }
 
 static void
-test_defer(void)
+test_defer(dn_reactor *r)
 {
 	struct dstate d;
 	int i, good = 1;
 
 	memset(&d, 0, sizeof(d));
-	d.r = dn_reactor_new(NULL);
+	d.r = r;
 	for (i = 0; i < 5; i++)
 		dn_reactor_defer(d.r, defer_mark, &d, NULL);
 	ok(d.n == 0, "deferred calls do not run inline");
@@ -186,7 +177,6 @@ test_defer(void)
 	d.turns = 2;
 	dn_reactor_run_once(d.r, -1, NULL);
 	is_int(d.turn_of_nested, 2, "... and runs on it without blocking");
-	dn_reactor_free(d.r);
 }
 
 /* ------------------------------------------------------------------ */
@@ -208,10 +198,10 @@ pipe_cb(dn_io *io, int fd, unsigned events, void *arg)
 }
 
 static void
-test_io_pipe(void)
+test_io_pipe(dn_reactor *r)
 {
-	dn_reactor *r = dn_reactor_new(NULL);
 	struct iostate s;
+	char what[128];
 	int p[2];
 
 	memset(&s, 0, sizeof(s));
@@ -221,13 +211,15 @@ test_io_pipe(void)
 	ok(s.io[0] != NULL, "io watcher on a pipe");
 	dn_reactor_run_once(r, 0, NULL);
 	is_int(s.calls[0], 0, "not readable before a write");
+	ok(dn__reactor_busy(r, what, sizeof(what)) && strcmp(what,
+	    "1 watchers, 0 timers, no deferred calls, 0 handles") == 0,
+	    "the leak check sees the waiting watcher (%s)", what);
 	if (write(p[1], "x", 1) != 1)
 		abort();
 	dn_reactor_run(r, NULL);
 	ok(s.calls[0] == 1 && s.got == 'x', "readable callback read the byte");
 	close(p[0]);
 	close(p[1]);
-	dn_reactor_free(r);
 }
 
 static void
@@ -247,9 +239,8 @@ pair_cb(dn_io *io, int fd, unsigned events, void *arg)
 }
 
 static void
-test_io_deferred_free(void)
+test_io_deferred_free(dn_reactor *r)
 {
-	dn_reactor *r = dn_reactor_new(NULL);
 	struct iostate s;
 	int a[2], b[2];
 
@@ -268,13 +259,11 @@ test_io_deferred_free(void)
 	dn_reactor_run(r, NULL);	/* nothing left: returns */
 	is_int(s.calls[0] + s.calls[1], 1, "and never runs later");
 	close(a[0]); close(a[1]); close(b[0]); close(b[1]);
-	dn_reactor_free(r);
 }
 
 static void
-test_io_errors(void)
+test_io_errors(dn_reactor *r)
 {
-	dn_reactor *r = dn_reactor_new(NULL);
 	struct iostate s;
 	dn_error e;
 	int p[2];
@@ -290,9 +279,9 @@ test_io_errors(void)
 	ok(dn_io_new(r, 999, DN_READABLE, pipe_cb, &s, &e) == NULL &&
 	    e.code == DN_ELOCAL, "a closed fd: DN_ELOCAL (%s)", e.msg);
 	is_int(dn_io_set(io, 0, NULL), 0, "watching nothing leaves epoll");
-	dn_reactor_run(r,
-	    NULL);	/* an idle watcher keeps nothing alive */
+	dn_reactor_run(r, NULL);	/* an idle watcher keeps nothing alive */
 	ok(1, "run returns with only an idle watcher");
+	test_idle(r, "test_io_errors, an idle watcher only");
 	/* freed by dn_reactor_free without a callback */
 	dn_reactor_free(r);
 	close(p[0]);
@@ -326,9 +315,8 @@ usr1_blocked(void)
 }
 
 static void
-test_signal(void)
+test_signal(dn_reactor *r)
 {
-	dn_reactor *r = dn_reactor_new(NULL);
 	struct sigstate st = { 0, 0, NULL };
 
 	ok(!usr1_blocked(), "SIGUSR1 not blocked at first");
@@ -344,6 +332,7 @@ test_signal(void)
 	st.s = dn_signal_new(r, SIGUSR1, sig_cb, &st, NULL);
 	dn_reactor_run(r, NULL);
 	ok(1, "run returns with only a signal watcher");
+	test_idle(r, "test_signal, a signal watcher only");
 	dn_reactor_free(r);	/* frees st.s */
 	ok(!usr1_blocked(), "dn_reactor_free restores the mask");
 }
@@ -386,9 +375,8 @@ in_an_epoll_set(int fd)
  * left would.
  */
 static void
-test_io_stay(void)
+test_io_stay(dn_reactor *r)
 {
-	dn_reactor *r = dn_reactor_new(NULL);
 	struct tcount idle = { 0, 0, NULL };
 	struct epoll_event ev;
 	uint64_t t0;
@@ -429,7 +417,6 @@ test_io_stay(void)
 	close(inner);
 	close(p[0]);
 	close(p[1]);
-	dn_reactor_free(r);
 }
 
 /*
@@ -439,9 +426,8 @@ test_io_stay(void)
  * anything arrived costs nothing and delivers as before.
  */
 static void
-test_io_lazy(void)
+test_io_lazy(dn_reactor *r)
 {
-	dn_reactor *r = dn_reactor_new(NULL);
 	dn_io *io;
 	int p[2], q[2], calls = 0;
 
@@ -485,7 +471,6 @@ test_io_lazy(void)
 	dn_io_free(io);
 	close(p[0]);
 	close(q[1]);
-	dn_reactor_free(r);
 }
 
 static void
@@ -497,11 +482,11 @@ stop_cb(dn_timer *t, int cancelled, void *arg)
 }
 
 static void
-test_run_and_free(void)
+test_run_and_free(dn_reactor *r)
 {
-	dn_reactor *r = dn_reactor_new(NULL);
 	struct tcount c[4];
 	struct tcount far = { 0, 0, NULL };
+	char what[128];
 	int i, good = 1;
 	uint64_t t0;
 
@@ -521,6 +506,10 @@ test_run_and_free(void)
 		dn_timer_start(r, (uint64_t)(i + 1) * 1000 * MS, count_cb,
 		    &c[i + 1], NULL);
 	dn_timer_cancel(dn_timer_start(r, 1000 * MS, count_cb, &c[0], NULL));
+	ok(dn__reactor_busy(r, what, sizeof(what)) && strcmp(what,
+	    "0 watchers, 4 timers, some deferred calls, 0 handles") == 0,
+	    "the leak check sees the armed timers and the cancelled one's "
+	    "callback (%s)", what);
 	dn_reactor_free(r);
 	for (i = 0; i < 4; i++)
 		good &= c[i].cancelled == 1;
@@ -532,17 +521,19 @@ test_run_and_free(void)
 int
 main(void)
 {
-	test_deadline_order();
-	test_equal_deadlines();
-	test_cancel();
-	test_cancel_from_callback();
-	test_defer();
-	test_io_pipe();
-	test_io_deferred_free();
-	test_io_errors();
-	test_io_stay();
-	test_io_lazy();
-	test_signal();
-	test_run_and_free();
+	each("test_deadline_order", test_deadline_order);
+	each("test_equal_deadlines", test_equal_deadlines);
+	each("test_cancel", test_cancel);
+	each("test_cancel_from_callback", test_cancel_from_callback);
+	each("test_defer", test_defer);
+	each("test_io_pipe", test_io_pipe);
+	each("test_io_deferred_free", test_io_deferred_free);
+	each("test_io_stay", test_io_stay);
+	each("test_io_lazy", test_io_lazy);
+	/* these free their reactor themselves, under an idle watcher, a
+	 * signal watcher and armed timers: dn_reactor_free must cope */
+	each_freeing("test_io_errors", test_io_errors);
+	each_freeing("test_signal", test_signal);
+	each_freeing("test_run_and_free", test_run_and_free);
 	return tap_done(0);
 }

@@ -34,9 +34,8 @@ res_cb(dn_resolve_req *req, int family, const dn_addr *addrs, size_t n,
 }
 
 static void
-test_resolve_literal(void)
+test_resolve_literal(dn_reactor *r)
 {
-	dn_reactor *r = dn_reactor_new(NULL);
 	struct rstate a, b, c, d, e;
 	char buf[INET6_ADDRSTRLEN];
 
@@ -66,13 +65,11 @@ test_resolve_literal(void)
 	    "(%s)", d.msg);
 	ok(e.calls == 1 && e.code == DN_ENONAME, "a zone on a name: DN_ENONAME "
 	    "(%s)", e.msg);
-	dn_reactor_free(r);
 }
 
 static void
-test_resolve_localhost(void)
+test_resolve_localhost(dn_reactor *r)
 {
-	dn_reactor *r = dn_reactor_new(NULL);
 	struct rstate a, b;
 	char buf[INET6_ADDRSTRLEN];
 
@@ -93,7 +90,6 @@ test_resolve_localhost(void)
 	    b.msg);
 	dn_reactor_run(r, NULL);
 	ok(a.calls == 1 && b.calls == 1, "exactly one callback each");
-	dn_reactor_free(r);
 }
 
 /* A UDP "name server" on loopback, driven by the same reactor. */
@@ -159,9 +155,8 @@ fakedns_stop(struct fakedns *f)
 /* RFC 6761 names: answered at once, and no query leaves (the DNS server
  * here counts what reaches it). */
 static void
-test_resolve_special(void)
+test_resolve_special(dn_reactor *r)
 {
-	dn_reactor *r = dn_reactor_new(NULL);
 	struct rstate a, b, c, d;
 	struct fakedns f;
 	char servers[64], buf[INET6_ADDRSTRLEN];
@@ -192,14 +187,12 @@ test_resolve_special(void)
 	ok(d.calls == 1 && f.queries >= 1, "notlocalhost.test is an ordinary "
 	    "name: it was asked (%d queries)", f.queries);
 	fakedns_stop(&f);
-	dn_reactor_free(r);
 }
 
 /* A name DNS cannot carry is refused before any query, on each path. */
 static void
-test_resolve_bad_name(void)
+test_resolve_bad_name(dn_reactor *r)
 {
-	dn_reactor *r = dn_reactor_new(NULL);
 	struct rstate a, b;
 	struct fakedns f;
 	char servers[64], name[80];
@@ -224,22 +217,22 @@ test_resolve_bad_name(void)
 	    "system resolver, an empty label: DN_ESYNTAX (%s)", b.msg);
 	is_int(f.queries, 0, "no query for either");
 	fakedns_stop(&f);
-	dn_reactor_free(r);
 }
 
 static void
-test_resolve_timeout(void)
+test_resolve_timeout(dn_reactor *r)
 {
-	dn_reactor *r = dn_reactor_new(NULL);
 	struct fakedns f;
 	struct rstate a;
 	char servers[64];
 	dn_error e;
 	uint64_t t0, el;
+	int started;
 
 	memset(&a, 0, sizeof(a));
-	ok(fakedns_start(r, &f, -1) == 0, "silent UDP server on 127.0.0.1:%u",
-	    f.port);
+	/* not in one call: the port would be read before the start sets it */
+	started = fakedns_start(r, &f, -1);
+	ok(started == 0, "silent UDP server on 127.0.0.1:%u", f.port);
 	snprintf(servers, sizeof(servers), "127.0.0.1:%u", f.port);
 	ok(dn_reactor_set_dns_servers(r, servers, &e) == 0, "set DNS server %s",
 	    servers);
@@ -265,12 +258,16 @@ test_resolve_timeout(void)
 	    "query: DN_ECANCELED on the next turn");
 	{
 		struct rstate b;
+		char what[128];
 
 		memset(&b, 0, sizeof(b));
 		dn_resolve(r, "dualnet-pending.test", 80, AF_INET, res_cb,
 		    &b, NULL);
 		dn_reactor_run_once(r, 0, NULL);
 		fakedns_stop(&f);
+		ok(dn__reactor_busy(r, what, sizeof(what)) &&
+		    strstr(what, "1 handles") != NULL, "the leak check sees "
+		    "the pending resolution (%s)", what);
 		dn_reactor_free(r);
 		ok(b.calls == 1 && b.code == DN_ECANCELED, "dn_reactor_free "
 		    "completes a pending resolution once with DN_ECANCELED");
@@ -293,11 +290,13 @@ test_resolve_rcodes(void)
 	size_t i;
 
 	for (i = 0; i < DN__ARRLEN(cases); i++) {
-		dn_reactor *r = dn_reactor_new(NULL);
+		dn_reactor *r = test_begin();
 		struct fakedns f;
 		struct rstate a;
-		char servers[64];
+		char servers[64], name[64];
 
+		snprintf(name, sizeof(name), "test_resolve_rcodes %s",
+		    cases[i].what);
 		memset(&a, 0, sizeof(a));
 		fakedns_start(r, &f, cases[i].rcode);
 		snprintf(servers, sizeof(servers), "[::ffff:127.0.0.1]:%u,"
@@ -315,14 +314,13 @@ test_resolve_rcodes(void)
 		    "%s -> %s (%s: %s)", cases[i].what,
 		    dn_err_name(cases[i].want), dn_err_name(a.code), a.msg);
 		fakedns_stop(&f);
-		dn_reactor_free(r);
+		test_end(r, name);
 	}
 }
 
 static void
-test_resolve_refused(void)
+test_resolve_refused(dn_reactor *r)
 {
-	dn_reactor *r = dn_reactor_new(NULL);
 	struct sockaddr_in sin;
 	socklen_t len = sizeof(sin);
 	struct rstate a;
@@ -346,13 +344,11 @@ test_resolve_refused(void)
 	run_until(r, &a.calls, 1, 5000);
 	ok(a.calls == 1 && a.code == DN_EDNSTIMEOUT, "closed server port: "
 	    "DN_EDNSTIMEOUT (%s)", a.msg);
-	dn_reactor_free(r);
 }
 
 static void
-test_dns_servers_syntax(void)
+test_dns_servers_syntax(dn_reactor *r)
 {
-	dn_reactor *r = dn_reactor_new(NULL);
 	/* the address module's rules: no brackets on IPv4, no sign on a
 	 * port, no zone on loopback (these three passed once) */
 	static const char *bad[] = { "", "nope", "1.2.3.4:99999", "[::1",
@@ -376,20 +372,21 @@ test_dns_servers_syntax(void)
 	    NULL) == 0, "good server list accepted");
 	ok(dn_reactor_set_dns_servers(r, NULL, NULL) == 0, "NULL: back to "
 	    "resolv.conf");
-	dn_reactor_free(r);
 }
 
 int
 main(void)
 {
-	test_resolve_literal();
+	each("test_resolve_literal", test_resolve_literal);
 	resolve_zone_rules(dn_resolve, "dn_resolve");
-	test_resolve_localhost();
-	test_resolve_special();
-	test_resolve_bad_name();
-	test_resolve_timeout();
-	test_resolve_rcodes();
-	test_resolve_refused();
-	test_dns_servers_syntax();
+	each("test_resolve_localhost", test_resolve_localhost);
+	each("test_resolve_special", test_resolve_special);
+	each("test_resolve_bad_name", test_resolve_bad_name);
+	/* frees its reactor under a pending resolution: the one completion
+	 * that dn_reactor_free owes it is the point */
+	each_freeing("test_resolve_timeout", test_resolve_timeout);
+	test_resolve_rcodes();	/* a reactor per case, checked each */
+	each("test_resolve_refused", test_resolve_refused);
+	each("test_dns_servers_syntax", test_dns_servers_syntax);
 	return tap_done(0);
 }

@@ -1029,17 +1029,6 @@ test_relay_cancel(void)
 	close(q[1]);
 }
 
-/* One test on a reactor of its own, which it must leave with nothing
- * alive and no descriptor open. */
-static void
-each(const char *name, void (*test)(dn_reactor *))
-{
-	dn_reactor *r = test_begin();
-
-	test(r);
-	test_end(r, name);
-}
-
 static void
 test_relay_bulk_fast(dn_reactor *r)
 {

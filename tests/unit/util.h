@@ -1,6 +1,7 @@
 /*
  * util.h - helpers more than one unit test needs: bounded loop turns,
- * address literals, a private network namespace, resolution recording.
+ * address literals, a private network namespace, resolution recording,
+ * a reactor per test and the check that the test left nothing behind.
  * Header-only like tap.h, and included after it; every function is
  * marked unused because no test needs all of them.
  */
@@ -220,18 +221,57 @@ test_begin(void)
 	return reactor_or_bail();
 }
 
-/* After a test that cleaned up: nothing keeps the reactor running (no
- * watcher, timer, deferred call or pending request), and once it is
- * freed every descriptor the test opened is closed. */
-UTIL_FN void
-test_end(dn_reactor *r, const char *name)
+/* Nothing keeps r running: no watcher, timer, deferred call or pending
+ * request. */
+UTIL_FN int
+test_idle(dn_reactor *r, const char *name)
 {
 	char what[128];
 
-	ok(!dn__reactor_busy(r, what, sizeof(what)), "%s: nothing left alive "
-	    "(%s)", name, what);
+	return ok(!dn__reactor_busy(r, what, sizeof(what)), "%s: nothing left "
+	    "alive (%s)", name, what);
+}
+
+/* Every descriptor opened since test_begin() is closed again; the
+ * reactor's own too, so only once it is freed. */
+UTIL_FN int
+test_closed(const char *name)
+{
+	return is_int(open_fds(), test_fds, "%s: no descriptor left open",
+	    name);
+}
+
+/* After a test that cleaned up: nothing alive, then nothing open. */
+UTIL_FN void
+test_end(dn_reactor *r, const char *name)
+{
+	test_idle(r, name);
 	dn_reactor_free(r);
-	is_int(open_fds(), test_fds, "%s: no descriptor left open", name);
+	test_closed(name);
+}
+
+/* One test on a reactor of its own, which it must leave with nothing
+ * alive and no descriptor open. */
+UTIL_FN void
+each(const char *name, void (*test)(dn_reactor *))
+{
+	dn_reactor *r = test_begin();
+
+	test(r);
+	test_end(r, name);
+}
+
+/*
+ * A test that frees its reactor itself, to see dn_reactor_free() cope
+ * with what is still in it (watchers, armed timers, pending requests):
+ * the test asserts before the free what its reactor held, which need not
+ * be nothing, and after it only the descriptors are left to check.
+ */
+UTIL_FN void
+each_freeing(const char *name, void (*test)(dn_reactor *))
+{
+	test(test_begin());
+	test_closed(name);
 }
 
 /* An interface index no interface has, for "no such scope" cases. */
@@ -280,9 +320,11 @@ resolve_zone_rules(resolve_fn resolve, const char *who)
 		{ "ff02::1%1", DN_OK, 1 },
 	};
 	struct rstate st[sizeof(t) / sizeof(t[0])];
-	dn_reactor *r = dn_reactor_new(NULL);
+	dn_reactor *r = test_begin();
+	char name[64];
 	size_t i;
 
+	snprintf(name, sizeof(name), "%s zone rules", who);
 	snprintf(bad, sizeof(bad), "fe80::1%%%u", no_such_ifindex());
 	memset(st, 0, sizeof(st));
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
@@ -300,7 +342,7 @@ resolve_zone_rules(resolve_fn resolve, const char *who)
 			    dn_addr_port(&st[i].addrs[0]) == 80,
 			    "%s: %s answered, scope id %u (%s)", who,
 			    t[i].host, t[i].scope, st[i].msg);
-	dn_reactor_free(r);
+	test_end(r, name);
 }
 
 #endif /* DN_TEST_UTIL_H */
