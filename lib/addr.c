@@ -1079,6 +1079,19 @@ family_name(const dn_addr *a)
 }
 
 int
+dn__err_bind_name(dn_error *err, const dn_addr *bind, const char *host,
+    int family)
+{
+	char b[DN_ADDR_STRLEN];
+
+	return dn__err(err, DN_EFAMILY, 0, "bind address %s is %s but %s "
+	    "resolves to %s only: bind to an %s address",
+	    dn_addr_format_host(bind, b, sizeof(b)),
+	    dn__family_word(dn_addr_family(bind)), host,
+	    dn__family_word(family), dn__family_word(family));
+}
+
+int
 dn_addr_check_bind(const dn_addr *bind, const dn_addr *dest, dn_error *err)
 {
 	char bh[DN_ADDR_STRLEN], dh[DN_ADDR_STRLEN];

@@ -536,20 +536,12 @@ dn_dgram_endpoint_new_listen(const dn_addr *local, int v6only,
 	return ep;
 }
 
-/* SEND's checks shared by an address and a name: bind of that family. */
+/* A SEND endpoint of family from bind (checked by the caller). */
 static dn_dgram_endpoint *
-dg_send(int family, const dn_addr *bind, const char *what, dn_error *err)
+dg_send(int family, const dn_addr *bind, dn_error *err)
 {
-	char b[DN_ADDR_STRLEN];
 	dn_dgram_endpoint *ep;
 
-	if (bind != NULL && dn_addr_family(bind) != family) {
-		dn__err(err, DN_EFAMILY, 0, "bind address %s is %s but %s is "
-		    "%s: bind an %s address", dn_addr_format_host(bind, b,
-		    sizeof(b)), dn__family_word(dn_addr_family(bind)), what,
-		    dn__family_word(family), dn__family_word(family));
-		return NULL;
-	}
 	if ((ep = dg_new(err)) == NULL)
 		return NULL;
 	ep->kind = DN_DGRAM_SEND;
@@ -580,9 +572,8 @@ dn_dgram_endpoint_new_send_addr(const dn_addr *dest, const dn_addr *bind,
 		    "cannot be sent to: give 1 to 65535", a);
 		return NULL;
 	}
-	if ((bind != NULL && dn_addr_family(bind) == dn_addr_family(dest) &&
-	    dn_addr_check_bind(bind, dest, err) == -1) ||
-	    (ep = dg_send(dn_addr_family(dest), bind, a, err)) == NULL)
+	if ((bind != NULL && dn_addr_check_bind(bind, dest, err) == -1) ||
+	    (ep = dg_send(dn_addr_family(dest), bind, err)) == NULL)
 		return NULL;
 	ep->dest = *dest;
 	ep->has_dest = 1;
@@ -616,7 +607,11 @@ dn_dgram_endpoint_new_send_name(const char *host, uint16_t port, int family,
 		    "AF_INET or AF_INET6", host);
 		return NULL;
 	}
-	if ((ep = dg_send(family, bind, host, err)) == NULL)
+	if (bind != NULL && dn_addr_family(bind) != family) {
+		dn__err_bind_name(err, bind, host, family);
+		return NULL;
+	}
+	if ((ep = dg_send(family, bind, err)) == NULL)
 		return NULL;
 	ep->port = port;
 	if (dg_strings(ep, host, NULL, NULL, NULL, err) == -1) {

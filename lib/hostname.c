@@ -866,7 +866,6 @@ dn__tcp_connect_family(dn_reactor *r, const char *host, uint16_t port,
     const dn_connect_opts *opts, dn_connect_cb cb, void *arg, dn_error *err)
 {
 	const dn_addr *bind = opts != NULL ? opts->bind : NULL;
-	char b[DN_ADDR_STRLEN];
 	dn_hostname_opts ho;
 	dn_addr_hints hints;
 	dn_addr a;
@@ -895,11 +894,7 @@ dn__tcp_connect_family(dn_reactor *r, const char *host, uint16_t port,
 	} else if (e.code == DN_ENOTLITERAL) {
 		e.code = DN_OK;
 		if (bind != NULL && dn_addr_family(bind) != family)
-			dn__err(&e, DN_EFAMILY, 0, "bind address %s is %s but "
-			    "%s resolves to %s only: bind an %s address",
-			    dn_addr_format_host(bind, b, sizeof(b)),
-			    dn__family_word(dn_addr_family(bind)), host,
-			    dn__family_word(family), dn__family_word(family));
+			dn__err_bind_name(&e, bind, host, family);
 	}
 	if (e.code != DN_OK)
 		return early_failure(r, &e, cb, NULL, arg, host, err);

@@ -225,6 +225,11 @@ int dn__desc_empty_host(const dn_desc *d, const char *port, dn_error *err);
 int dn__desc_v6only(const dn_desc *d, const dn_addr *local, const char *key,
     int v6only, dn_error *err);
 const char *dn__family_word(int family);	/* "IPv4", "IPv6" */
+/* DN_EFAMILY: a bind address of the other family than the one a name
+ * host resolves to ("... but NAME resolves to IPv4 only: bind to an IPv4
+ * address"); -1. dn_addr_check_bind() says it for an address. */
+int dn__err_bind_name(dn_error *err, const dn_addr *bind, const char *host,
+    int family);
 /* all: and udp-all:: keys checked against keys, the port, then
  * interface, exclude, family, scope, follow and skip-unavailable over defs
  * into o; the strings o keeps go to *ifs and *excl, the caller's to free. */

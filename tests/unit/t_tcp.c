@@ -267,6 +267,8 @@ test_connect_name(dn_reactor *r)
 	struct conn c;
 	dn_listener *l, *l6;
 	char buf[DN_ADDR_STRLEN];
+	dn_connect_opts o;
+	dn_addr b6;
 	dn_error e;
 
 	if ((l = listen_on(r, "127.0.0.1", -1, &a)) == NULL)
@@ -310,6 +312,20 @@ test_connect_name(dn_reactor *r)
 	run_until(r, &c.calls, 1, 2000);
 	ok(c.calls == 1 && c.err.code == DN_ENOSCOPE && !c.inline_call,
 	    "fe80::1 without scope: DN_ENOSCOPE through the callback (%s)",
+	    c.err.msg);
+	/* a name resolves to IPv4 here: an IPv6 bind cannot serve it */
+	memset(&c, 0, sizeof(c));
+	memset(&o, 0, sizeof(o));
+	b6 = parse("::1");
+	o.bind = &b6;
+	c.starting = 1;
+	dn_tcp_connect(r, "localhost", 80, NULL, &o, connect_cb, &c, NULL);
+	c.starting = 0;
+	run_until(r, &c.calls, 1, 2000);
+	ok(c.calls == 1 && c.err.code == DN_EFAMILY && !c.inline_call &&
+	    strcmp(c.err.msg, "bind address ::1 is IPv6 but localhost "
+	    "resolves to IPv4 only: bind to an IPv4 address") == 0,
+	    "an IPv6 bind for a name: DN_EFAMILY through the callback (%s)",
 	    c.err.msg);
 	memset(&c, 0, sizeof(c));
 	/* The machine's resolv.conf may name a server off this host: tests
