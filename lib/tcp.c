@@ -211,6 +211,15 @@ stream_flush_news(dn_stream *s)
 		dn__defer_queue(s->r, &s->fdone);
 }
 
+/* A closed stream's memory goes once no callback of it is running and
+ * no flush answer waits to be told. */
+static void
+stream_release(dn_stream *s)
+{
+	if (s->closed && s->in_cb == 0 && !dn__defer_queued(&s->fdone))
+		stream_free(s);
+}
+
 static void
 stream_cancel(dn__handle *h)
 {
@@ -229,8 +238,8 @@ stream_cancel(dn__handle *h)
 	}
 	if (!s->closed)
 		dn_stream_close(s);
-	else if (s->in_cb == 0 && !dn__defer_queued(&s->fdone))
-		stream_free(s);
+	else
+		stream_release(s);
 }
 
 /*
@@ -549,8 +558,7 @@ stream_close(dn_stream *s, int close_fd)
 	dn__handle_remove(s->r, &s->h);
 	/* a waiting flush hears DN_ECANCELED first, then the memory goes */
 	stream_flush_news(s);
-	if (s->in_cb == 0 && !dn__defer_queued(&s->fdone))
-		stream_free(s);
+	stream_release(s);
 }
 
 void
