@@ -374,12 +374,11 @@ dest_description(conn *cn, args *a, const char *text)
 	if (a->flow_text != NULL)
 		return cli_usage_fail(&cn->c, "--flow-label does not go with a "
 		    "description: give HOST PORT or a 4-tuple");
-	memset(&defs, 0, sizeof(defs));
+	dn_endpoint_defaults_init(&defs);
 	defs.default_scope = cn->c.scope;
 	defs.timeout_ns = cn->c.timeout_ns;
 	defs.bind = a->nbind == 1 ? &a->bind[0] : NULL;
 	defs.family = cn->c.family;
-	defs.v6only = -1;
 	defs.trace = a->hopts.trace;
 	defs.trace_arg = &cn->c;
 	defs.hostname = &a->hopts;

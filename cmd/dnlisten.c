@@ -463,7 +463,7 @@ open_port(srv *sv, int argc, char **argv, int all, int skip, int backlog)
 	dn_error e;
 	int rc = 0;
 
-	memset(&defs, 0, sizeof(defs));
+	dn_endpoint_defaults_init(&defs);
 	defs.default_scope = sv->c.scope;
 	defs.family = sv->c.family;
 	defs.v6only = sv->c.v6only;

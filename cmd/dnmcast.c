@@ -524,9 +524,8 @@ setup(mcast *m, opts *o, int argc, char *argv[])
 	dn_error e;
 
 	/* -I as an index: an IPv4 interface address names one too */
-	memset(&defs, 0, sizeof(defs));
+	dn_endpoint_defaults_init(&defs);
 	defs.family = m->p.c.family;
-	defs.v6only = -1;
 	if (m->p.c.scope != NULL) {
 		if (dn_iface_index(m->p.c.scope, &idx, &e) == -1)
 			return cli_fail(&m->p.c, &e);

@@ -454,7 +454,7 @@ args_description(udpc *uc, const char *text, const char *flow_text)
 	dn_error e;
 	int rv = EX_USAGE_;
 
-	memset(&defs, 0, sizeof(defs));
+	dn_endpoint_defaults_init(&defs);
 	defs.default_scope = uc->p.c.scope;
 	defs.bind = uc->has_bind ? &uc->bind : NULL;
 	defs.family = uc->p.c.family;

@@ -973,6 +973,15 @@ typedef struct dn_endpoint_defaults {
 } dn_endpoint_defaults;
 
 /*
+ * Fills in "nothing set": no scope, timeout, bind address, backlog (0:
+ * SOMAXCONN), trace or events, both families, and v6only -1 (the system's
+ * default). A zeroed struct is not that: its v6only 0 asks for dual-stack,
+ * which all: descriptions and tcp6: ones on an address other than ::
+ * refuse.
+ */
+DN_EXPORT void dn_endpoint_defaults_init(dn_endpoint_defaults *d);
+
+/*
  * The client endpoint for HOST PORT arguments: host is a literal or a name;
  * family AF_INET resolves names to IPv4 only (tcp:), AF_INET6 to IPv6 only
  * (tcp6:); AF_UNSPEC means AF_INET for names (plan point 5).

@@ -207,6 +207,18 @@ dn_desc_check_keys(const dn_desc *d, const char *const *allowed,
 	return 0;
 }
 
+/* --- the defaults programs pass down ---------------------------------- */
+
+/* Zero is "not set" for every field but v6only, where 0 asks for
+ * dual-stack. */
+void
+dn_endpoint_defaults_init(dn_endpoint_defaults *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->family = AF_UNSPEC;
+	d->v6only = -1;
+}
+
 /* --- the table of types ---------------------------------------------- */
 
 struct dn_client_endpoint {

@@ -56,9 +56,8 @@ defaults(int family)
 {
 	dn_endpoint_defaults defs;
 
-	memset(&defs, 0, sizeof(defs));
+	dn_endpoint_defaults_init(&defs);
 	defs.family = family;
-	defs.v6only = -1;
 	return defs;
 }
 
@@ -503,6 +502,33 @@ test_server(void)
 	server_err("bogus:0", &none, DN_ESYNTAX, "unknown type 'bogus'");
 }
 
+/* "Nothing set" is not a zeroed struct: v6only 0 asks for dual-stack. */
+static void
+test_defaults_init(void)
+{
+	dn_endpoint_defaults zero, d;
+	size_t i;
+	int rest_zero = 1;
+
+	memset(&d, 0xa5, sizeof(d));
+	dn_endpoint_defaults_init(&d);
+	memset(&zero, 0, sizeof(zero));
+	is_int(d.v6only, -1, "dn_endpoint_defaults_init: v6only -1 (the "
+	    "system's)");
+	d.v6only = 0;
+	for (i = 0; i < sizeof(d); i++)
+		if (((unsigned char *)&d)[i] != 0)
+			rest_zero = 0;
+	ok(rest_zero && d.family == AF_UNSPEC, "dn_endpoint_defaults_init: "
+	    "everything else zero (AF_UNSPEC, no scope, reserved zero)");
+	dn_endpoint_defaults_init(&d);
+	server_ok("all:0", &d);
+	server_ok("tcp6:0:interface=\\:\\:1", &d);
+	server_err("all:0", &zero, DN_EINVAL, "dual-stack does not apply");
+	server_err("tcp6:0:interface=\\:\\:1", &zero, DN_EINVAL,
+	    "dual-stack");
+}
+
 /* --- one round trip over 127.0.0.1 ---------------------------------- */
 
 #ifndef T_DESC_NO_TCP
@@ -709,6 +735,7 @@ main(void)
 	test_name_rules();
 	test_client();
 	test_server();
+	test_defaults_init();
 	test_roundtrip();
 	return tap_done(0);
 }
