@@ -10,7 +10,6 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <math.h>
-#include <netdb.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -623,33 +622,7 @@ cli_parse_num(const char *s, const char *what, long long min, long long max,
 int
 cli_parse_port(const char *s, int allow_zero, uint16_t *port, dn_error *err)
 {
-	const char *errstr;
-	struct servent *se;
-	long long v;
-	size_t i;
-	int digits = *s != '\0';
-
-	for (i = 0; s[i]; i++)
-		if (s[i] < '0' || s[i] > '9')
-			digits = 0;
-	if (digits) {
-		v = strtonum(s, allow_zero ? 0 : 1, 65535, &errstr);
-		if (errstr != NULL)
-			return cli_err(err, DN_ERANGE, 0, "port %s is out of "
-			    "range: give %d to 65535", s, allow_zero ? 0 : 1);
-		*port = (uint16_t)v;
-		return 0;
-	}
-	if (*s == '\0')
-		return cli_err(err, DN_ESYNTAX, 0, "the port is empty: give a "
-		    "number from 1 to 65535 or a service name");
-	/* /etc/services through NSS: a local file, not the network. */
-	se = getservbyname(s, "tcp");
-	if (se == NULL)
-		return cli_err(err, DN_ESYNTAX, 0, "port '%s' is neither a "
-		    "number nor a service in /etc/services", s);
-	*port = ntohs((uint16_t)se->s_port);
-	return 0;
+	return dn_port_parse(s, allow_zero, port, err);
 }
 
 int

@@ -161,7 +161,8 @@ void cli_connect_trace(const dn_trace_event *ev, void *arg);
 /* Numbers: each reports "PROG: OPT: ..." (64) through err on failure. */
 int cli_parse_seconds(const char *s, const char *what, uint64_t *ns,
     dn_error *err);
-/* 1..65535 (0 too when allow_zero), or a service name from /etc/services. */
+/* dn_port_parse(): 1..65535 (0 too when allow_zero), or a service name
+ * from /etc/services. */
 int cli_parse_port(const char *s, int allow_zero, uint16_t *port,
     dn_error *err);
 int cli_parse_flowlabel(const char *s, uint32_t *label, dn_error *err);

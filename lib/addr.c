@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <net/if.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,6 +113,32 @@ parse_port(const char *s, long *port, dn_error *err)
 		    "port %s is out of range: use 0..65535", s);
 	}
 	*port = (long)v;
+	return 0;
+}
+
+int
+dn_port_parse(const char *text, int allow_zero, uint16_t *port,
+    dn_error *err)
+{
+	struct servent *se;
+	unsigned long v;
+	int min = allow_zero ? 0 : 1;
+
+	if (text == NULL || *text == '\0')
+		return dn__err(err, DN_ESYNTAX, 0, "the port is empty: give a "
+		    "number from 1 to 65535 or a service name");
+	if (all_digits(text)) {
+		if (number(text, 0, 65535, &v) != 0 || v < (unsigned long)min)
+			return dn__err(err, DN_ERANGE, 0, "port %s is out of "
+			    "range: give %d to 65535", text, min);
+		*port = (uint16_t)v;
+		return 0;
+	}
+	/* /etc/services through NSS: a local file, not the network */
+	if ((se = getservbyname(text, "tcp")) == NULL)
+		return dn__err(err, DN_ESYNTAX, 0, "port '%s' is neither a "
+		    "number nor a service in /etc/services", text);
+	*port = ntohs((uint16_t)se->s_port);
 	return 0;
 }
 

@@ -187,6 +187,15 @@ DN_EXPORT int dn_host_name_check(const char *name, dn_error *err);
 DN_EXPORT int dn_hostport_split(const char *text, char *host, size_t hostlen,
     int *port, dn_error *err);
 
+/*
+ * A port as a program takes it: digits, 1 to 65535 (0 too when
+ * allow_zero: "pick one"), or a service name from /etc/services (its TCP
+ * port). Fails with DN_ERANGE ("port 70000 is out of range: give 1 to
+ * 65535") or DN_ESYNTAX (empty, or neither a number nor a service).
+ */
+DN_EXPORT int dn_port_parse(const char *text, int allow_zero, uint16_t *port,
+    dn_error *err);
+
 /* Builds an address from parts; scope may be NULL; flowinfo is host order. */
 DN_EXPORT int dn_addr_from_parts(dn_addr *out, const char *host, int port,
     uint32_t flowinfo, const char *scope, const dn_addr_hints *hints,

@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <net/if.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -1016,6 +1017,69 @@ test_set_flowinfo(void)
 	    "set_flowinfo: IPv4 refused (%s)", e.msg);
 }
 
+/* Ports as programs take them: digits in range, or a service name. */
+static void
+test_port_parse(void)
+{
+	static const struct {
+		const char *text;
+		int allow_zero;
+		long want;		/* -1: fails */
+		dn_err code;
+		const char *msg;
+	} cases[] = {
+		{ "80", 0, 80, DN_OK, NULL },
+		{ "65535", 0, 65535, DN_OK, NULL },
+		{ "0080", 0, 80, DN_OK, NULL },
+		{ "0", 1, 0, DN_OK, NULL },
+		{ "0", 0, -1, DN_ERANGE,
+		    "port 0 is out of range: give 1 to 65535" },
+		{ "65536", 1, -1, DN_ERANGE,
+		    "port 65536 is out of range: give 0 to 65535" },
+		{ "99999999999999999999", 0, -1, DN_ERANGE,
+		    "port 99999999999999999999 is out of range: give 1 to "
+		    "65535" },
+		{ "", 0, -1, DN_ESYNTAX, "the port is empty: give a number "
+		    "from 1 to 65535 or a service name" },
+		{ "-1", 0, -1, DN_ESYNTAX, "port '-1' is neither a number "
+		    "nor a service in /etc/services" },
+		{ "+80", 0, -1, DN_ESYNTAX, "port '+80' is neither" },
+		{ " 80", 0, -1, DN_ESYNTAX, "port ' 80' is neither" },
+		{ "no-such-service-x", 0, -1, DN_ESYNTAX,
+		    "port 'no-such-service-x' is neither a number nor a "
+		    "service in /etc/services" },
+	};
+	struct servent *se;
+	uint16_t port;
+	dn_error e;
+	size_t i;
+	int rv;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		port = 7;
+		memset(&e, 0, sizeof(e));
+		rv = dn_port_parse(cases[i].text, cases[i].allow_zero, &port,
+		    &e);
+		if (cases[i].want >= 0)
+			ok(rv == 0 && port == cases[i].want, "port '%s'%s is "
+			    "%ld", cases[i].text, cases[i].allow_zero ?
+			    " (0 allowed)" : "", cases[i].want);
+		else if (!ok(rv == -1 && port == 7 && e.code == cases[i].code &&
+		    strncmp(e.msg, cases[i].msg, strlen(cases[i].msg)) == 0,
+		    "port '%s' fails with %s, port untouched", cases[i].text,
+		    dn_err_name(cases[i].code)))
+			diag("  got %s: '%s'", dn_err_name(e.code), e.msg);
+	}
+	ok(dn_port_parse(NULL, 1, &port, NULL) == -1, "port NULL fails, "
+	    "err NULL is fine");
+	if ((se = getservbyname("http", "tcp")) == NULL)
+		ok(1, "# SKIP no 'http' in /etc/services");
+	else
+		ok(dn_port_parse("http", 0, &port, &e) == 0 &&
+		    port == ntohs((uint16_t)se->s_port), "port 'http' is the "
+		    "service's (%u)", (unsigned)ntohs((uint16_t)se->s_port));
+}
+
 /* Resolver answers become addresses in one place, under a literal's rules. */
 static void
 test_take_answer(void)
@@ -1077,6 +1141,7 @@ main(void)
 	test_check_v6only();
 	test_take_answer();
 	test_set_flowinfo();
+	test_port_parse();
 	test_errors();
 	return tap_done(0);
 }
