@@ -618,6 +618,21 @@ cancel_later(void *impl)
 	}
 }
 
+/* The family of a literal host, read as the resolver reads one; AF_UNSPEC
+ * for a name. */
+static int
+literal_family(const char *host)
+{
+	const dn_addr_hints hints = {
+		.flags = DN_ADDR_PORT_NONE | DN_ADDR_SCOPE_OPTIONAL,
+	};
+	dn_addr a;
+
+	if (dn_addr_parse(&a, host, &hints, NULL) == -1)
+		return AF_UNSPEC;
+	return dn_addr_family(&a);
+}
+
 static hrace *
 hrace_new(dn_reactor *r, const char *host, uint16_t port,
     const dn_hostname_opts *o, dn_error *err)
@@ -652,6 +667,11 @@ hrace_new(dn_reactor *r, const char *host, uint16_t port,
 	dn__defer_init(&h->kick, kick, h);
 	h->t0 = dn_reactor_update_time(r);
 	policy_from_opts(&p, o);
+	/* a literal is one address of one family: a query for the other
+	 * could only fail, and its "no address of the wanted family" would
+	 * join the error as if the literal were a name */
+	if (p.family == AF_UNSPEC)
+		p.family = literal_family(host);
 	if (o->order != DN_ORDER_RESOLVER) {
 		p.sort = dn__rfc6724_race_sort;
 		p.sort_arg = &h->hook;

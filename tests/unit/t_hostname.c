@@ -77,7 +77,8 @@ accept_close(dn_listener *l, dn_stream *s, void *arg)
 }
 
 static dn_connect_req *
-race(dn_reactor *r, uint16_t port, struct done *d, dn_hostname_opts *o)
+race_host(dn_reactor *r, const char *host, uint16_t port, struct done *d,
+    dn_hostname_opts *o)
 {
 	dn_hostname_opts def;
 	dn_connect_req *q;
@@ -89,9 +90,15 @@ race(dn_reactor *r, uint16_t port, struct done *d, dn_hostname_opts *o)
 	o->trace = trace_cb;
 	o->trace_arg = d;
 	d->starting = 1;
-	q = dn_hostname_connect(r, "localhost", port, o, connect_cb, d, NULL);
+	q = dn_hostname_connect(r, host, port, o, connect_cb, d, NULL);
 	d->starting = 0;
 	return q;
+}
+
+static dn_connect_req *
+race(dn_reactor *r, uint16_t port, struct done *d, dn_hostname_opts *o)
+{
+	return race_host(r, "localhost", port, d, o);
 }
 
 /* Both families listen: RFC 8305 prefers IPv6. */
@@ -180,6 +187,51 @@ test_all_refused(dn_reactor *r)
 	    "the error names every address (%s)", d.err.msg);
 	is_int(dn_err_kind_of(d.err.code), DN_KIND_NETWORK,
 	    "kind network (exit 69)");
+}
+
+/*
+ * A literal is one address of its own family: its refusal says so, with no
+ * "(A: name has no address...)" about the family a literal cannot have.
+ */
+static void
+test_literal_refused(dn_reactor *r)
+{
+	static const char *const hosts[] = { "::1", "127.0.0.1" };
+	dn_hostname_opts o;
+	dn_listener *l;
+	struct done d;
+	char want[64];
+	uint16_t port;
+	size_t i;
+
+	if ((l = listen_on(r, "::1", accept_close, NULL)) == NULL)
+		return;
+	port = dn_addr_port(dn_listener_addr(l));
+	dn_listener_close(l);
+	turns(r, 2);
+	for (i = 0; i < 2; i++) {
+		memset(&d, 0, sizeof(d));
+		race_host(r, hosts[i], port, &d, NULL);
+		run_until(r, &d.calls, 1, 5000);
+		snprintf(want, sizeof(want), "no connection to %s: %s%s%s:%u "
+		    "connection refused (+", hosts[i], i == 0 ? "[" : "",
+		    hosts[i], i == 0 ? "]" : "", port);
+		ok(d.calls == 1 && d.err.code == DN_EREFUSED &&
+		    strncmp(d.err.msg, want, strlen(want)) == 0 &&
+		    strchr(d.err.msg + strlen(want), '(') == NULL,
+		    "literal %s refused: the one attempt and no other family "
+		    "(%s)", hosts[i], d.err.msg);
+	}
+	/* the other family asked for: the literal's own reason */
+	memset(&d, 0, sizeof(d));
+	dn_hostname_opts_init(&o);
+	o.family = AF_INET6;
+	race_host(r, "127.0.0.1", port, &d, &o);
+	run_until(r, &d.calls, 1, 5000);
+	ok(d.calls == 1 && d.err.code == DN_ENODATA &&
+	    strstr(d.err.msg, "it is an IPv4 literal") != NULL,
+	    "127.0.0.1 with family v6: says it is an IPv4 literal (%s)",
+	    d.err.msg);
 }
 
 static void
@@ -311,6 +363,7 @@ main(void)
 	test_v6_wins(r);
 	test_v6_refused(r);
 	test_all_refused(r);
+	test_literal_refused(r);
 	test_cancel(r);
 	test_cancel_in_callback(r);
 	test_bad_policy(r);
