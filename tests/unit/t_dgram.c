@@ -45,10 +45,9 @@ defaults(int family, const char *scope)
 {
 	dn_endpoint_defaults d;
 
-	memset(&d, 0, sizeof(d));
+	dn_endpoint_defaults_init(&d);
 	d.family = family;
 	d.default_scope = scope;
-	d.v6only = -1;
 	return d;
 }
 

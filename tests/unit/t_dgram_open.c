@@ -387,8 +387,7 @@ test_multicast(void)
 	snprintf(text, sizeof(text), "multicast:239.255.77.9:%u:interface=lo",
 	    dn_addr_port(dn_udp_addr(probe)));
 	dn_udp_close(probe);
-	memset(&defs, 0, sizeof(defs));
-	defs.v6only = -1;
+	dn_endpoint_defaults_init(&defs);
 	if ((ep = dn_dgram_endpoint_parse(text, &defs, &e)) == NULL) {
 		ok(0, "%s: %s", text, e.msg);
 		goto done;
