@@ -200,7 +200,7 @@ test_literal_refused(dn_reactor *r)
 	dn_hostname_opts o;
 	dn_listener *l;
 	struct done d;
-	char want[64];
+	char want[128];
 	uint16_t port;
 	size_t i;
 
