@@ -154,9 +154,11 @@ http_start() {
 
 @test "head: usage errors exit 64" {
 	run -64 --separate-stderr ex head
-	[ "$stderr" = "usage: head HOST [PORT]   (PORT 1..65535)" ]
-	run -64 ex head localhost 0
-	run -64 ex head localhost http
+	[ "$stderr" = "head: usage: head HOST [PORT]" ]
+	run -64 --separate-stderr ex head localhost 0
+	[ "$stderr" = "head: port 0 is out of range: give 1 to 65535" ]
+	run -64 --separate-stderr ex head localhost no-such-service
+	[[ $stderr == "head: "*"no-such-service"* ]]
 	run -64 ex head a b c
 }
 
