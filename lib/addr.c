@@ -593,68 +593,58 @@ dn__addr_take_answer(dn_addr *list, size_t *n, const struct sockaddr *sa,
 	return 1;
 }
 
-/* Checks the parts against every rule and builds the value. */
+/*
+ * Which literal the host is: 1 for IPv6 (into *a6), 0 for IPv4 (into *a4),
+ * -1 with the one error that says what it is instead.
+ */
 static int
-build(dn_addr *out, struct parts *p, const dn_addr_hints *h, dn_error *err)
+host_literal(const struct parts *p, const char *what, struct in6_addr *a6,
+    struct in_addr *a4, dn_error *err)
 {
-	const char *what = what_of(h), *ds, *given;
-	unsigned flags = h != NULL ? h->flags : DN_ADDR_PORT_OPTIONAL;
-	int family = h != NULL ? h->family : AF_UNSPEC;
-	char list[DN__IFLIST_MAX], zp[ZONE_MAX + 1];
-	struct in6_addr a6;
-	struct in_addr a4;
-	uint32_t zidx = 0, sidx = 0, idx = 0;
-	dn_addr a;
 	size_t n;
-	int v6;
 
 	if ((n = strlen(p->host)) > TEXT_MAX && !looks_like_name(p->host, n))
 		return dn__err(err, DN_ESYNTAX, 0, "%s '%.40s...' is too long "
 		    "(%zu characters)", what, p->host, n);
-	if (inet_pton(AF_INET6, p->host, &a6) == 1)
-		v6 = 1;
-	else if (strchr(p->host, ':') == NULL &&
-	    inet_pton(AF_INET, p->host, &a4) == 1)
-		v6 = 0;
-	else if (strchr(p->host, '=') != NULL)
+	if (inet_pton(AF_INET6, p->host, a6) == 1)
+		return 1;
+	if (strchr(p->host, ':') == NULL && inet_pton(AF_INET, p->host, a4) == 1)
+		return 0;
+	if (strchr(p->host, '=') != NULL)
 		/* "tcpx:host=...": meant as a description */
 		return dn__err(err, DN_ESYNTAX, 0, "%s '%s' is no address, nor "
 		    "a description of a known type: start it with tcp:, "
 		    "tcp6:, hostname:, all:, udp:, udp6:, udp-all: or "
 		    "multicast:", what, p->host);
-	else if (strchr(p->host, ':') != NULL)
+	if (strchr(p->host, ':') != NULL)
 		return dn__err(err, DN_ESYNTAX, 0,
 		    "%s '%s' is not a valid IPv6 address", what, p->host);
-	else if (looks_like_name(p->host, n) && !p->bracketed &&
-	    !p->has_zone) {
+	if (looks_like_name(p->host, n) && !p->bracketed && !p->has_zone) {
 		/* a name only when it is a valid one: one verdict for all */
 		if (dn_host_name_check(p->host, err) == -1)
 			return -1;
 		return dn__err(err, DN_ENOTLITERAL, 0,
 		    "%s %s is not an address literal", what, p->host);
-	} else if (p->bracketed)
+	}
+	if (p->bracketed)
 		return dn__err(err, DN_ESYNTAX, 0, "brackets hold an IPv6 "
 		    "literal, not '%s'", p->host);
-	else if (p->has_zone && looks_like_name(p->host, n))
+	if (p->has_zone && looks_like_name(p->host, n))
 		return dn__err(err, DN_ESYNTAX, 0, "a %%zone goes only on an "
 		    "IPv6 literal, not on the name '%s'", p->host);
-	else if (strspn(p->host, "0123456789.") == strlen(p->host))
+	if (strspn(p->host, "0123456789.") == n)
 		return dn__err(err, DN_ESYNTAX, 0,
 		    "%s '%s' is not a valid IPv4 address", what, p->host);
-	else
-		return dn__err(err, DN_ESYNTAX, 0, "%s '%s' is not an address: "
-		    "give an IPv4 or IPv6 literal", what, p->host);
+	return dn__err(err, DN_ESYNTAX, 0, "%s '%s' is not an address: "
+	    "give an IPv4 or IPv6 literal", what, p->host);
+}
 
-	/* RFC 3986 §3.2.2: brackets are for IPv6 (and IPvFuture) only */
-	if (!v6 && p->bracketed)
-		return dn__err(err, DN_ESYNTAX, 0, "brackets are for IPv6: "
-		    "write %s without them", p->host);
-	if (family == AF_INET && v6)
-		return dn__err(err, DN_EFAMILY, 0, "%s %s is IPv6, but only "
-		    "IPv4 is allowed here", what, p->host);
-	if (family == AF_INET6 && !v6)
-		return dn__err(err, DN_EFAMILY, 0, "%s %s is IPv4, but only "
-		    "IPv6 is allowed here", what, p->host);
+/* The port the hints ask for (required, optional or none) and flowinfo. */
+static int
+port_check(const struct parts *p, const char *what, unsigned flags, int v6,
+    dn_error *err)
+{
+	char zp[ZONE_MAX + 1];
 
 	if (p->port < 0 && (flags & DN_ADDR_PORT_REQUIRED)) {
 		if (p->origin == O_TUPLE)
@@ -676,34 +666,83 @@ build(dn_addr *out, struct parts *p, const dn_addr_hints *h, dn_error *err)
 	if (!v6 && p->flow != 0)
 		return dn__err(err, DN_EINVAL, 0, "%s %s is IPv4: flowinfo is "
 		    "for IPv6 only", what, p->host);
+	return 0;
+}
 
-	given = p->has_zone ? p->zone : p->scope;
+/*
+ * The scope index: from %zone, the scope field or the default scope, only
+ * on an address that needs one (RFC 4007 §6), and required unless the
+ * hints make it optional.
+ */
+static int
+scope_of(const struct parts *p, const char *what, const dn_addr_hints *h,
+    int v6, const struct in6_addr *a6, uint32_t *idx, dn_error *err)
+{
+	unsigned flags = h != NULL ? h->flags : DN_ADDR_PORT_OPTIONAL;
+	const char *ds = h != NULL ? h->default_scope : NULL;
+	const char *given = p->has_zone ? p->zone : p->scope;
+	char list[DN__IFLIST_MAX];
+	uint32_t zidx = 0, sidx = 0;
+
+	*idx = 0;
 	if (!v6 && (p->has_zone || p->has_scope))
 		return dn__err(err, DN_EBADSCOPE, 0, "%s %s is IPv4: "
 		    "it takes no scope (%%%s)", what, p->host, given);
-	if (v6 && !v6_needs_scope(&a6) && (p->has_zone || p->has_scope))
+	if (!v6)
+		return 0;
+	if (!v6_needs_scope(a6) && (p->has_zone || p->has_scope))
 		return dn__err(err, DN_EBADSCOPE, 0, "%s %s is %s: it takes no "
-		    "scope (%%%s)", what, p->host, v6_kind(&a6), given);
-	if (v6 && v6_needs_scope(&a6)) {
-		if (p->has_zone && scope_index(p->zone, &zidx, err) == -1)
-			return -1;
-		if (p->has_scope && scope_index(p->scope, &sidx, err) == -1)
-			return -1;
-		if (zidx != 0 && sidx != 0 && zidx != sidx)
-			return dn__err(err, DN_EBADSCOPE, 0, "%%%s and %s %s "
-			    "disagree for %s %s: give the scope once", p->zone,
-			    p->origin == O_TUPLE ? "tuple scope" : "scope",
-			    p->scope, what, p->host);
-		idx = zidx != 0 ? zidx : sidx;
-		ds = h != NULL ? h->default_scope : NULL;
-		if (idx == 0 && ds != NULL && *ds != '\0' &&
-		    scope_index(ds, &idx, err) == -1)
-			return -1;
-		if (idx == 0 && !(flags & DN_ADDR_SCOPE_OPTIONAL))
-			return dn__err(err, DN_ENOSCOPE, 0, "%s %s is %s: add "
-			    "%%IFACE or a default scope, one of: %s", what,
-			    p->host, need_kind(&a6), ifaces(list, sizeof(list)));
-	}
+		    "scope (%%%s)", what, p->host, v6_kind(a6), given);
+	if (!v6_needs_scope(a6))
+		return 0;
+	if (p->has_zone && scope_index(p->zone, &zidx, err) == -1)
+		return -1;
+	if (p->has_scope && scope_index(p->scope, &sidx, err) == -1)
+		return -1;
+	if (zidx != 0 && sidx != 0 && zidx != sidx)
+		return dn__err(err, DN_EBADSCOPE, 0, "%%%s and %s %s "
+		    "disagree for %s %s: give the scope once", p->zone,
+		    p->origin == O_TUPLE ? "tuple scope" : "scope",
+		    p->scope, what, p->host);
+	*idx = zidx != 0 ? zidx : sidx;
+	if (*idx == 0 && ds != NULL && *ds != '\0' &&
+	    scope_index(ds, idx, err) == -1)
+		return -1;
+	if (*idx == 0 && !(flags & DN_ADDR_SCOPE_OPTIONAL))
+		return dn__err(err, DN_ENOSCOPE, 0, "%s %s is %s: add "
+		    "%%IFACE or a default scope, one of: %s", what,
+		    p->host, need_kind(a6), ifaces(list, sizeof(list)));
+	return 0;
+}
+
+/* Checks the parts against every rule and builds the value. */
+static int
+build(dn_addr *out, struct parts *p, const dn_addr_hints *h, dn_error *err)
+{
+	const char *what = what_of(h);
+	unsigned flags = h != NULL ? h->flags : DN_ADDR_PORT_OPTIONAL;
+	int family = h != NULL ? h->family : AF_UNSPEC;
+	struct in6_addr a6;
+	struct in_addr a4;
+	uint32_t idx;
+	dn_addr a;
+	int v6;
+
+	if ((v6 = host_literal(p, what, &a6, &a4, err)) == -1)
+		return -1;
+	/* RFC 3986 §3.2.2: brackets are for IPv6 (and IPvFuture) only */
+	if (!v6 && p->bracketed)
+		return dn__err(err, DN_ESYNTAX, 0, "brackets are for IPv6: "
+		    "write %s without them", p->host);
+	if (family == AF_INET && v6)
+		return dn__err(err, DN_EFAMILY, 0, "%s %s is IPv6, but only "
+		    "IPv4 is allowed here", what, p->host);
+	if (family == AF_INET6 && !v6)
+		return dn__err(err, DN_EFAMILY, 0, "%s %s is IPv4, but only "
+		    "IPv6 is allowed here", what, p->host);
+	if (port_check(p, what, flags, v6, err) == -1 ||
+	    scope_of(p, what, h, v6, &a6, &idx, err) == -1)
+		return -1;
 
 	memset(&a, 0, sizeof(a));
 	if (v6) {
