@@ -738,6 +738,42 @@ desc_count(const dn_desc *d, const char *key, long long min, long long max,
 	return 0;
 }
 
+/* The racing keys of a hostname: description, over the defaults in o. */
+static int
+hostname_race_keys(dn_hostname_opts *o, const dn_desc *d, dn_error *err)
+{
+	const char *v;
+
+	if ((v = dn_desc_get(d, "race")) != NULL &&
+	    dn_race_mode_parse(v, &o->race, err) == -1)
+		return -1;
+	if ((v = dn_desc_get(d, "order")) != NULL &&
+	    dn_race_order_parse(v, &o->order, err) == -1)
+		return -1;
+	if ((v = dn_desc_get(d, "family")) != NULL &&
+	    dn_race_family_parse(v, &o->family, err) == -1)
+		return -1;
+	if ((v = dn_desc_get(d, "resolver")) != NULL &&
+	    dn_resolver_parse(v, &o->resolver, err) == -1)
+		return -1;
+	if (desc_ms(d, "delay", 2000, &o->attempt_delay_ns, err) == -1 ||
+	    desc_ms(d, "resolution-delay", 10000,
+	    &o->resolution_delay_ns, err) == -1 ||
+	    desc_count(d, "max-concurrent", 1, 1000,
+	    &o->max_concurrent, err) == -1 ||
+	    desc_count(d, "first-family-count", 1, 1000,
+	    &o->first_family_count, err) == -1)
+		return -1;
+	if ((v = dn_desc_get(d, "timeout")) != NULL &&
+	    desc_seconds(d, "timeout", v, &o->timeout_ns, err) == -1)
+		return -1;
+	if ((v = dn_desc_get(d, "attempt-timeout")) != NULL &&
+	    desc_seconds(d, "attempt-timeout", v,
+	    &o->attempt_timeout_ns, err) == -1)
+		return -1;
+	return 0;
+}
+
 /*
  * hostname:host=H:port=P[:KEY=VALUE...]: the RFC 8305 racing endpoint
  * (plan points 6 and 8); "hostname:H:P" works as for tcp:.
@@ -748,7 +784,6 @@ hostname_client_parse(dn_client_endpoint *ep, const dn_desc *d, int family,
 {
 	const char *host = dn_desc_get(d, "host");
 	const char *port = dn_desc_get(d, "port");
-	const char *v;
 	dn_addr_hints hints;
 	dn_addr a;
 	dn_error e;
@@ -794,32 +829,7 @@ hostname_client_parse(dn_client_endpoint *ep, const dn_desc *d, int family,
 		if (defs->bind != NULL)
 			hostname_set_bind(ep, defs->bind);
 	}
-	if ((v = dn_desc_get(d, "race")) != NULL &&
-	    dn_race_mode_parse(v, &ep->hopts.race, err) == -1)
-		return -1;
-	if ((v = dn_desc_get(d, "order")) != NULL &&
-	    dn_race_order_parse(v, &ep->hopts.order, err) == -1)
-		return -1;
-	if ((v = dn_desc_get(d, "family")) != NULL &&
-	    dn_race_family_parse(v, &ep->hopts.family, err) == -1)
-		return -1;
-	if ((v = dn_desc_get(d, "resolver")) != NULL &&
-	    dn_resolver_parse(v, &ep->hopts.resolver, err) == -1)
-		return -1;
-	if (desc_ms(d, "delay", 2000, &ep->hopts.attempt_delay_ns, err) == -1 ||
-	    desc_ms(d, "resolution-delay", 10000,
-	    &ep->hopts.resolution_delay_ns, err) == -1 ||
-	    desc_count(d, "max-concurrent", 1, 1000,
-	    &ep->hopts.max_concurrent, err) == -1 ||
-	    desc_count(d, "first-family-count", 1, 1000,
-	    &ep->hopts.first_family_count, err) == -1)
-		return -1;
-	if ((v = dn_desc_get(d, "timeout")) != NULL &&
-	    desc_seconds(d, "timeout", v, &ep->hopts.timeout_ns, err) == -1)
-		return -1;
-	if ((v = dn_desc_get(d, "attempt-timeout")) != NULL &&
-	    desc_seconds(d, "attempt-timeout", v,
-	    &ep->hopts.attempt_timeout_ns, err) == -1)
+	if (hostname_race_keys(&ep->hopts, d, err) == -1)
 		return -1;
 	/* A literal is raced alone: its family must be one the race takes. */
 	if (dn_addr_parse(&a, host, &hints, NULL) == 0 &&
