@@ -1013,18 +1013,18 @@ test_relay_into_files(dn_reactor *r)
 }
 
 static void
-test_relay_cancel(void)
+test_relay_cancel(dn_reactor *r2)
 {
-	dn_reactor *r2 = dn_reactor_new(NULL);
 	dn_stream *cs, *ss;
 	struct rdone d = { 0, { 0, 0 }, { 0, 0, "" }, -1, -1 };
 	struct rdone d2 = d;
 	int p[2], q[2];
 	dn_relay *rl;
 
-	if (r2 == NULL || stream_pair(r2, &cs, &ss) == -1 || pipe(p) == -1 ||
+	if (stream_pair(r2, &cs, &ss) == -1 || pipe(p) == -1 ||
 	    pipe(q) == -1) {
 		ok(0, "cancel setup");
+		dn_reactor_free(r2);
 		return;
 	}
 	rl = dn_relay_start(r2, cs, p[0], p[1], 0, relay_done, &d, NULL);
@@ -1036,6 +1036,8 @@ test_relay_cancel(void)
 	    "relay cancel: one DN_ECANCELED");
 	dn_relay_start(r2, ss, q[0], q[1], 0, relay_done, &d2, NULL);
 	turns(r2, 2);
+	ok(dn__reactor_busy(r2, NULL, 0), "a running relay keeps the reactor "
+	    "busy");
 	dn_reactor_free(r2);
 	ok(d2.calls == 1 && d2.err.code == DN_ECANCELED,
 	    "reactor freed under a relay: one DN_ECANCELED");
@@ -1074,6 +1076,6 @@ main(void)
 	each("test_relay_file", test_relay_file);
 	each("test_relay_into_files", test_relay_into_files);
 	each("test_relay_same_files", test_relay_same_files);
-	test_relay_cancel();
+	each_freeing("test_relay_cancel", test_relay_cancel);
 	return tap_done(0);
 }
