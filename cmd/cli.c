@@ -470,57 +470,148 @@ family_name(int family)
 	return family == AF_INET6 ? "ipv6" : "ipv4";
 }
 
+/* " (198.51.100.2 via NAT64)" after an address NAT64 synthesised. */
+static const char *
+via_note(const dn_trace_event *ev, char *buf, size_t len)
+{
+	char h[DN_ADDR_STRLEN];
+
+	if (ev->via4 == NULL)
+		return "";
+	snprintf(buf, len, " (%s via NAT64)", dn_addr_format_host(ev->via4, h,
+	    sizeof(h)));
+	return buf;
+}
+
+static void
+json_prefixes(cli_json *j, const dn_trace_event *ev)
+{
+	char p[DN_PREFIX_STRLEN];
+	size_t i;
+
+	cli_json_array_begin(j, "prefixes");
+	for (i = 0; i < ev->nprefixes; i++)
+		cli_json_array_str(j, dn_prefix_format(&ev->prefixes[i], p,
+		    sizeof(p)));
+	cli_json_array_end(j);
+}
+
+static void
+json_error(cli_json *j, const dn_error *err)
+{
+	cli_json_str(j, "code", dn_err_name(err->code));
+	cli_json_str(j, "message", err->msg);
+}
+
+/* One --json line for ev; "via" names the IPv4 address a NAT64 one is. */
+static void
+trace_json(const cli *c, const dn_trace_event *ev)
+{
+	static const char *names[] = { "resolving", "resolved", "connecting",
+	    "attempt_failed", "connected", "attempt_canceled",
+	    "nat64_discovering", "nat64_discovered", "nat64_synthesized" };
+	char a[DN_ADDR_STRLEN];
+	cli_json j;
+	size_t i;
+
+	cli_json_begin(c, &j, names[ev->kind]);
+	switch (ev->kind) {
+	case DN_TRACE_RESOLVING:
+	case DN_TRACE_RESOLVED:
+	case DN_TRACE_NAT64_DISCOVERING:
+		cli_json_str(&j, "host", ev->host);
+		cli_json_str(&j, "family", family_name(ev->family));
+		if (ev->kind != DN_TRACE_RESOLVED)
+			break;
+		if (ev->err != NULL) {
+			json_error(&j, ev->err);
+			break;
+		}
+		cli_json_array_begin(&j, "addresses");
+		for (i = 0; i < ev->naddrs; i++)
+			cli_json_array_str(&j, dn_addr_format_host(
+			    &ev->addrs[i], a, sizeof(a)));
+		cli_json_array_end(&j);
+		break;
+	case DN_TRACE_NAT64_DISCOVERED:
+		if (ev->err != NULL)
+			json_error(&j, ev->err);
+		else
+			json_prefixes(&j, ev);
+		break;
+	case DN_TRACE_NAT64_SYNTHESIZED:
+		cli_json_str(&j, "address", dn_addr_format_host(ev->addr, a,
+		    sizeof(a)));
+		cli_json_str(&j, "why", ev->why);
+		break;
+	case DN_TRACE_CONNECTING:
+		cli_json_addr(&j, "address", ev->addr);
+		if (ev->local != NULL)
+			cli_json_addr(&j, "bind", ev->local);
+		break;
+	case DN_TRACE_ATTEMPT_FAILED:
+	case DN_TRACE_ATTEMPT_CANCELED:
+		cli_json_addr(&j, "address", ev->addr);
+		json_error(&j, ev->err);
+		break;
+	case DN_TRACE_CONNECTED:
+		cli_json_addr(&j, "local", ev->local);
+		cli_json_addr(&j, "peer", ev->addr);
+		break;
+	}
+	if (ev->via4 != NULL)
+		cli_json_str(&j, "via", dn_addr_format_host(ev->via4, a,
+		    sizeof(a)));
+	cli_json_end(c, &j);
+}
+
+/* -v: what NAT64 discovery found, and why an address was synthesised. */
+static void
+trace_nat64(const cli *c, const dn_trace_event *ev)
+{
+	char a[DN_ADDR_STRLEN], b[DN_ADDR_STRLEN], list[512];
+	size_t i;
+
+	switch (ev->kind) {
+	case DN_TRACE_NAT64_DISCOVERING:
+		cli_trace(c, "NAT64: looking for the prefix (AAAA %s, RFC 7050)",
+		    ev->host);
+		break;
+	case DN_TRACE_NAT64_DISCOVERED:
+		if (ev->err != NULL) {
+			cli_trace(c, "NAT64: %s", ev->err->msg);
+			break;
+		}
+		list[0] = '\0';
+		for (i = 0; i < ev->nprefixes; i++) {
+			if (i > 0)
+				strlcat(list, ", ", sizeof(list));
+			strlcat(list, dn_prefix_format(&ev->prefixes[i], a,
+			    sizeof(a)), sizeof(list));
+		}
+		cli_trace(c, "NAT64: prefix %s", list);
+		break;
+	default:
+		cli_trace(c, "NAT64: %s is %s (%s)",
+		    dn_addr_format_host(ev->via4, b, sizeof(b)),
+		    dn_addr_format_host(ev->addr, a, sizeof(a)),
+		    strcmp(ev->why, "always") == 0 ? "--nat64 always" :
+		    "no IPv4 route");
+		break;
+	}
+}
+
 void
 cli_connect_trace(const dn_trace_event *ev, void *arg)
 {
 	const cli *c = arg;
-	char a[DN_ADDR_STRLEN], l[DN_ADDR_STRLEN], list[1024];
-	cli_json j;
+	char a[DN_ADDR_STRLEN], l[DN_ADDR_STRLEN], list[1024], v[80];
 	size_t i;
 
 	if (!c->verbose && !c->json)
 		return;
 	if (c->json) {
-		static const char *names[] = { "resolving", "resolved",
-		    "connecting", "attempt_failed", "connected",
-		    "attempt_canceled" };
-
-		cli_json_begin(c, &j, names[ev->kind]);
-		switch (ev->kind) {
-		case DN_TRACE_RESOLVING:
-		case DN_TRACE_RESOLVED:
-			cli_json_str(&j, "host", ev->host);
-			cli_json_str(&j, "family", family_name(ev->family));
-			if (ev->kind == DN_TRACE_RESOLVING)
-				break;
-			if (ev->err != NULL) {
-				cli_json_str(&j, "code", dn_err_name(ev->err->code));
-				cli_json_str(&j, "message", ev->err->msg);
-				break;
-			}
-			cli_json_array_begin(&j, "addresses");
-			for (i = 0; i < ev->naddrs; i++)
-				cli_json_array_str(&j, dn_addr_format_host(
-				    &ev->addrs[i], a, sizeof(a)));
-			cli_json_array_end(&j);
-			break;
-		case DN_TRACE_CONNECTING:
-			cli_json_addr(&j, "address", ev->addr);
-			if (ev->local != NULL)
-				cli_json_addr(&j, "bind", ev->local);
-			break;
-		case DN_TRACE_ATTEMPT_FAILED:
-		case DN_TRACE_ATTEMPT_CANCELED:
-			cli_json_addr(&j, "address", ev->addr);
-			cli_json_str(&j, "code", dn_err_name(ev->err->code));
-			cli_json_str(&j, "message", ev->err->msg);
-			break;
-		case DN_TRACE_CONNECTED:
-			cli_json_addr(&j, "local", ev->local);
-			cli_json_addr(&j, "peer", ev->addr);
-			break;
-		}
-		cli_json_end(c, &j);
+		trace_json(c, ev);
 		return;
 	}
 	switch (ev->kind) {
@@ -545,25 +636,31 @@ cli_connect_trace(const dn_trace_event *ev, void *arg)
 		break;
 	case DN_TRACE_CONNECTING:
 		if (ev->local != NULL)
-			cli_trace(c, "connecting to %s from %s",
+			cli_trace(c, "connecting to %s%s from %s",
 			    dn_addr_format(ev->addr, a, sizeof(a)),
+			    via_note(ev, v, sizeof(v)),
 			    dn_addr_format(ev->local, l, sizeof(l)));
 		else
-			cli_trace(c, "connecting to %s",
-			    dn_addr_format(ev->addr, a, sizeof(a)));
+			cli_trace(c, "connecting to %s%s",
+			    dn_addr_format(ev->addr, a, sizeof(a)),
+			    via_note(ev, v, sizeof(v)));
 		break;
 	case DN_TRACE_ATTEMPT_FAILED:
-		cli_trace(c, "attempt %s failed: %s",
-		    dn_addr_format(ev->addr, a, sizeof(a)), ev->err->msg);
+	case DN_TRACE_ATTEMPT_CANCELED:
+		cli_trace(c, "attempt %s%s %s: %s",
+		    dn_addr_format(ev->addr, a, sizeof(a)),
+		    via_note(ev, v, sizeof(v)),
+		    ev->kind == DN_TRACE_ATTEMPT_FAILED ? "failed" : "cancelled",
+		    ev->err->msg);
 		break;
 	case DN_TRACE_CONNECTED:
-		cli_trace(c, "connected %s -> %s",
+		cli_trace(c, "connected %s -> %s%s",
 		    dn_addr_format(ev->local, l, sizeof(l)),
-		    dn_addr_format(ev->addr, a, sizeof(a)));
+		    dn_addr_format(ev->addr, a, sizeof(a)),
+		    via_note(ev, v, sizeof(v)));
 		break;
-	case DN_TRACE_ATTEMPT_CANCELED:
-		cli_trace(c, "attempt %s cancelled: %s",
-		    dn_addr_format(ev->addr, a, sizeof(a)), ev->err->msg);
+	default:
+		trace_nat64(c, ev);
 		break;
 	}
 }
@@ -883,6 +980,36 @@ cli_report_max_conns(const cli *c, int paused, long long live, long long max)
 }
 
 /* --- access control ------------------------------------------------ */
+
+int
+cli_nat64_opt(const cli *c, cli_nat64 *n, int ch, const char *arg)
+{
+	dn_error e;
+
+	if (ch != CLI_OPT_NAT64 && ch != CLI_OPT_NAT64_PREFIX)
+		return 0;
+	if (n->given == NULL)
+		n->given = ch == CLI_OPT_NAT64 ? "--nat64" : "--nat64-prefix";
+	if (ch == CLI_OPT_NAT64 &&
+	    dn_nat64_mode_parse(arg, &n->o.mode, &e) == -1) {
+		cli_failf(c, e.code, 0, "--nat64: %s", e.msg);
+		return -1;
+	}
+	if (ch == CLI_OPT_NAT64)
+		return 1;
+	if (n->o.nprefixes == CLI_ARRLEN(n->pfx)) {
+		cli_usage_fail(c, "--nat64-prefix given more than %zu times",
+		    CLI_ARRLEN(n->pfx));
+		return -1;
+	}
+	if (dn_nat64_prefix_parse(&n->pfx[n->o.nprefixes], arg, &e) == -1) {
+		cli_failf(c, e.code, 0, "--nat64-prefix: %s", e.msg);
+		return -1;
+	}
+	n->o.prefixes = n->pfx;
+	n->o.nprefixes++;
+	return 1;
+}
 
 int
 cli_acl_opt(const cli *c, dn_acl **acl, int ch, const char *arg)

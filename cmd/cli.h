@@ -47,8 +47,23 @@ enum {
 	CLI_OPT_DENY,
 	CLI_OPT_ALLOW_FILE,
 	CLI_OPT_DENY_FILE,
+	CLI_OPT_NAT64,		/* the clients' NAT64 (cli_nat64_opt) */
+	CLI_OPT_NAT64_PREFIX,
 	CLI_OPT_FIRST_PRIVATE	/* programs number their own from here */
 };
+
+/* The NAT64 options of the programs that connect or send. */
+#define CLI_NAT64_LONGOPTS \
+	{ "nat64", required_argument, NULL, CLI_OPT_NAT64 }, \
+	{ "nat64-prefix", required_argument, NULL, CLI_OPT_NAT64_PREFIX }
+
+/* --nat64 MODE and the --nat64-prefix PREFIX/LEN given (o.prefixes aims
+ * at pfx); all zero is the default, auto with discovery. */
+typedef struct cli_nat64 {
+	dn_nat64_opts o;
+	dn_prefix pfx[DN_NAT64_MAX_PREFIXES];
+	const char *given;	/* the first NAT64 option given, or NULL */
+} cli_nat64;
 
 /* The access-control options, for a program's longopts. */
 #define CLI_ACL_LONGOPTS \
@@ -124,6 +139,9 @@ void cli_report_max_conns(const cli *c, int paused, long long live,
  * (made on first use): 1 taken, 0 not ours, -1 bad (reported, 64).
  */
 int cli_acl_opt(const cli *c, dn_acl **acl, int ch, const char *arg);
+/* --nat64, --nat64-prefix into *n: 1 taken, 0 not ours, -1 bad (reported,
+ * 64). */
+int cli_nat64_opt(const cli *c, cli_nat64 *n, int ch, const char *arg);
 /* 1: peer admitted; 0: refused, and said with -v/--json ("connection" or
  * "datagram" from peer to local). */
 int cli_acl_admit(const cli *c, const dn_acl *acl, const char *what,

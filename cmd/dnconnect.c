@@ -48,7 +48,8 @@ usage(FILE *f)
 	    "                 [--attempt-timeout SEC] [--max-concurrent N] "
 	    "[--first-family-count N]\n"
 	    "                 [--resolver ares|system] [--dns-server LIST] "
-	    "[--plan] HOST PORT\n"
+	    "[--nat64 MODE]\n"
+	    "                 [--nat64-prefix P/LEN] [--plan] HOST PORT\n"
 	    "       dnconnect [options] ADDR:PORT\n"
 	    "       dnconnect [options] DESCRIPTION\n"
 	    "       dnconnect --version\n"
@@ -72,6 +73,9 @@ usage(FILE *f)
 	    "  --resolver NAME        ares (default: c-ares in the event loop) or system (getaddrinfo)\n"
 	    "  --dns-server LIST      ADDR[:PORT],... name servers instead of resolv.conf\n"
 	    "  --plan                 print the ordered attempt plan and exit\n"
+	    "  --nat64 MODE           auto (default: IPv4 without a route goes through NAT64),\n"
+	    "                         off, or always (NAT64 raced beside native IPv4)\n"
+	    "  --nat64-prefix P/LEN   NAT64 prefix to use instead of discovering it (repeatable)\n"
 	    "  -h, --help             this help\n"
 	    "  --version              print the version\n");
 }
@@ -104,7 +108,7 @@ planned(dn_connect_req *req, const dn_plan_entry *plan, size_t n,
     const dn_error *err, void *arg)
 {
 	conn *cn = arg;
-	char a[DN_ADDR_STRLEN];
+	char a[DN_ADDR_STRLEN], v[DN_ADDR_STRLEN], note[DN_ADDR_STRLEN + 16];
 	size_t i;
 
 	if (err != NULL) {
@@ -114,20 +118,28 @@ planned(dn_connect_req *req, const dn_plan_entry *plan, size_t n,
 	}
 	for (i = 0; i < n; i++) {
 		dn_addr_format(&plan[i].addr, a, sizeof(a));
+		v[0] = note[0] = '\0';
+		if (plan[i].via4 != NULL) {
+			dn_addr_format_host(plan[i].via4, v, sizeof(v));
+			snprintf(note, sizeof(note), " (%s via NAT64)", v);
+		}
 		if (cn->c.json) {
 			printf("{\"attempt\":%zu,\"start\":", i + 1);
 			if (plan[i].start_ns == UINT64_MAX)
 				printf("null");
 			else
 				printf("%.3f", (double)plan[i].start_ns / 1e9);
-			printf(",\"family\":\"%s\",\"address\":\"%s\"}\n",
+			printf(",\"family\":\"%s\",\"address\":\"%s\"",
 			    dn_addr_family(&plan[i].addr) == AF_INET6 ? "ipv6" :
 			    "ipv4", a);
+			if (v[0] != '\0')
+				printf(",\"via\":\"%s\"", v);
+			printf("}\n");
 		} else if (plan[i].start_ns == UINT64_MAX)
-			printf("%zu never %s\n", i + 1, a);
+			printf("%zu never %s%s\n", i + 1, a, note);
 		else
-			printf("%zu +%.3fs %s\n", i + 1,
-			    (double)plan[i].start_ns / 1e9, a);
+			printf("%zu +%.3fs %s%s\n", i + 1,
+			    (double)plan[i].start_ns / 1e9, a, note);
 	}
 	fflush(stdout);
 	cn->rv = 0;
@@ -188,6 +200,7 @@ typedef struct args {
 	uint32_t label;
 	const char *dns_servers;
 	int plan;
+	cli_nat64 n64;
 	dn_hostname_opts hopts;
 	dn_addr bind[2];
 	dn_addr_hints hints;
@@ -213,6 +226,7 @@ static const struct option longopts[] = {
 	{ "resolver", required_argument, NULL, OPT_RESOLVER },
 	{ "dns-server", required_argument, NULL, OPT_DNS_SERVER },
 	{ "plan", no_argument, NULL, OPT_PLAN },
+	CLI_NAT64_LONGOPTS,
 	{ "json", no_argument, NULL, CLI_OPT_JSON },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, CLI_OPT_VERSION },
@@ -303,10 +317,15 @@ parse_options(conn *cn, args *a, int argc, char *argv[])
 			a->plan = 1;
 			break;
 		default:
+			if ((rv = cli_nat64_opt(&cn->c, &a->n64, ch,
+			    optarg)) == 1)
+				break;
+			if (rv == -1)
+				return EX_USAGE_;
 			return cli_other_opt(&cn->c, ch, argv[optind - 1],
 			    usage);
 		}
-		if (rv != 0)
+		if (rv != 0 && rv != 1)
 			return rv;
 	}
 	return -1;
@@ -348,6 +367,13 @@ check_options(conn *cn, args *a)
 	if (a->plan && cn->zero)
 		return cli_usage_fail(&cn->c, "--plan and -z contradict each "
 		    "other: --plan prints the attempts and connects to none");
+	/* synthesised destinations are IPv6, which -4 rules out */
+	if (a->n64.given != NULL && cn->c.family == AF_INET)
+		return cli_usage_fail(&cn->c, "%s reaches IPv4 through IPv6, "
+		    "and -4 allows IPv4 only: drop one", a->n64.given);
+	if (cn->c.family == AF_INET)
+		a->n64.o.mode = DN_NAT64_OFF;
+	a->hopts.nat64 = &a->n64.o;
 	a->hopts.family = cn->c.family;
 	a->hopts.timeout_ns = cn->c.timeout_ns;
 	/* only when said: a trace asks the kernel for the local address */
@@ -367,6 +393,10 @@ dest_description(conn *cn, args *a, const char *text)
 	if (a->plan)
 		return cli_usage_fail(&cn->c, "--plan takes HOST PORT or "
 		    "ADDR:PORT, not a description");
+	if (a->n64.given != NULL && strncmp(text, "hostname:", 9) != 0)
+		return cli_usage_fail(&cn->c, "%s goes with HOST PORT, an "
+		    "address or a hostname: description; %.*s connects as "
+		    "given", a->n64.given, (int)strcspn(text, ":") + 1, text);
 	if (a->nbind == 2 && strncmp(text, "hostname:", 9) != 0)
 		return cli_usage_fail(&cn->c, "two -b addresses go with HOST "
 		    "PORT or hostname: descriptions; %.*s takes one "
@@ -491,6 +521,7 @@ static dn_client_endpoint *
 endpoint(conn *cn, args *a, dn_error *e)
 {
 	char hb[DN_ADDR_STRLEN];
+	dn_client_endpoint *ep;
 	dn_connect_opts opts;
 
 	if (a->plan || !a->literal)
@@ -502,7 +533,12 @@ endpoint(conn *cn, args *a, dn_error *e)
 	opts.timeout_ns = cn->c.timeout_ns;
 	opts.trace = a->hopts.trace;
 	opts.trace_arg = &cn->c;
-	return dn_client_endpoint_new_addr(&a->dest, &opts, e);
+	if ((ep = dn_client_endpoint_new_addr(&a->dest, &opts, e)) != NULL &&
+	    dn_client_endpoint_set_nat64(ep, &a->n64.o, e) == -1) {
+		dn_client_endpoint_free(ep);
+		return NULL;
+	}
+	return ep;
 }
 
 /* The reactor, the signals and the one request the arguments make. */

@@ -51,6 +51,7 @@ typedef struct udpc {
 	int resolve_family;
 	uint32_t label;		/* --flow-label, for a resolved name */
 	int has_label;
+	cli_nat64 n64;		/* send: --nat64, --nat64-prefix */
 	char *bbuf;		/* send: the lines of the batch */
 	size_t bused;
 	dn_udp_msg bm[SEND_BATCH];
@@ -67,7 +68,7 @@ usage(FILE *f)
 	    "[--count N]\n"
 	    "             [--flow-label LABEL] [--from] [--hex] [--json] "
 	    "[--max-size BYTES]\n"
-	    "             [--raw] HOST PORT\n"
+	    "             [--nat64 MODE] [--nat64-prefix P/LEN] [--raw] HOST PORT\n"
 	    "       dnudp -l [-46hqv] [-I IFACE] [-w SEC] [--count N] "
 	    "[--dual-stack | --v6only]\n"
 	    "             [--echo] [--from] [--hex] [--json] "
@@ -102,6 +103,9 @@ usage(FILE *f)
 	    "  --from             prefix each datagram with its sender\n"
 	    "  --hex              print datagrams as hex\n"
 	    "  --json             events as JSON lines on stderr\n"
+	    "  --nat64 MODE       send: auto (default: IPv4 without a route goes through\n"
+	    "                     NAT64), off, or always\n"
+	    "  --nat64-prefix P/LEN  send: NAT64 prefix instead of discovering it (repeatable)\n"
 	    "  --max-size BYTES   longest datagram kept (1..65535, default 65535)\n"
 	    "  --raw              datagrams as they are: no newline added or split on\n"
 	    "  --skip-unavailable --all-interfaces: leave out addresses where PORT is taken\n"
@@ -275,13 +279,17 @@ on_line(const void *buf, size_t len, void *arg)
 static int
 opened_send(dgram_prog *p, const dn_dgram_opened *o)
 {
-	char a[DN_ADDR_STRLEN], l[DN_ADDR_STRLEN];
+	char a[DN_ADDR_STRLEN], l[DN_ADDR_STRLEN], v[DN_ADDR_STRLEN + 16];
 	udpc *uc = (udpc *)p;
 	int rv;
 
 	uc->dest = *o->dest;
-	cli_trace(&p->c, "%s %s from %s", uc->connect ? "connected to" :
-	    "sending to", dn_addr_format(&uc->dest, a, sizeof(a)),
+	v[0] = '\0';
+	if (o->via4 != NULL)
+		snprintf(v, sizeof(v), " (%s via NAT64)",
+		    dn_addr_format_host(o->via4, l, sizeof(l)));
+	cli_trace(&p->c, "%s %s%s from %s", uc->connect ? "connected to" :
+	    "sending to", dn_addr_format(&uc->dest, a, sizeof(a)), v,
 	    dn_addr_format(dn_udp_addr(p->u), l, sizeof(l)));
 	if ((rv = dgram_recv_start(p)) != 0)
 		return rv;
@@ -339,6 +347,7 @@ open_endpoint(udpc *uc)
 		o.udp.rcvbuf = LISTEN_RCVBUF;
 	o.connect = uc->connect;
 	o.flow_label = uc->has_label ? uc->label : 0;
+	o.nat64 = &uc->n64.o;
 	o.trace = cli_connect_trace;
 	o.trace_arg = &uc->p.c;
 	o.event = cli_listen_event;
@@ -596,6 +605,15 @@ args(udpc *uc, int argc, char **argv, const char *bind_text,
 	    cli_parse_flowlabel(flow_text, &uc->label, &e) == -1)
 		return cli_fail(&uc->p.c, &e);
 	uc->has_label = flow_text != NULL;
+	if (uc->n64.given != NULL && uc->listen)
+		return cli_usage_fail(&uc->p.c, "%s is for sending: -l "
+		    "receives what comes", uc->n64.given);
+	/* synthesised destinations are IPv6, which -4 rules out */
+	if (uc->n64.given != NULL && uc->p.c.family == AF_INET)
+		return cli_usage_fail(&uc->p.c, "%s reaches IPv4 through IPv6, "
+		    "and -4 allows IPv4 only: drop one", uc->n64.given);
+	if (uc->p.c.family == AF_INET)
+		uc->n64.o.mode = DN_NAT64_OFF;
 	if (bind_text != NULL) {
 		memset(&hints, 0, sizeof(hints));
 		hints.family = uc->p.c.family;
@@ -635,6 +653,7 @@ static const struct option longopts[] = {
 	{ "hex", no_argument, NULL, DGRAM_OPT_HEX },
 	{ "json", no_argument, NULL, CLI_OPT_JSON },
 	{ "max-size", required_argument, NULL, DGRAM_OPT_MAX_SIZE },
+	CLI_NAT64_LONGOPTS,
 	{ "raw", no_argument, NULL, DGRAM_OPT_RAW },
 	{ "skip-unavailable", no_argument, NULL, CLI_OPT_SKIP_UNAVAILABLE },
 	{ "v6only", no_argument, NULL, CLI_OPT_V6ONLY },
@@ -679,7 +698,8 @@ parse_options(udpc *uc, int argc, char *argv[], const char **bind_text,
 			break;
 		default:
 			if ((rc = cli_acl_opt(&uc->p.c, &uc->p.acl, ch,
-			    optarg)) == 1)
+			    optarg)) == 1 || (rc == 0 && (rc = cli_nat64_opt(
+			    &uc->p.c, &uc->n64, ch, optarg)) == 1))
 				break;
 			if (rc == -1)
 				return EX_USAGE_;

@@ -25,6 +25,9 @@ struct dn_dgram_open_req {
 	void *arg;
 	dn_dgram_endpoint *ep;	/* a copy: the caller's may go at once */
 	dn_resolve_req *rq;
+	dn_nat64_req *n64q;	/* NAT64 discovery (RFC 7050) */
+	dn_addr via4;		/* dest stands for it (NAT64) */
+	int has_via4;
 	dn__defer done;
 	int canceled;
 	dn_udp *u;
@@ -63,6 +66,7 @@ finish(dn_dgram_open_req *q)
 		o.dest = q->has_dest ? &q->dest : NULL;
 		o.joined = q->joined;
 		o.hops = q->hops;
+		o.via4 = q->has_via4 ? &q->via4 : NULL;
 		q->cb(q, &o, NULL, q->arg);
 	}
 	req_free(q);
@@ -82,7 +86,7 @@ cancel_handle(dn__handle *h)
 	/* while resolving, the resolution is the newer handle: freeing the
 	 * reactor cancelled it first, and its completion finished this one */
 	q->canceled = 1;
-	if (q->rq == NULL)
+	if (q->rq == NULL && q->n64q == NULL)
 		finish(q);
 }
 
@@ -255,6 +259,99 @@ trace(dn_dgram_open_req *q, dn_trace_kind kind, int family,
 	q->o.trace(&ev, q->o.trace_arg);
 }
 
+/* ------------------------------------------------------------------ */
+/* NAT64 for a destination (RFC 8305 §7.1, as for a connection)       */
+/* ------------------------------------------------------------------ */
+
+static const dn_nat64_opts nat64_auto;
+
+static const dn_nat64_opts *
+nat64_of(const dn_dgram_open_req *q)
+{
+	return q->o.nat64 != NULL ? q->o.nat64 : &nat64_auto;
+}
+
+/* dest through the first prefix that takes it; else the error says why
+ * there is no way there. */
+static void
+nat64_use(dn_dgram_open_req *q, const dn_prefix *p, size_t n,
+    const char *why)
+{
+	char a[DN_ADDR_STRLEN];
+	dn__nat64_news news = { 0 };
+	dn_addr s;
+	dn_error e;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (dn_nat64_synthesize(&s, &p[i], &q->dest, &e) == 0)
+			break;
+	if (i == n) {
+		dn__err(&q->err, DN_EUNREACH, 0, "no way to %s: %s%s",
+		    dn_addr_format(&q->dest, a, sizeof(a)),
+		    nat64_of(q)->mode == DN_NAT64_ALWAYS ? "" :
+		    "no IPv4 route, and NAT64 cannot help: ",
+		    n > 0 ? e.msg : why);
+		return;
+	}
+	q->via4 = q->dest;
+	q->has_via4 = 1;
+	q->dest = s;
+	news.v6 = &q->dest;
+	news.v4 = &q->via4;
+	news.why = nat64_of(q)->mode == DN_NAT64_ALWAYS ? "always" :
+	    "no IPv4 route";
+	dn__nat64_trace(q->o.trace, q->o.trace_arg, DN_TRACE_NAT64_SYNTHESIZED,
+	    dn_dgram_endpoint_host(q->ep), &news);
+}
+
+static void
+nat64_found(dn_nat64_req *rq, const dn_prefix *p, size_t n,
+    const dn_error *err, void *arg)
+{
+	dn__nat64_news news = { p, n, NULL, NULL, NULL, err };
+	dn_dgram_open_req *q = arg;
+
+	(void)rq;
+	q->n64q = NULL;
+	if ((err != NULL && err->code == DN_ECANCELED) || q->canceled) {
+		q->canceled = 1;
+		finish(q);
+		return;
+	}
+	dn__nat64_trace(q->o.trace, q->o.trace_arg, DN_TRACE_NAT64_DISCOVERED,
+	    NULL, &news);
+	nat64_use(q, p, n, err != NULL ? err->msg : "");
+	if (q->err.code == DN_OK)
+		open_now(q);
+	finish(q);
+}
+
+/*
+ * A SEND to IPv4 that NAT64 is for: 1 when it waits for the discovery
+ * (its callback finishes q), 0 when q can open now (dest maybe replaced,
+ * or q->err set).
+ */
+static int
+nat64_dest(dn_dgram_open_req *q)
+{
+	const dn_nat64_opts *n = nat64_of(q);
+
+	if (dn_dgram_endpoint_kind(q->ep) != DN_DGRAM_SEND ||
+	    !dn__nat64_wanted(n, &q->dest))
+		return 0;
+	if (n->nprefixes > 0) {
+		nat64_use(q, n->prefixes, n->nprefixes, "");
+		return 0;
+	}
+	dn__nat64_trace(q->o.trace, q->o.trace_arg, DN_TRACE_NAT64_DISCOVERING,
+	    NULL, NULL);
+	if ((q->n64q = dn_nat64_discover(q->r, DN_RESOLVER_ARES, nat64_found,
+	    q, &q->err)) == NULL)
+		return 0;
+	return 1;
+}
+
 static void
 resolved(dn_resolve_req *req, int family, const dn_addr *addrs,
     size_t naddrs, const dn_error *err, void *arg)
@@ -275,7 +372,10 @@ resolved(dn_resolve_req *req, int family, const dn_addr *addrs,
 		/* a connection tries each address; a datagram goes to one */
 		q->dest = addrs[0];
 		q->has_dest = 1;
-		open_now(q);
+		if (nat64_dest(q))
+			return;
+		if (q->err.code == DN_OK)
+			open_now(q);
 	}
 	finish(q);
 }
@@ -310,6 +410,10 @@ dn_dgram_endpoint_open(dn_reactor *r, const dn_dgram_endpoint *ep,
 	if ((dest = dn_dgram_endpoint_dest(ep)) != NULL) {
 		q->dest = *dest;
 		q->has_dest = 1;
+		if (nat64_dest(q)) {
+			dn__handle_add(r, &q->h, cancel_handle);
+			return q;
+		}
 	} else if (dn_dgram_endpoint_kind(ep) == DN_DGRAM_SEND) {
 		dn__handle_add(r, &q->h, cancel_handle);
 		trace(q, DN_TRACE_RESOLVING, dn_dgram_endpoint_family(ep), NULL,
@@ -325,7 +429,8 @@ dn_dgram_endpoint_open(dn_reactor *r, const dn_dgram_endpoint *ep,
 	/* what needs no answer is done now; only the news waits. Added
 	 * after its sockets, so that dn_reactor_free(), which cancels the
 	 * newest handle first, finishes this one while they are open */
-	open_now(q);
+	if (q->err.code == DN_OK)
+		open_now(q);
 	dn__handle_add(r, &q->h, cancel_handle);
 	dn__defer_queue(r, &q->done);
 	return q;
@@ -339,4 +444,6 @@ dn_dgram_open_cancel(dn_dgram_open_req *q)
 	q->canceled = 1;
 	if (q->rq != NULL)
 		dn_resolve_cancel(q->rq);
+	if (q->n64q != NULL)
+		dn_nat64_cancel(q->n64q);
 }

@@ -39,7 +39,7 @@ extern "C" {
  * use the _init() call where there is one, so a later version can give
  * those bytes a meaning without a new soname. Structs the library fills
  * and lends to a callback (dn_trace_event, dn_listen_event,
- * dn_relay_stats, dn_datagram) may grow at the end: read them through
+ * dn_relay_stats, dn_datagram, dn_dgram_opened) may grow at the end: read them through
  * the pointer, never copy or allocate one.
  */
 
@@ -392,6 +392,76 @@ DN_EXPORT dn_resolve_req *dn_resolve_system(dn_reactor *r, const char *host,
 /* Either kind; the callback runs with DN_ECANCELED on the next turn. */
 DN_EXPORT void dn_resolve_cancel(dn_resolve_req *req);
 
+/* Which resolver a racing connect or a discovery asks. */
+typedef enum dn_resolver_kind {
+	DN_RESOLVER_ARES,	/* c-ares inside the reactor */
+	DN_RESOLVER_SYSTEM	/* getaddrinfo in a worker thread (NSS) */
+} dn_resolver_kind;
+
+/* ------------------------------------------------------------------ */
+/* IPv6-only networks: NAT64 (RFC 6052, RFC 7050, RFC 8305 §7)        */
+/* ------------------------------------------------------------------ */
+
+/*
+ * A NAT64 prefix is an IPv6 prefix of 32, 40, 48, 56, 64 or 96 bits
+ * (RFC 6052 §2.2; bits 64-71 stay zero), e.g. the Well-Known Prefix
+ * 64:ff9b::/96 or a network's own such as 2001:db8:64::/96. check fails
+ * with DN_EFAMILY, DN_ERANGE or DN_EINVAL naming the rule broken.
+ */
+DN_EXPORT int dn_nat64_prefix_check(const dn_prefix *p, dn_error *err);
+/* dn_prefix_parse() and dn_nat64_prefix_check() in one. */
+DN_EXPORT int dn_nat64_prefix_parse(dn_prefix *out, const char *text,
+    dn_error *err);
+/*
+ * The IPv6 address that stands for the IPv4 address v4 behind prefix p
+ * (RFC 6052 §2.2), port kept. The Well-Known Prefix is refused for a
+ * non-global IPv4 address (RFC 6052 §3.1: DN_EINVAL).
+ */
+DN_EXPORT int dn_nat64_synthesize(dn_addr *out, const dn_prefix *p,
+    const dn_addr *v4, dn_error *err);
+/* The IPv4 address v6 stands for behind p (RFC 6052 §2.3), port kept;
+ * -1 if v6 is not inside p or breaks the format. v4 may be NULL. */
+DN_EXPORT int dn_nat64_extract(dn_addr *v4, const dn_prefix *p,
+    const dn_addr *v6);
+
+typedef enum dn_nat64_mode {
+	DN_NAT64_AUTO,		/* an IPv4 destination this host has no route
+				 * to is reached through NAT64 */
+	DN_NAT64_OFF,		/* never */
+	DN_NAT64_ALWAYS		/* through NAT64 and natively, both raced */
+} dn_nat64_mode;
+/* "auto" | "off" | "always". */
+DN_EXPORT int dn_nat64_mode_parse(const char *s, dn_nat64_mode *out,
+    dn_error *err);
+
+/* What a racing connect does with IPv4 destinations (all zero: auto,
+ * prefixes discovered when one is needed). */
+typedef struct dn_nat64_opts {
+	dn_nat64_mode mode;
+	const dn_prefix *prefixes;	/* NULL: discover (RFC 7050) */
+	size_t nprefixes;		/* at most DN_NAT64_MAX_PREFIXES */
+	void *dn_reserved[4];	/* zero; room to grow (see "ABI" above) */
+} dn_nat64_opts;
+
+#define DN_NAT64_MAX_PREFIXES 8
+
+/*
+ * RFC 7050 discovery: the AAAA records of ipv4only.arpa, asked through the
+ * reactor's resolver, give the NAT64 prefixes (every RFC 6052 length).
+ * The query goes out at most once per reactor; later calls get the same
+ * answer. cb runs once, never inside the call: the prefixes (n >= 1,
+ * err NULL), or err: DN_ENODATA when the network has no NAT64 (no AAAA,
+ * or none embeds 192.0.0.170/171), a resolver's code when the question
+ * failed, DN_ECANCELED.
+ */
+typedef struct dn_nat64_req dn_nat64_req;
+typedef void (*dn_nat64_cb)(dn_nat64_req *req, const dn_prefix *prefixes,
+    size_t n, const dn_error *err, void *arg);
+DN_EXPORT dn_nat64_req *dn_nat64_discover(dn_reactor *r,
+    dn_resolver_kind resolver, dn_nat64_cb cb, void *arg, dn_error *err);
+/* The callback runs with DN_ECANCELED on a later turn. */
+DN_EXPORT void dn_nat64_cancel(dn_nat64_req *req);
+
 /* ------------------------------------------------------------------ */
 /* TCP                                                                */
 /* ------------------------------------------------------------------ */
@@ -410,7 +480,10 @@ typedef enum dn_trace_kind {
 	DN_TRACE_CONNECTING,	 /* addr (destination), local (bind or NULL) */
 	DN_TRACE_ATTEMPT_FAILED, /* addr, err */
 	DN_TRACE_CONNECTED,	 /* addr (peer), local */
-	DN_TRACE_ATTEMPT_CANCELED /* addr, err: another won, or a timeout */
+	DN_TRACE_ATTEMPT_CANCELED, /* addr, err: another won, or a timeout */
+	DN_TRACE_NAT64_DISCOVERING, /* host: ipv4only.arpa (RFC 7050) */
+	DN_TRACE_NAT64_DISCOVERED, /* prefixes/nprefixes, or err */
+	DN_TRACE_NAT64_SYNTHESIZED /* addr (IPv6), via4, why */
 } dn_trace_kind;
 
 typedef struct dn_trace_event {
@@ -422,6 +495,13 @@ typedef struct dn_trace_event {
 	const dn_addr *addr;
 	const dn_addr *local;
 	const dn_error *err;
+	/* NAT64: the IPv4 address addr stands for (CONNECTING, CONNECTED,
+	 * ATTEMPT_FAILED, ATTEMPT_CANCELED, NAT64_SYNTHESIZED), else NULL */
+	const dn_addr *via4;
+	const dn_prefix *prefixes;	/* NAT64_DISCOVERED */
+	size_t nprefixes;
+	const char *why;	/* NAT64_SYNTHESIZED: "no IPv4 route",
+				 * "always" */
 } dn_trace_event;
 
 typedef void (*dn_trace_cb)(const dn_trace_event *ev, void *arg);
@@ -647,11 +727,6 @@ typedef enum dn_race_order {
 	DN_ORDER_RESOLVER	/* as the answers came */
 } dn_race_order;
 
-typedef enum dn_resolver_kind {
-	DN_RESOLVER_ARES,	/* c-ares inside the reactor */
-	DN_RESOLVER_SYSTEM	/* getaddrinfo in a worker thread (NSS) */
-} dn_resolver_kind;
-
 typedef struct dn_hostname_opts {
 	dn_race_mode race;
 	dn_race_order order;
@@ -668,7 +743,8 @@ typedef struct dn_hostname_opts {
 	uint32_t flowinfo;		/* flow label for IPv6 attempts */
 	dn_trace_cb trace;
 	void *trace_arg;
-	void *dn_reserved[4];	/* zero; room to grow (see "ABI" above) */
+	const dn_nat64_opts *nat64;	/* NULL: auto, prefixes discovered */
+	void *dn_reserved[3];	/* zero; room to grow (see "ABI" above) */
 } dn_hostname_opts;
 
 /* Fills in the RFC 8305 defaults. */
@@ -704,7 +780,9 @@ DN_EXPORT dn_connect_req *dn_hostname_connect(dn_reactor *r,
 typedef struct dn_plan_entry {
 	dn_addr addr;
 	uint64_t start_ns;
-	void *dn_reserved[4];	/* zero; room to grow (see "ABI" above) */
+	const dn_addr *via4;	/* NAT64: the IPv4 address addr stands for,
+				 * or NULL */
+	void *dn_reserved[3];	/* zero; room to grow (see "ABI" above) */
 } dn_plan_entry;
 typedef void (*dn_plan_cb)(dn_connect_req *req, const dn_plan_entry *plan,
     size_t n, const dn_error *err, void *arg);
@@ -1007,9 +1085,18 @@ DN_EXPORT dn_client_endpoint *dn_client_endpoint_new_hostname(
     const char *host, uint16_t port, const dn_hostname_opts *o,
     dn_error *err);
 /* One address, connected to as it is (scope and flow label included),
- * with o's bind address, timeout and trace (o may be NULL). */
+ * with o's bind address, timeout and trace (o may be NULL). An IPv4
+ * address this host has no route to goes through NAT64 (see
+ * dn_client_endpoint_set_nat64()). */
 DN_EXPORT dn_client_endpoint *dn_client_endpoint_new_addr(
     const dn_addr *dest, const dn_connect_opts *o, dn_error *err);
+/*
+ * NAT64 for a hostname: endpoint or an address (RFC 8305 §7): o is
+ * copied, prefixes too; NULL is auto with discovery, the default. A
+ * tcp: or tcp6: endpoint connects as given: DN_EINVAL.
+ */
+DN_EXPORT int dn_client_endpoint_set_nat64(dn_client_endpoint *ep,
+    const dn_nat64_opts *o, dn_error *err);
 
 /* tcp:host=H:port=P[:timeout=S][:bindAddress=A], tcp6:...,
  * hostname:host=H:port=P[:race=..][:order=..][:delay=MS]... (every knob of
@@ -1149,7 +1236,10 @@ typedef struct dn_dgram_open_opts {
 	void *trace_arg;
 	dn_listen_event_cb event; /* LISTEN_ALL: when ep's options have none */
 	void *event_arg;
-	void *dn_reserved[4];	/* zero; room to grow (see "ABI" above) */
+	const dn_nat64_opts *nat64; /* SEND to IPv4: NULL is auto (through
+				 * NAT64 when there is no IPv4 route);
+				 * "always" sends through NAT64 even so */
+	void *dn_reserved[3];	/* zero; room to grow (see "ABI" above) */
 } dn_dgram_open_opts;
 
 typedef struct dn_dgram_open_req dn_dgram_open_req;
@@ -1164,6 +1254,8 @@ typedef struct dn_dgram_opened {
 	int joined;		/* MULTICAST receiver: 1, a member now */
 	int hops;		/* MULTICAST sender: the hop limit its
 				 * datagrams leave with; else -1 */
+	const dn_addr *via4;	/* SEND through NAT64: the IPv4 address dest
+				 * stands for; else NULL */
 } dn_dgram_opened;
 
 /* Exactly one call, never from inside dn_dgram_endpoint_open(): o with

@@ -238,7 +238,30 @@ struct dn_client_endpoint {
 	int racing;
 	dn_hostname_opts hopts;	/* bind pointers aim at hbind[] */
 	dn_addr hbind[2];	/* [0] IPv6, [1] IPv4 */
+	/* NAT64, for hostname: and addresses (not tcp:, tcp6:) */
+	int nat64_ok;
+	dn_nat64_opts n64;	/* prefixes aim at n64pfx[]; hopts.nat64 at n64 */
+	dn_prefix n64pfx[DN_NAT64_MAX_PREFIXES];
 };
+
+/* ep's own copy of o (NULL: auto, prefixes discovered). */
+static void
+nat64_keep(dn_client_endpoint *ep, const dn_nat64_opts *o)
+{
+	size_t n = o != NULL ? o->nprefixes : 0;
+
+	memset(&ep->n64, 0, sizeof(ep->n64));
+	if (o != NULL)
+		ep->n64.mode = o->mode;
+	if (n > DN__ARRLEN(ep->n64pfx))
+		n = DN__ARRLEN(ep->n64pfx);
+	if (n > 0)
+		memcpy(ep->n64pfx, o->prefixes, n * sizeof(ep->n64pfx[0]));
+	ep->n64.prefixes = ep->n64pfx;
+	ep->n64.nprefixes = n;
+	ep->hopts.nat64 = &ep->n64;
+	ep->nat64_ok = 1;
+}
 
 struct dn_server_endpoint {
 	int all;		/* all: every interface */
@@ -650,7 +673,7 @@ static const char *const hostname_client_keys[] = {
 	"host", "port", "race", "order", "delay", "resolution-delay",
 	"family", "timeout", "attempt-timeout", "max-concurrent",
 	"first-family-count", "resolver", "bindAddress", "bind4", "bind6",
-	NULL
+	"nat64", "nat64-prefix", NULL
 };
 
 static void
@@ -677,6 +700,74 @@ hostname_keep(dn_client_endpoint *ep, const dn_hostname_opts *o)
 		hostname_set_bind(ep, ep->hopts.bind6);
 	if (ep->hopts.bind4 != NULL && ep->hopts.bind4 != &ep->hbind[1])
 		hostname_set_bind(ep, ep->hopts.bind4);
+	nat64_keep(ep, ep->hopts.nat64);
+}
+
+/* nat64=auto|off|always, nat64-prefix=P/L[,P/L...] (colons escaped). */
+static int
+hostname_nat64_keys(dn_client_endpoint *ep, const dn_desc *d,
+    dn_error *err)
+{
+	const char *v = dn_desc_get(d, "nat64");
+	char list[512], *p, *save = NULL;
+	dn_nat64_opts o = ep->n64;
+	size_t n = 0;
+
+	if (v != NULL && dn_nat64_mode_parse(v, &o.mode, err) == -1)
+		return -1;
+	if ((v = dn_desc_get(d, "nat64-prefix")) != NULL) {
+		if (strlcpy(list, v, sizeof(list)) >= sizeof(list))
+			return dn__err(err, DN_ESYNTAX, 0, "nat64-prefix= in "
+			    "hostname: description is too long");
+		for (p = strtok_r(list, ",", &save); p != NULL;
+		    p = strtok_r(NULL, ",", &save)) {
+			if (n == DN__ARRLEN(ep->n64pfx))
+				return dn__err(err, DN_ERANGE, 0, "nat64-prefix= "
+				    "in hostname: description: at most %d "
+				    "prefixes", DN_NAT64_MAX_PREFIXES);
+			if (dn_nat64_prefix_parse(&ep->n64pfx[n++], p, err) == -1)
+				return -1;
+		}
+		o.nprefixes = n;
+	}
+	ep->n64.mode = o.mode;
+	ep->n64.nprefixes = o.nprefixes;
+	return 0;
+}
+
+int
+dn_client_endpoint_set_nat64(dn_client_endpoint *ep, const dn_nat64_opts *o,
+    dn_error *err)
+{
+	if (ep == NULL)
+		return dn__err(err, DN_EINVAL, 0, "no endpoint to set NAT64 on");
+	if (!ep->nat64_ok)
+		return dn__err(err, DN_EINVAL, 0, "a tcp: or tcp6: endpoint "
+		    "connects as it is given: NAT64 is for hostname: "
+		    "endpoints and addresses");
+	if (o != NULL && dn__nat64_opts_check(o, err) == -1)
+		return -1;
+	nat64_keep(ep, o);
+	return 0;
+}
+
+/* An IPv4 address this host cannot reach (or "always"): raced with its
+ * NAT64 addresses, as a hostname: literal is (RFC 8305 §7.1). */
+static dn_connect_req *
+addr_nat64_connect(dn_reactor *r, const dn_client_endpoint *ep,
+    const dn_connect_opts *opts, dn_connect_cb cb, void *arg, dn_error *err)
+{
+	char host[DN_ADDR_STRLEN];
+	dn_hostname_opts ho;
+
+	dn_hostname_opts_init(&ho);
+	ho.bind4 = opts->bind;
+	ho.timeout_ns = opts->timeout_ns;
+	ho.trace = opts->trace;
+	ho.trace_arg = opts->trace_arg;
+	ho.nat64 = &ep->n64;
+	return dn_hostname_connect(r, dn_addr_format_host(&ep->dest, host,
+	    sizeof(host)), ep->port, &ho, cb, arg, err);
 }
 
 /* A bind address for one family's attempts; bindAddress= goes by its own
@@ -829,7 +920,8 @@ hostname_client_parse(dn_client_endpoint *ep, const dn_desc *d, int family,
 		if (defs->bind != NULL)
 			hostname_set_bind(ep, defs->bind);
 	}
-	if (hostname_race_keys(&ep->hopts, d, err) == -1)
+	if (hostname_race_keys(&ep->hopts, d, err) == -1 ||
+	    hostname_nat64_keys(ep, d, err) == -1)
 		return -1;
 	/* A literal is raced alone: its family must be one the race takes. */
 	if (dn_addr_parse(&a, host, &hints, NULL) == 0 &&
@@ -969,6 +1061,7 @@ dn_client_endpoint_new_addr(const dn_addr *dest, const dn_connect_opts *o,
 		ep->trace = o->trace;
 		ep->trace_arg = o->trace_arg;
 	}
+	nat64_keep(ep, NULL);
 	return ep;
 }
 
@@ -1019,6 +1112,8 @@ dn_client_endpoint_connect(dn_reactor *r, const dn_client_endpoint *ep,
 	opts.timeout_ns = ep->timeout_ns;
 	opts.trace = ep->trace;
 	opts.trace_arg = ep->trace_arg;
+	if (ep->literal && ep->nat64_ok && dn__nat64_wanted(&ep->n64, &ep->dest))
+		return addr_nat64_connect(r, ep, &opts, cb, arg, err);
 	if (ep->literal)
 		return dn_tcp_connect_addr(r, &ep->dest, &opts, cb, arg, err);
 	return dn__tcp_connect_family(r, ep->host, ep->port, ep->family,

@@ -7,6 +7,8 @@
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -65,6 +67,7 @@ policy_from_opts(dn__race_policy *p, const dn_hostname_opts *o)
 	p->max_concurrent = o->max_concurrent;
 	p->attempt_timeout = o->attempt_timeout_ns;
 	p->timeout = o->timeout_ns;
+	p->nat64 = o->nat64 == NULL || o->nat64->mode != DN_NAT64_OFF;
 }
 
 int
@@ -86,6 +89,8 @@ dn_hostname_opts_check(const dn_hostname_opts *o, dn_error *err)
 	if (o->flowinfo > 0xfffff)
 		return dn__err(err, DN_ERANGE, 0, "flow label 0x%x is over 20 "
 		    "bits: give 0 to 0xfffff", o->flowinfo);
+	if (o->nat64 != NULL && dn__nat64_opts_check(o->nat64, err) == -1)
+		return -1;
 	policy_from_opts(&p, o);
 	return dn__race_policy_check(&p, err);
 }
@@ -205,6 +210,19 @@ typedef struct hrace {
 	int cancel_requested;	/* dn_connect_cancel() */
 	int refs;		/* the request itself + each callback owed */
 	int finished;		/* the caller has had its completion */
+	/* NAT64 (RFC 8305 §7) */
+	dn_nat64_opts n64;
+	dn_prefix pfx[DN_NAT64_MAX_PREFIXES];
+	size_t npfx;
+	dn_nat64_req *n64q;	/* discovery in flight */
+	dn_addr *held;		/* the A answer waiting for it */
+	size_t nheld;
+	struct syn {
+		dn_addr v6, v4;
+	} *syn;			/* what each synthesised address stands for */
+	size_t nsyn;
+	char n64_why[200];	/* why NAT64 could not help, for the error */
+	int n64_unrouted;	/* an IPv4 address it was for had no route */
 } hrace;
 
 static int
@@ -228,8 +246,28 @@ hrace_unref(hrace *h)
 	free(h->att);
 	free(h->ans[0]);
 	free(h->ans[1]);
+	free(h->held);
+	free(h->syn);
 	free(h->host);
 	free(h);
+}
+
+static int
+same(const dn_addr *a, const dn_addr *b)
+{
+	return a->len == b->len && memcmp(&a->u, &b->u, a->len) == 0;
+}
+
+/* The IPv4 address a synthesised a stands for, or NULL. */
+static const dn_addr *
+via4_of(const hrace *h, const dn_addr *a)
+{
+	size_t i;
+
+	for (i = 0; a != NULL && i < h->nsyn; i++)
+		if (same(&h->syn[i].v6, a))
+			return &h->syn[i].v4;
+	return NULL;
 }
 
 static void
@@ -249,6 +287,7 @@ trace(hrace *h, dn_trace_kind kind, int family, const dn_addr *addrs,
 	ev.addr = addr;
 	ev.local = local;
 	ev.err = err;
+	ev.via4 = via4_of(h, addr);
 	h->o.trace(&ev, h->o.trace_arg);
 }
 
@@ -264,6 +303,8 @@ finish(hrace *h, dn_stream *s, const dn_error *err)
 	}
 	h->finished = 1;
 	h->q = NULL;
+	if (h->n64q != NULL)
+		dn_nat64_cancel(h->n64q);	/* its callback drops its ref */
 	/* q outlives the callback, so a dn_connect_cancel(q) from inside it
 	 * is the no-op it is for a finished request */
 	if (h->plan_cb != NULL)
@@ -284,6 +325,8 @@ finish(hrace *h, dn_stream *s, const dn_error *err)
 
 static void answered(dn_resolve_req *, int, const dn_addr *, size_t,
     const dn_error *, void *);
+static void feed(hrace *, int, const dn_addr *, size_t, const dn_error *);
+static int nat64_take(hrace *, const dn_addr *, size_t);
 static void cancel_now(void *);
 static void attempt_done(dn_connect_req *, dn_stream *, const dn_error *,
     void *);
@@ -363,12 +406,49 @@ find_attempt(hrace *h, unsigned id)
 	return NULL;
 }
 
+/* Appends to e's one line, as far as it has room. */
+static void
+err_add(dn_error *e, const char *fmt, ...)
+{
+	size_t len = strlen(e->msg);
+	va_list ap;
+
+	if (len + 1 >= sizeof(e->msg))
+		return;
+	va_start(ap, fmt);
+	(void)vsnprintf(e->msg + len, sizeof(e->msg) - len, fmt, ap);
+	va_end(ap);
+}
+
+/* The race's error, and what NAT64 did for it or why it could not. */
+static const dn_error *
+nat64_explain(const hrace *h, const dn_error *err, dn_error *out)
+{
+	char a[DN_ADDR_STRLEN], b[DN_ADDR_STRLEN];
+	size_t i;
+
+	if (h->nsyn == 0 && h->n64_why[0] == '\0')
+		return err;
+	*out = *err;
+	for (i = 0; i < h->nsyn; i++)
+		err_add(out, "%s%s is %s", i == 0 ? " (NAT64: " : ", ",
+		    dn_addr_format_host(&h->syn[i].v6, a, sizeof(a)),
+		    dn_addr_format_host(&h->syn[i].v4, b, sizeof(b)));
+	if (h->nsyn > 0)
+		err_add(out, ")");
+	if (h->n64_why[0] != '\0')
+		err_add(out, h->n64_unrouted ? " (no IPv4 route, and NAT64 "
+		    "cannot help: %s)" : " (NAT64: %s)", h->n64_why);
+	return out;
+}
+
 /* Carries out what the scheduler decided, until it has nothing to do. */
 static void
 drain(hrace *h)
 {
 	dn__race_action act;
 	dn_addr local;
+	dn_error e;
 	hattempt *a;
 	dn_stream *s;
 	uint64_t now;
@@ -416,7 +496,7 @@ drain(hrace *h)
 			finish(h, s, NULL);
 			return;
 		case DN__RACE_FAILED:
-			finish(h, NULL, act.err);
+			finish(h, NULL, nat64_explain(h, act.err, &e));
 			return;
 		case DN__RACE_NONE:
 			if (act.wakeup_at == DN__RACE_NEVER ||
@@ -519,7 +599,6 @@ answered(dn_resolve_req *rq, int family, const dn_addr *addrs, size_t n,
 {
 	hrace *h = arg;
 	int i = fam_slot(family);
-	uint64_t now = dn_reactor_update_time(h->r);
 
 	h->query[i] = NULL;
 	if (h->finished || h->query_canceling[i]) {
@@ -527,6 +606,20 @@ answered(dn_resolve_req *rq, int family, const dn_addr *addrs, size_t n,
 		return;
 	}
 	trace(h, DN_TRACE_RESOLVED, family, addrs, n, NULL, NULL, err);
+	if (family != AF_INET || err != NULL || !nat64_take(h, addrs, n))
+		feed(h, family, addrs, n, err);
+	hrace_unref(h);
+}
+
+/* An answer, as resolved or with NAT64's addresses, to the plan or the
+ * race. */
+static void
+feed(hrace *h, int family, const dn_addr *addrs, size_t n,
+    const dn_error *err)
+{
+	int i = fam_slot(family);
+	uint64_t now = dn_reactor_update_time(h->r);
+
 	if (h->plan_cb != NULL) {
 		h->answered[i] = 1;
 		if (err != NULL)
@@ -536,7 +629,6 @@ answered(dn_resolve_req *rq, int family, const dn_addr *addrs, size_t n,
 			h->nans[i] = n;
 		}
 		plan_maybe_done(h);
-		hrace_unref(h);
 		return;
 	}
 	if (err != NULL && err->code == DN_ECANCELED)
@@ -547,7 +639,147 @@ answered(dn_resolve_req *rq, int family, const dn_addr *addrs, size_t n,
 	else
 		dn__race_on_answer(h->race, now, family, addrs, n);
 	drain(h);
+}
+
+/* ------------------------------------------------------------------ */
+/* NAT64 (RFC 8305 §7)                                                */
+/* ------------------------------------------------------------------ */
+
+/* RFC 8305 §7.1: an IPv6-only host has no route to IPv4; the routing
+ * table says so without a packet (source_lookup's connect()). */
+static int
+v4_routed(const dn_addr *a)
+{
+	dn_addr src;
+
+	return source_lookup(a, &src, NULL, NULL) == 0;
+}
+
+int
+dn__nat64_wanted(const dn_nat64_opts *n, const dn_addr *dest)
+{
+	return dn_addr_family(dest) == AF_INET && n->mode != DN_NAT64_OFF &&
+	    (n->mode == DN_NAT64_ALWAYS || !v4_routed(dest));
+}
+
+/*
+ * The held A answer goes to the race with, for each IPv4 address NAT64
+ * is for, its synthesised IPv6 addresses in its place (one per prefix);
+ * the IPv4 address itself stays when it has a route ("always") or when
+ * nothing could stand for it, so the error still names it.
+ */
+static void
+nat64_feed(hrace *h)
+{
+	size_t i, j, n = 0, cap = h->nheld * (h->npfx + 1);
+	dn__nat64_news news = { 0 };
+	struct syn *ns;
+	dn_addr *list;
+	dn_error e;
+	int routed, made;
+
+	if ((list = calloc(cap, sizeof(*list))) == NULL ||
+	    (ns = realloc(h->syn, (h->nsyn + cap) * sizeof(*ns))) == NULL) {
+		free(list);
+		feed(h, AF_INET, h->held, h->nheld, NULL);
+		return;
+	}
+	h->syn = ns;
+	for (i = 0; i < h->nheld; i++) {
+		routed = v4_routed(&h->held[i]);
+		h->n64_unrouted |= !routed;
+		if (routed && h->n64.mode != DN_NAT64_ALWAYS) {
+			list[n++] = h->held[i];
+			continue;
+		}
+		for (made = 0, j = 0; j < h->npfx; j++) {
+			if (dn_nat64_synthesize(&list[n], &h->pfx[j],
+			    &h->held[i], &e) == -1) {
+				strlcpy(h->n64_why, e.msg, sizeof(h->n64_why));
+				continue;
+			}
+			h->syn[h->nsyn].v6 = list[n];
+			h->syn[h->nsyn++].v4 = h->held[i];
+			news.v6 = &list[n];
+			news.v4 = &h->held[i];
+			news.why = routed ? "always" : "no IPv4 route";
+			dn__nat64_trace(h->o.trace, h->o.trace_arg,
+			    DN_TRACE_NAT64_SYNTHESIZED, h->host, &news);
+			n++;
+			made++;
+		}
+		if (routed || made == 0)
+			list[n++] = h->held[i];
+	}
+	feed(h, AF_INET, list, n, NULL);
+	free(list);
+}
+
+static void
+nat64_discovered(dn_nat64_req *q, const dn_prefix *p, size_t n,
+    const dn_error *err, void *arg)
+{
+	dn__nat64_news news = { 0 };
+	hrace *h = arg;
+
+	(void)q;
+	h->n64q = NULL;
+	if (h->finished) {
+		hrace_unref(h);
+		return;
+	}
+	news.prefixes = p;
+	news.nprefixes = n;
+	news.err = err;
+	dn__nat64_trace(h->o.trace, h->o.trace_arg, DN_TRACE_NAT64_DISCOVERED,
+	    h->host, &news);
+	if (err != NULL && err->code == DN_ECANCELED)
+		feed(h, AF_INET, NULL, 0, err);	/* the reactor is going */
+	else {
+		if (err != NULL)
+			strlcpy(h->n64_why, err->msg, sizeof(h->n64_why));
+		h->npfx = n < DN__ARRLEN(h->pfx) ? n : DN__ARRLEN(h->pfx);
+		if (h->npfx > 0)
+			memcpy(h->pfx, p, h->npfx * sizeof(*p));
+		nat64_feed(h);
+	}
 	hrace_unref(h);
+}
+
+/*
+ * An A answer NAT64 may be for: with the prefixes at hand it goes to
+ * the race now; else it waits for the discovery (RFC 7050), which only an
+ * IPv4 destination this host cannot reach (or "always") sets off.
+ * 0: not taken, feed it as it is.
+ */
+static int
+nat64_take(hrace *h, const dn_addr *addrs, size_t n)
+{
+	size_t i, need = 0;
+	dn_error e;
+
+	if (h->n64.mode == DN_NAT64_OFF || n == 0)
+		return 0;
+	for (i = 0; i < n && need == 0; i++)
+		need = h->n64.mode == DN_NAT64_ALWAYS || !v4_routed(&addrs[i]);
+	if (need == 0 || (h->held = calloc(n, sizeof(*addrs))) == NULL)
+		return 0;
+	memcpy(h->held, addrs, n * sizeof(*addrs));
+	h->nheld = n;
+	if (h->npfx > 0) {
+		nat64_feed(h);
+		return 1;
+	}
+	dn__nat64_trace(h->o.trace, h->o.trace_arg, DN_TRACE_NAT64_DISCOVERING,
+	    h->host, NULL);
+	h->refs++;
+	if ((h->n64q = dn_nat64_discover(h->r, h->o.resolver,
+	    nat64_discovered, h, &e)) == NULL) {
+		h->refs--;
+		strlcpy(h->n64_why, e.msg, sizeof(h->n64_why));
+		nat64_feed(h);
+	}
+	return 1;
 }
 
 static void
@@ -657,6 +889,17 @@ hrace_new(dn_reactor *r, const char *host, uint16_t port,
 	h->r = r;
 	h->port = port;
 	h->o = *o;
+	if (o->nat64 != NULL) {
+		h->n64 = *o->nat64;
+		h->npfx = o->nat64->nprefixes <= DN__ARRLEN(h->pfx) ?
+		    o->nat64->nprefixes : 0;
+		if (h->npfx > 0)
+			memcpy(h->pfx, o->nat64->prefixes,
+			    h->npfx * sizeof(h->pfx[0]));
+	}
+	h->n64.prefixes = h->pfx;
+	h->n64.nprefixes = h->npfx;
+	h->o.nat64 = &h->n64;
 	if (o->bind4 != NULL)
 		h->bind4 = *o->bind4;
 	if (o->bind6 != NULL)
@@ -846,11 +1089,14 @@ plan_maybe_done(hrace *h)
 		out[i].addr = pe[i].addr;
 		out[i].start_ns = pe[i].start == DN__RACE_NEVER ? UINT64_MAX :
 		    pe[i].start;
+		out[i].via4 = via4_of(h, &out[i].addr);
 	}
 	free(pe);
 	h->finished = 1;
 	q = h->q;
 	h->q = NULL;
+	if (h->n64q != NULL)
+		dn_nat64_cancel(h->n64q);
 	if (h->timer != NULL) {
 		dn_timer_cancel(h->timer);
 		h->timer = NULL;
@@ -880,6 +1126,8 @@ dn_hostname_plan(dn_reactor *r, const char *host, uint16_t port,
  * unless IPv6 is asked, and its addresses are tried one at a time in the
  * resolver's order. The timeout covers resolution and every attempt.
  */
+static const dn_nat64_opts nat64_off = { .mode = DN_NAT64_OFF };
+
 dn_connect_req *
 dn__tcp_connect_family(dn_reactor *r, const char *host, uint16_t port,
     int family, uint32_t flowinfo, const char *default_scope,
@@ -923,6 +1171,7 @@ dn__tcp_connect_family(dn_reactor *r, const char *host, uint16_t port,
 	ho.order = DN_ORDER_RESOLVER;
 	ho.family = family;
 	ho.flowinfo = flowinfo & 0xFFFFF;
+	ho.nat64 = &nat64_off;	/* the plan rule: one family, as asked */
 	if (opts != NULL) {
 		ho.timeout_ns = opts->timeout_ns;
 		ho.trace = opts->trace;

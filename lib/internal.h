@@ -133,10 +133,16 @@ int dn__io_want(dn_reactor *r, dn_io **iop, int fd, unsigned want,
  * anything does (watchers, timers, deferred calls, pending handles). */
 int dn__reactor_busy(const dn_reactor *r, char *what, size_t len);
 
-/* resolve.c's per-reactor state; dn_reactor_free() calls destroy(state)
- * after it has cancelled every handle and run the deferred calls. */
-void *dn__reactor_resolver(dn_reactor *r);
-void dn__reactor_set_resolver(dn_reactor *r, void *state,
+/* A module's per-reactor state; dn_reactor_free() calls destroy(state)
+ * after it has cancelled every handle and run the deferred calls, one
+ * state a round in key order. */
+typedef enum dn__state_key {
+	DN__STATE_RESOLVER,	/* resolve.c: the c-ares channel */
+	DN__STATE_NAT64,	/* nat64.c: the RFC 7050 discovery */
+	DN__STATE_MAX
+} dn__state_key;
+void *dn__reactor_state(dn_reactor *r, dn__state_key key);
+void dn__reactor_set_state(dn_reactor *r, dn__state_key key, void *state,
     void (*destroy)(void *state));
 
 /*
@@ -261,6 +267,32 @@ int dn__udp_sock(dn_udp *u, int *family, int *v6only,
     struct dn__mcast ***mc);
 /* Leaves every group still joined (the socket is closing) and frees. */
 void dn__mcast_release(int fd, struct dn__mcast *mc);
+
+/* --- section: nat64.c --- */
+
+/* DN_EINVAL/DN_ERANGE/the prefix's own error for a bad dn_nat64_opts. */
+int dn__nat64_opts_check(const dn_nat64_opts *n, dn_error *err);
+/* What a NAT64 trace event carries: prefixes found (or err), or the
+ * IPv6 address v6 that stands for v4 and why. */
+typedef struct dn__nat64_news {
+	const dn_prefix *prefixes;
+	size_t nprefixes;
+	const dn_addr *v6, *v4;
+	const char *why;
+	const dn_error *err;
+} dn__nat64_news;
+/* The DN_TRACE_NAT64_* event kind with n (NULL: nothing but the kind) to
+ * cb, when there is one; host names what SYNTHESIZED was for. */
+void dn__nat64_trace(dn_trace_cb cb, void *arg, dn_trace_kind kind,
+    const char *host, const dn__nat64_news *n);
+/* Whether n sends a connect to dest through NAT64: an IPv4 address and
+ * "always", or "auto" and no IPv4 route to it (hostname.c). */
+int dn__nat64_wanted(const dn_nat64_opts *n, const dn_addr *dest);
+
+/* RFC 7050 §3: the NAT64 prefixes the AAAA answers for ipv4only.arpa
+ * embed 192.0.0.170/171 under, at most max of them, in answer order. */
+size_t dn__nat64_prefixes_from(const dn_addr *aaaa, size_t n, dn_prefix *out,
+    size_t max);
 
 /* --- section: resolve_sys.c --- */
 

@@ -758,8 +758,12 @@ dn__race_on_answer(dn__race *r, uint64_t now, int family,
 	}
 	old = r->nents;
 	for (i = 0; addrs != NULL && i < n; i++) {
-		/* only the family asked for; a resolver may repeat itself */
-		if (dn_addr_family(&addrs[i]) != family)
+		/* only the family asked for; a resolver may repeat itself
+		 * (RFC 8305 §7: a synthesised IPv6 address stands in for
+		 * the IPv4 one it embeds, in its place) */
+		if (dn_addr_family(&addrs[i]) != family &&
+		    !(r->p.nat64 && family == AF_INET &&
+		    dn_addr_family(&addrs[i]) == AF_INET6))
 			continue;
 		for (j = 0; j < r->nents; j++)
 			if (addr_same(&r->ents[j].addr, &addrs[i]))

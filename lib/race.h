@@ -75,6 +75,8 @@ typedef struct dn__race_policy {
 	uint64_t timeout;		/* ns, overall, from dn__race_new(); 0: none */
 	dn__race_sort_fn sort;		/* NULL: see above */
 	void *sort_arg;
+	int nat64;	/* an A answer may hold IPv6 addresses synthesised
+			 * for its IPv4 ones: they take the IPv4 turns */
 } dn__race_policy;
 
 /* The defaults: staggered, interleave, any, 50 ms, 250 ms, 1, no limits. */

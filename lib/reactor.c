@@ -109,8 +109,10 @@ struct dn_reactor {
 	dn_signal *signals;
 	dn__handle *handles;	/* newest first */
 
-	void *resolver;
-	void (*resolver_destroy)(void *);
+	struct {
+		void *p;
+		void (*destroy)(void *);
+	} state[DN__STATE_MAX];	/* see dn__reactor_state() */
 
 	struct {
 		void *p;
@@ -881,21 +883,41 @@ dn__handle_remove(dn_reactor *r, dn__handle *h)
 }
 
 /* ------------------------------------------------------------------ */
-/* Resolver hook                                                      */
+/* Per-module state                                                   */
 /* ------------------------------------------------------------------ */
 
 void *
-dn__reactor_resolver(dn_reactor *r)
+dn__reactor_state(dn_reactor *r, dn__state_key key)
 {
-	return r->resolver;
+	return r->state[key].p;
 }
 
 void
-dn__reactor_set_resolver(dn_reactor *r, void *state,
+dn__reactor_set_state(dn_reactor *r, dn__state_key key, void *state,
     void (*destroy)(void *state))
 {
-	r->resolver = state;
-	r->resolver_destroy = destroy;
+	r->state[key].p = state;
+	r->state[key].destroy = destroy;
+}
+
+/* Destroys the first state still held, in key order (the NAT64 cache's
+ * query goes through the resolver, so the resolver goes first); 1 if
+ * there was one. */
+static int
+state_destroy_one(dn_reactor *r)
+{
+	void (*destroy)(void *);
+	int k;
+
+	for (k = 0; k < DN__STATE_MAX; k++) {
+		if ((destroy = r->state[k].destroy) == NULL)
+			continue;
+		r->state[k].destroy = NULL;
+		destroy(r->state[k].p);
+		r->state[k].p = NULL;
+		return 1;
+	}
+	return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1083,17 +1105,10 @@ dn_reactor_free(dn_reactor *r)
 		drain(r);
 		/* c-ares completes its queries with ARES_EDESTRUCTION here;
 		 * their requests were cancelled above: nobody hears twice */
-		if ((busy = r->resolver_destroy != NULL)) {
-			void (*destroy)(void *) = r->resolver_destroy;
-
-			r->resolver_destroy = NULL;
-			destroy(r->resolver);
-			r->resolver = NULL;
+		if ((busy = state_destroy_one(r)))
 			drain(r);
-		}
 		busy |= cancel_timers(r) > 0;
-		if (!busy && r->deferred.head == NULL && r->handles == NULL &&
-		    r->resolver_destroy == NULL)
+		if (!busy && r->deferred.head == NULL && r->handles == NULL)
 			break;
 	}
 	/* what callbacks still queued after all those rounds is dropped */

@@ -712,21 +712,21 @@ resolver_get(dn_reactor *r, dn_error *err)
 {
 	struct resolver *res;
 
-	if ((res = dn__reactor_resolver(r)) != NULL)
+	if ((res = dn__reactor_state(r, DN__STATE_RESOLVER)) != NULL)
 		return res;
 	if ((res = calloc(1, sizeof(*res))) == NULL) {
 		dn__err(err, DN_ENOMEM, errno, "out of memory for the resolver");
 		return NULL;
 	}
 	res->r = r;
-	dn__reactor_set_resolver(r, res, resolver_destroy);
+	dn__reactor_set_state(r, DN__STATE_RESOLVER, res, resolver_destroy);
 	return res;
 }
 
 void *
 dn__resolver_sys(dn_reactor *r)
 {
-	struct resolver *res = dn__reactor_resolver(r);
+	struct resolver *res = dn__reactor_state(r, DN__STATE_RESOLVER);
 
 	return res != NULL ? res->sys : NULL;
 }

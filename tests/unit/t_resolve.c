@@ -92,66 +92,6 @@ test_resolve_localhost(dn_reactor *r)
 	ok(a.calls == 1 && b.calls == 1, "exactly one callback each");
 }
 
-/* A UDP "name server" on loopback, driven by the same reactor. */
-struct fakedns {
-	int fd;
-	uint16_t port;
-	int rcode;		/* -1: never answer */
-	int queries;
-	dn_io *io;
-};
-
-static void
-fakedns_cb(dn_io *io, int fd, unsigned events, void *arg)
-{
-	struct fakedns *f = arg;
-	unsigned char buf[512];
-	struct sockaddr_storage from;
-	socklen_t flen = sizeof(from);
-	ssize_t n;
-
-	(void)io;
-	(void)events;
-	n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &flen);
-	if (n < 12)
-		return;
-	f->queries++;
-	if (f->rcode < 0)
-		return;
-	/* RFC 1035 §4.1.1: echo id and question, QR=1, RA=1, no answers */
-	buf[2] = 0x80 | (buf[2] & 0x01);
-	buf[3] = 0x80 | (unsigned char)f->rcode;
-	buf[6] = buf[7] = buf[8] = buf[9] = buf[10] = buf[11] = 0;
-	(void)sendto(fd, buf, (size_t)n, 0, (struct sockaddr *)&from, flen);
-}
-
-static int
-fakedns_start(dn_reactor *r, struct fakedns *f, int rcode)
-{
-	struct sockaddr_in sin;
-	socklen_t len = sizeof(sin);
-
-	memset(f, 0, sizeof(*f));
-	f->rcode = rcode;
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if ((f->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    0)) == -1 || bind(f->fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
-	    getsockname(f->fd, (struct sockaddr *)&sin, &len) == -1)
-		return -1;
-	f->port = ntohs(sin.sin_port);
-	f->io = dn_io_new(r, f->fd, DN_READABLE, fakedns_cb, f, NULL);
-	return f->io != NULL ? 0 : -1;
-}
-
-static void
-fakedns_stop(struct fakedns *f)
-{
-	dn_io_free(f->io);
-	close(f->fd);
-}
-
 /* RFC 6761 names: answered at once, and no query leaves (the DNS server
  * here counts what reaches it). */
 static void

@@ -191,6 +191,96 @@ rstate_record(struct rstate *s, int family, const dn_addr *addrs, size_t n,
 	return err == NULL ? n > 0 && addrs != NULL : n == 0 && addrs == NULL;
 }
 
+/* A UDP "name server" on loopback, driven by the same reactor. */
+struct fakedns {
+	int fd;
+	uint16_t port;
+	int rcode;		/* -1: never answer */
+	int queries;
+	dn_io *io;
+	/* the answer to an AAAA question (rcode 0): these records */
+	const struct in6_addr *aaaa;
+	size_t naaaa;
+};
+
+/* Appends f's AAAA records after the question (RFC 1035 §4.1.3, the
+ * name as a pointer to the question's); the new length. */
+UTIL_FN size_t
+fakedns_aaaa(const struct fakedns *f, unsigned char *buf, size_t n,
+    size_t max)
+{
+	size_t q = 12, i;
+
+	while (q < n && buf[q] != 0)	/* the question's name */
+		q += 1u + buf[q];
+	if (q + 5 > n || buf[q + 1] != 0 || buf[q + 2] != 28)
+		return n;		/* not AAAA: no records */
+	n = q + 5;
+	for (i = 0; i < f->naaaa && n + 28 <= max; i++, n += 28) {
+		UTIL_FN const unsigned char rr[12] = { 0xc0, 12, 0, 28, 0, 1,
+		    0, 0, 0, 60, 0, 16 };
+
+		memcpy(buf + n, rr, sizeof(rr));
+		memcpy(buf + n + 12, &f->aaaa[i], 16);
+	}
+	buf[7] = (unsigned char)i;
+	return n;
+}
+
+UTIL_FN void
+fakedns_cb(dn_io *io, int fd, unsigned events, void *arg)
+{
+	struct fakedns *f = arg;
+	unsigned char buf[512];
+	size_t len;
+	struct sockaddr_storage from;
+	socklen_t flen = sizeof(from);
+	ssize_t n;
+
+	(void)io;
+	(void)events;
+	n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &flen);
+	if (n < 12)
+		return;
+	f->queries++;
+	if (f->rcode < 0)
+		return;
+	/* RFC 1035 §4.1.1: echo id and question, QR=1, RA=1, no answers */
+	buf[2] = 0x80 | (buf[2] & 0x01);
+	buf[3] = 0x80 | (unsigned char)f->rcode;
+	buf[6] = buf[7] = buf[8] = buf[9] = buf[10] = buf[11] = 0;
+	len = f->rcode == 0 ? fakedns_aaaa(f, buf, (size_t)n, sizeof(buf)) :
+	    (size_t)n;
+	(void)sendto(fd, buf, len, 0, (struct sockaddr *)&from, flen);
+}
+
+UTIL_FN int
+fakedns_start(dn_reactor *r, struct fakedns *f, int rcode)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+
+	memset(f, 0, sizeof(*f));
+	f->rcode = rcode;
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((f->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0)) == -1 || bind(f->fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
+	    getsockname(f->fd, (struct sockaddr *)&sin, &len) == -1)
+		return -1;
+	f->port = ntohs(sin.sin_port);
+	f->io = dn_io_new(r, f->fd, DN_READABLE, fakedns_cb, f, NULL);
+	return f->io != NULL ? 0 : -1;
+}
+
+UTIL_FN void
+fakedns_stop(struct fakedns *f)
+{
+	dn_io_free(f->io);
+	close(f->fd);
+}
+
 /* The library's own view of what keeps a reactor running (internal.h). */
 int dn__reactor_busy(const dn_reactor *r, char *what, size_t len);
 
