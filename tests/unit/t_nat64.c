@@ -681,6 +681,81 @@ test_addr_endpoint(dn_reactor *r)
 	dn_listener_close(l);
 }
 
+struct opened {
+	int calls;
+	dn_error err;
+	char dest[DN_ADDR_STRLEN], via[DN_ADDR_STRLEN];
+};
+
+static void
+opened_cb(dn_dgram_open_req *q, const dn_dgram_opened *o,
+    const dn_error *err, void *arg)
+{
+	struct opened *d = arg;
+
+	(void)q;
+	d->calls++;
+	if (err != NULL) {
+		d->err = *err;
+		return;
+	}
+	dn_addr_format(o->dest, d->dest, sizeof(d->dest));
+	if (o->via4 != NULL)
+		dn_addr_format_host(o->via4, d->via, sizeof(d->via));
+	dn_udp_close(o->udp);
+}
+
+static void
+open_send(dn_reactor *r, const char *dest, const dn_nat64_opts *n,
+    struct opened *d)
+{
+	dn_dgram_open_opts o;
+	dn_dgram_endpoint *ep;
+	dn_addr a = mk_addr(dest, 5555);
+	dn_error e;
+
+	memset(d, 0, sizeof(*d));
+	memset(&o, 0, sizeof(o));
+	o.nat64 = n;
+	if ((ep = dn_dgram_endpoint_new_send_addr(&a, NULL, &e)) == NULL ||
+	    dn_dgram_endpoint_open(r, ep, &o, opened_cb, d, &e) == NULL)
+		d->err = e;
+	else
+		run_until(r, &d->calls, 1, 3000);
+	dn_dgram_endpoint_free(ep);
+	turns(r, 2);
+}
+
+/* A datagram goes to one address: the synthesised one, or none. */
+static void
+test_dgram(dn_reactor *r)
+{
+	dn_prefix p = pfx("2001:db8:64::/96");
+	dn_nat64_opts n = { .mode = DN_NAT64_AUTO, .prefixes = &p,
+	    .nprefixes = 1 };
+	dn_nat64_opts off = { .mode = DN_NAT64_OFF };
+	struct fakedns f;
+	struct opened d;
+
+	open_send(r, "198.51.100.2", &n, &d);
+	ok(d.calls == 1 && strcmp(d.dest, "[" SYN6 "]:5555") == 0 &&
+	    strcmp(d.via, "198.51.100.2") == 0, "datagrams to 198.51.100.2: "
+	    "opened to %s via %s (%s)", d.dest, d.via, d.err.msg);
+	open_send(r, "127.0.0.1", &n, &d);
+	ok(d.calls == 1 && strcmp(d.dest, "127.0.0.1:5555") == 0 &&
+	    d.via[0] == '\0', "127.0.0.1 has a route: as it is (%s)", d.dest);
+	open_send(r, "198.51.100.2", &off, &d);
+	ok(d.calls == 1 && strcmp(d.dest, "198.51.100.2:5555") == 0,
+	    "off: as it is (%s)", d.dest);
+	if (!use_server(r, &f, 0))
+		return;
+	open_send(r, "198.51.100.2", NULL, &d);
+	ok(d.calls == 1 && d.err.code == DN_EUNREACH &&
+	    strstr(d.err.msg, "no IPv4 route, and NAT64 cannot help") != NULL,
+	    "no prefix: DN_EUNREACH saying why (%s)", d.err.msg);
+	fakedns_stop(&f);
+}
+
 int
 main(void)
 {
@@ -704,6 +779,7 @@ main(void)
 		each("test_race_always", test_race_always);
 		each("test_desc_keys", test_desc_keys);
 		each("test_addr_endpoint", test_addr_endpoint);
+		each("test_dgram", test_dgram);
 	}
 	return tap_done(0);
 }
