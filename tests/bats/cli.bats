@@ -356,3 +356,49 @@ version_of_source() {
 	v=$(version_of_source)
 	[ -z "$v" ] || [ "$output" = "dnlisten (dualnet) $v" ]
 }
+
+# --- NAT64 options ---
+
+@test "dnconnect: --nat64 with an unknown mode names the choices" {
+	bad dnconnect --nat64 sometimes "auto, off or always" -- --nat64 sometimes 127.0.0.1 80
+}
+
+@test "dnconnect: --nat64-prefix of a length RFC 6052 has not" {
+	bad dnconnect --nat64-prefix 2001:db8::/33 "32, 40, 48, 56, 64 or 96" -- \
+	    --nat64-prefix 2001:db8::/33 127.0.0.1 80
+}
+
+@test "dnconnect: --nat64-prefix IPv4, and with the reserved bits set" {
+	bad dnconnect --nat64-prefix 198.51.100.0/24 IPv4 -- \
+	    --nat64-prefix 198.51.100.0/24 127.0.0.1 80
+	bad dnconnect --nat64-prefix "bits 64 to 71" -- \
+	    --nat64-prefix 2001:db8:0:0:100::/96 127.0.0.1 80
+}
+
+@test "dnconnect: --nat64-prefix a ninth time" {
+	local a=() i
+	for i in 1 2 3 4 5 6 7 8 9; do a+=(--nat64-prefix "2001:db8:$i::/96"); done
+	bad dnconnect --nat64-prefix "more than 8" -- "${a[@]}" 127.0.0.1 80
+}
+
+@test "dnconnect: --nat64 with -4 (synthesised addresses are IPv6)" {
+	bad dnconnect --nat64 -4 -- -4 --nat64 always 127.0.0.1 80
+	bad dnconnect --nat64-prefix -4 -- --nat64-prefix 64:ff9b::/96 -4 127.0.0.1 80
+}
+
+@test "dnconnect: --nat64 with a tcp: description, which connects as given" {
+	bad dnconnect --nat64 tcp: "connects as given" -- --nat64 off tcp:127.0.0.1:80
+}
+
+@test "dnconnect: nat64= in a hostname: description with a bad mode" {
+	bad dnconnect sometimes "auto, off or always" -- 'hostname:localhost:80:nat64=sometimes'
+}
+
+@test "dnudp: --nat64 is for sending, not with -l" {
+	bad dnudp --nat64 -l -- -l --nat64 off 0
+}
+
+@test "dnudp: --nat64 with -4, and a bad prefix" {
+	bad dnudp --nat64 -4 -- -4 --nat64 always 127.0.0.1 9
+	bad dnudp --nat64-prefix "32, 40, 48, 56, 64 or 96" -- --nat64-prefix 2001:db8::/120 127.0.0.1 9
+}
