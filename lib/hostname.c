@@ -427,7 +427,7 @@ nat64_explain(const hrace *h, const dn_error *err, dn_error *out)
 	char a[DN_ADDR_STRLEN], b[DN_ADDR_STRLEN];
 	size_t i;
 
-	if (h->nsyn == 0 && h->n64_why[0] == '\0')
+	if (h->nsyn == 0 && h->n64_why[0] == '\0' && h->n64q == NULL)
 		return err;
 	*out = *err;
 	for (i = 0; i < h->nsyn; i++)
@@ -439,6 +439,9 @@ nat64_explain(const hrace *h, const dn_error *err, dn_error *out)
 	if (h->n64_why[0] != '\0')
 		err_add(out, h->n64_unrouted ? " (no IPv4 route, and NAT64 "
 		    "cannot help: %s)" : " (NAT64: %s)", h->n64_why);
+	if (h->n64q != NULL)
+		err_add(out, " (NAT64: still looking for the prefix: no answer "
+		    "for ipv4only.arpa yet)");
 	return out;
 }
 

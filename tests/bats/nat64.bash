@@ -1,0 +1,150 @@
+# nat64.bash - a real NAT64 for nat64.bats: an IPv6-only client, a router
+# running tayga (stateless NAT64 over TUN), an IPv4-only server, and a
+# dual-stack client; DNS from tests/dnsd.py on each client's loopback.
+#
+#   C  c0 2001:db8:6::c/64 (no IPv4 route)      r0 2001:db8:6::1   R  r1 198.51.100.1/24  <->  s0 198.51.100.2/24  S
+#   D  d0 2001:db8:7::d/64, 192.0.2.4/24        r2 2001:db8:7::1, 192.0.2.1
+#
+# tayga in R translates 2001:db8:64::/96 <-> its dynamic pool 203.0.113.0/24:
+# S sees a client from the pool. The Well-Known Prefix 64:ff9b::/96 may not
+# stand for the documentation ranges (RFC 6052 section 3.1: tayga refuses
+# it), hence a network-specific prefix from 2001:db8::/32.
+# shellcheck shell=bash
+
+N64_PREFIX=2001:db8:64::/96
+N64_S4=198.51.100.2
+N64_S6=2001:db8:64::c633:6402
+N64_POOL=203.0.113.0/24
+
+# n64_zone FILE: the DNS64 view the clients' dnsd serves: ipv4only.arpa as
+# RFC 7050 section 2.2 has it behind the prefix, a name with an A record
+# only, and one a DNS64 resolver synthesised.
+n64_zone() {
+	cat > "$1" <<-EOF
+	ipv4only.arpa AAAA 2001:db8:64::c000:aa 2001:db8:64::c000:ab
+	ipv4only.arpa A 192.0.0.170 192.0.0.171
+	v4only.n64.test A $N64_S4
+	dns64.n64.test AAAA $N64_S6
+	EOF
+}
+
+# n64_link NS1 DEV1 NS2 DEV2: a veth pair, no EUI-64 link-local addresses.
+n64_link() {
+	ip link add "$2" netns "$1" type veth peer name "$4" netns "$3" || return 1
+	ip -n "$1" link set "$2" addrgenmode none
+	ip -n "$3" link set "$4" addrgenmode none
+}
+
+# n64_setup: from setup_file. Sets N64_SKIP to why it cannot run ("" when
+# it can), and NS_C, NS_D, NS_R, NS_S, TAYGA_PID, N64_DNSD_C/D.
+n64_setup() {
+	local tag="dnt-$$-$RANDOM" dir=$BATS_FILE_TMPDIR ns i
+	N64_SKIP=
+	if ! ns_available; then
+		N64_SKIP="network namespaces unavailable: $NS_WHY"
+		return 0
+	fi
+	if ! command -v tayga >/dev/null; then
+		N64_SKIP="tayga is not installed (apt-get install tayga): no NAT64 to test against"
+		return 0
+	fi
+	if [ ! -c /dev/net/tun ]; then
+		N64_SKIP="no /dev/net/tun: tayga needs a TUN device"
+		return 0
+	fi
+	NS_C="$tag-c" NS_D="$tag-d" NS_R="$tag-r" NS_S="$tag-s"
+	for ns in "$NS_C" "$NS_D" "$NS_R" "$NS_S"; do
+		ns_make "$ns" || { N64_SKIP="ip netns add $ns failed"; return 0; }
+	done
+	if ! n64_link "$NS_C" c0 "$NS_R" r0 || ! n64_link "$NS_D" d0 "$NS_R" r2 ||
+	    ! n64_link "$NS_R" r1 "$NS_S" s0; then
+		N64_SKIP="ip link add ... type veth failed"
+		return 0
+	fi
+	ip -n "$NS_C" -6 addr add 2001:db8:6::c/64 dev c0 nodad
+	ip -n "$NS_R" -6 addr add 2001:db8:6::1/64 dev r0 nodad
+	ip -n "$NS_D" -6 addr add 2001:db8:7::d/64 dev d0 nodad
+	ip -n "$NS_D" addr add 192.0.2.4/24 dev d0
+	ip -n "$NS_R" -6 addr add 2001:db8:7::1/64 dev r2 nodad
+	ip -n "$NS_R" addr add 192.0.2.1/24 dev r2
+	ip -n "$NS_R" addr add 198.51.100.1/24 dev r1
+	ip -n "$NS_S" addr add "$N64_S4/24" dev s0
+	ip -n "$NS_C" link set c0 up
+	ip -n "$NS_D" link set d0 up
+	ip -n "$NS_R" link set r0 up
+	ip -n "$NS_R" link set r1 up
+	ip -n "$NS_R" link set r2 up
+	ip -n "$NS_S" link set s0 up
+	# C has an IPv6 default route and none for IPv4: an IPv6-only host
+	ip -n "$NS_C" -6 route add default via 2001:db8:6::1 dev c0
+	ip -n "$NS_D" -6 route add default via 2001:db8:7::1 dev d0
+	ip -n "$NS_D" route add default via 192.0.2.1 dev d0
+	ip -n "$NS_S" route add default via 198.51.100.1 dev s0
+	ip netns exec "$NS_R" sysctl -qw net.ipv4.ip_forward=1 \
+	    net.ipv6.conf.all.forwarding=1 >/dev/null
+	mkdir -p "$dir/tayga"
+	cat > "$dir/tayga.conf" <<-EOF
+	tun-device nat64
+	ipv4-addr 203.0.113.1
+	prefix $N64_PREFIX
+	dynamic-pool $N64_POOL
+	data-dir $dir/tayga
+	EOF
+	if ! ip netns exec "$NS_R" tayga --mktun -c "$dir/tayga.conf" \
+	    > "$dir/tayga.mktun" 2>&1; then
+		N64_SKIP="tayga --mktun failed: $(head -c 200 "$dir/tayga.mktun")"
+		return 0
+	fi
+	ip -n "$NS_R" link set nat64 up
+	ip -n "$NS_R" route add "$N64_POOL" dev nat64
+	ip -n "$NS_R" -6 route add "$N64_PREFIX" dev nat64
+	ip netns exec "$NS_R" tayga -c "$dir/tayga.conf" --nodetach \
+	    < /dev/null > "$dir/tayga.log" 2>&1 3>&- &
+	TAYGA_PID=$!
+	n64_zone "$dir/n64.zone"
+	if ! dnsd_start "$NS_C" "$dir/n64.zone" 127.0.0.1 53; then
+		N64_SKIP="dnsd.py did not start in $NS_C"
+		return 0
+	fi
+	N64_DNSD_C=$DNSD_PID
+	if ! dnsd_start "$NS_D" "$dir/n64.zone" 127.0.0.1 53; then
+		N64_SKIP="dnsd.py did not start in $NS_D"
+		return 0
+	fi
+	N64_DNSD_D=$DNSD_PID
+	n64_warm || N64_SKIP="no connection through tayga from $NS_C to $N64_S6 in 5 s: $(head -c 300 "$dir/tayga.log")"
+	export NS_C NS_D NS_R NS_S TAYGA_PID N64_DNSD_C N64_DNSD_D N64_SKIP
+}
+
+# n64_warm: tayga may hold the first packet from a new IPv6 source while it
+# maps it into its pool; one connection through it (bounded) before the
+# tests, so that their timings measure dualnet, not the first mapping.
+n64_warm() {
+	local i port pid err=$BATS_FILE_TMPDIR/warm.err
+	ip netns exec "$NS_S" "$DN_BIN/dnlisten" "$N64_S4" 0 < /dev/null \
+	    > /dev/null 2> "$err" 3>&- &
+	pid=$!
+	for ((i = 0; i < 100; i++)); do
+		port=$(sed -n 's/.*listening on .*:\([0-9]*\)$/\1/p' "$err")
+		[ -n "$port" ] && break
+		sleep 0.05
+	done
+	[ -n "$port" ] || { kill "$pid"; return 1; }
+	for ((i = 0; i < 10; i++)); do
+		if ip netns exec "$NS_C" timeout 2 "$DN_BIN/dnconnect" -z -w 1 \
+		    "$N64_S6" "$port" 2>/dev/null; then
+			kill "$pid" 2>/dev/null
+			return 0
+		fi
+		sleep 0.2
+	done
+	kill "$pid" 2>/dev/null
+	return 1
+}
+
+n64_teardown() {
+	[ -n "${TAYGA_PID:-}" ] && kill "$TAYGA_PID" 2>/dev/null
+	dnsd_stop "${N64_DNSD_C:-}"
+	dnsd_stop "${N64_DNSD_D:-}"
+	ns_teardown
+}

@@ -1,0 +1,173 @@
+#!/usr/bin/env bats
+# nat64.bats - IPv6-only networks through a real NAT64 (tayga): an IPv4
+# literal and an A-only name from an IPv6-only client, the prefix
+# discovered (RFC 7050) or given, two prefixes, no NAT64, a silent DNS
+# server within -w, datagrams, and a dual-stack client that keeps native
+# IPv4 unless told --nat64 always. The network is drawn in nat64.bash.
+
+load helpers
+load nat64
+
+# bats 1.8 cannot skip from setup_file: it records why, setup() skips.
+setup_file() {
+	n64_setup
+}
+
+teardown_file() {
+	n64_teardown
+}
+
+setup() {
+	[ -z "$N64_SKIP" ] || skip "$N64_SKIP"
+	dn_require_programs
+	dn_require_dgram
+	T=$BATS_TEST_TMPDIR
+	DN_X=(ip netns exec "$NS_C")	# dnc runs in the IPv6-only client
+}
+
+teardown() {
+	dn_kill_all
+	dn_dump_logs
+}
+
+# serve: in S, a keep-open listener on its IPv4 address that answers each
+# connection with the peer it saw. Sets LPORT.
+serve() {
+	DN_LNS=$NS_S dn_listen -k -e 'printf "%s\n" "$DN_PEER"' "$N64_S4" 0
+}
+
+# pool_peer TEXT: whether TEXT is an address of tayga's pool (S saw the
+# client through the translator).
+pool_peer() {
+	[[ $1 =~ ^203\.0\.113\.[0-9]+:[0-9]+$ ]]
+}
+
+@test "IPv4 literal from an IPv6-only host: through NAT64, the server sees the translator's pool" {
+	serve
+	run -0 --separate-stderr dnc -v 198.51.100.2 "$LPORT" < /dev/null
+	pool_peer "$output" || { echo "S saw '$output'" >&2; return 1; }
+	[[ $stderr == *"NAT64: looking for the prefix (AAAA ipv4only.arpa, RFC 7050)"* ]]
+	[[ $stderr == *"NAT64: prefix 2001:db8:64::/96"* ]]
+	[[ $stderr == *"NAT64: 198.51.100.2 is $N64_S6 (no IPv4 route)"* ]]
+	[[ $stderr == *"connected [2001:db8:6::c]:"*" -> [$N64_S6]:$LPORT (198.51.100.2 via NAT64)"* ]]
+	# no native attempt: there is no route for one
+	[[ $stderr != *"connecting to 198.51.100.2:"* ]]
+}
+
+@test "an A-only name: its IPv4 answer goes through NAT64 in its place" {
+	serve
+	run -0 --separate-stderr dnc -v v4only.n64.test "$LPORT" < /dev/null
+	pool_peer "$output"
+	[[ $stderr == *"resolved v4only.n64.test: 198.51.100.2"* ]]
+	[[ $stderr == *"connecting to [$N64_S6]:$LPORT (198.51.100.2 via NAT64)"* ]]
+}
+
+@test "a name DNS64 already synthesised is plain IPv6: no discovery" {
+	serve
+	run -0 --separate-stderr dnc -v dns64.n64.test "$LPORT" < /dev/null
+	pool_peer "$output"
+	[[ $stderr == *"connected [2001:db8:6::c]:"*" -> [$N64_S6]:$LPORT"* ]]
+	[[ $stderr != *NAT64* ]]
+}
+
+@test "--nat64 off: the IPv4 literal alone, network unreachable, 69" {
+	serve
+	run -69 --separate-stderr dnc --nat64 off 198.51.100.2 "$LPORT" < /dev/null
+	[ -z "$output" ]
+	[[ $stderr == *"198.51.100.2:$LPORT"*"unreachable"* ]]
+}
+
+@test "--nat64-prefix: no DNS at all (a resolver that does not exist)" {
+	serve
+	run -0 --separate-stderr dnc -v --dns-server 127.0.0.1:1 \
+	    --nat64-prefix "$N64_PREFIX" 198.51.100.2 "$LPORT" < /dev/null
+	pool_peer "$output"
+	[[ $stderr != *"looking for the prefix"* ]]
+}
+
+@test "two prefixes: one per address, raced; the translator's wins" {
+	serve
+	run -0 --separate-stderr dnc --plan --nat64-prefix 2001:db8:65::/96 \
+	    --nat64-prefix "$N64_PREFIX" 198.51.100.2 "$LPORT"
+	[ "${lines[0]}" = "1 +0.000s [2001:db8:65::c633:6402]:$LPORT (198.51.100.2 via NAT64)" ]
+	[ "${lines[1]}" = "2 +0.250s [$N64_S6]:$LPORT (198.51.100.2 via NAT64)" ]
+	[ "${#lines[@]}" = 2 ]
+	run -0 --separate-stderr dnc -v --nat64-prefix 2001:db8:65::/96 \
+	    --nat64-prefix "$N64_PREFIX" 198.51.100.2 "$LPORT" < /dev/null
+	pool_peer "$output"
+	[[ $stderr == *"connected "*" -> [$N64_S6]:$LPORT (198.51.100.2 via NAT64)"* ]]
+}
+
+@test "no NAT64 on the network: the error says so, 69, at once" {
+	other=$T/none.zone
+	echo 'ipv4only.arpa ANY nxdomain' > "$other"
+	dnsd_start "$NS_C" "$other"
+	local t0=$EPOCHREALTIME
+	run -69 --separate-stderr dnc --dns-server "127.0.0.1:$DNSD_PORT" \
+	    198.51.100.2 80 < /dev/null
+	[[ $stderr == *"198.51.100.2:80 network or host unreachable"* ]]
+	[[ $stderr == *"(no IPv4 route, and NAT64 cannot help: no NAT64 prefix: "* ]]
+	awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { exit !(b - a < 2) }'
+}
+
+@test "a silent DNS server: discovery stays within -w (75)" {
+	other=$T/silent.zone
+	echo 'ipv4only.arpa ANY drop' > "$other"
+	dnsd_start "$NS_C" "$other"
+	local t0=$EPOCHREALTIME
+	run -75 --separate-stderr dnc -w 1 --dns-server "127.0.0.1:$DNSD_PORT" \
+	    198.51.100.2 80 < /dev/null
+	[[ $stderr == *"within 1.000s"*"NAT64: still looking for the prefix"* ]]
+	awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { exit !(b - a < 2.5) }'
+}
+
+@test "--json: discovery, synthesis and the via key" {
+	serve
+	run -0 --separate-stderr dnc --json 198.51.100.2 "$LPORT" < /dev/null
+	[[ $stderr == *'{"event":"nat64_discovering",'*'"host":"ipv4only.arpa","family":"ipv6"}'* ]]
+	[[ $stderr == *'"event":"nat64_discovered",'*'"prefixes":["2001:db8:64::/96"]}'* ]]
+	[[ $stderr == *'"event":"nat64_synthesized",'*"\"address\":\"$N64_S6\",\"why\":\"no IPv4 route\",\"via\":\"198.51.100.2\"}"* ]]
+	[[ $stderr == *'"event":"connected",'*"\"peer\":\"[$N64_S6]:$LPORT\",\"via\":\"198.51.100.2\"}"* ]]
+}
+
+@test "a hostname: description with nat64-prefix= and nat64=off" {
+	serve
+	run -0 --separate-stderr dnc "hostname:198.51.100.2:$LPORT:nat64-prefix=2001\\:db8\\:64\\:\\:/96:resolver=system" < /dev/null
+	pool_peer "$output"
+	run -69 --separate-stderr dnc "hostname:198.51.100.2:$LPORT:nat64=off" < /dev/null
+}
+
+@test "dnudp to an IPv4 literal goes through the translator" {
+	DN_LNS=$NS_S dn_udp_listen --echo "$N64_S4" 0
+	run -0 --separate-stderr dnu_in "$NS_C" -v -w 2 --count 1 198.51.100.2 "$LPORT" <<< "ping"
+	[ "$output" = ping ]
+	[[ $stderr == *"sending to [$N64_S6]:$LPORT (198.51.100.2 via NAT64)"* ]]
+}
+
+# --- a dual-stack client ------------------------------------------------------
+
+@test "dual-stack: auto keeps native IPv4 and asks nothing" {
+	serve
+	run -0 --separate-stderr dnc_in "$NS_D" -v 198.51.100.2 "$LPORT" < /dev/null
+	[[ $output == 192.0.2.4:* ]]
+	[[ $stderr != *NAT64* ]]
+}
+
+# RFC 6724 ranks the IPv6 address above IPv4 (rule 6, precedence), so the
+# translator's path goes first and the native one 250 ms later.
+@test "dual-stack: --nat64 always races both, the NAT64 address first" {
+	serve
+	run -0 --separate-stderr dnc_in "$NS_D" --plan --nat64 always \
+	    --nat64-prefix "$N64_PREFIX" 198.51.100.2 "$LPORT"
+	[ "${lines[0]}" = "1 +0.000s [$N64_S6]:$LPORT (198.51.100.2 via NAT64)" ]
+	[ "${lines[1]}" = "2 +0.250s 198.51.100.2:$LPORT" ]
+	[ "${#lines[@]}" = 2 ]
+	run -0 --separate-stderr dnc_in "$NS_D" -v --nat64 always 198.51.100.2 "$LPORT" < /dev/null
+	[[ $stderr == *"NAT64: prefix 2001:db8:64::/96"* ]]
+	[[ $stderr == *"NAT64: 198.51.100.2 is $N64_S6 (--nat64 always)"* ]]
+	pool_peer "$output"
+	# a prefix no translator serves: unreachable at R, native IPv4 at once
+	run -0 --separate-stderr dnc_in "$NS_D" -v --nat64 always \
+	    --nat64-prefix 2001:db8:65::/96 198.51.100.2 "$LPORT" < /dev/null
+	[[ $output == 192.0.2.4:* ]]
+}
