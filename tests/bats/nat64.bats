@@ -121,15 +121,6 @@ pool_peer() {
 	awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { exit !(b - a < 2.5) }'
 }
 
-@test "--json: discovery, synthesis and the via key" {
-	serve
-	run -0 --separate-stderr dnc --json 198.51.100.2 "$LPORT" < /dev/null
-	[[ $stderr == *'{"event":"nat64_discovering",'*'"host":"ipv4only.arpa","family":"ipv6"}'* ]]
-	[[ $stderr == *'"event":"nat64_discovered",'*'"prefixes":["2001:db8:64::/96"]}'* ]]
-	[[ $stderr == *'"event":"nat64_synthesized",'*"\"address\":\"$N64_S6\",\"why\":\"no IPv4 route\",\"via\":\"198.51.100.2\"}"* ]]
-	[[ $stderr == *'"event":"connected",'*"\"peer\":\"[$N64_S6]:$LPORT\",\"via\":\"198.51.100.2\"}"* ]]
-}
-
 @test "a hostname: description with nat64-prefix= and nat64=off" {
 	serve
 	run -0 --separate-stderr dnc "hostname:198.51.100.2:$LPORT:nat64-prefix=2001\\:db8\\:64\\:\\:/96:resolver=system" < /dev/null
