@@ -110,17 +110,6 @@ pool_peer() {
 	awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { exit !(b - a < 2) }'
 }
 
-@test "a silent DNS server: discovery stays within -w (75)" {
-	other=$T/silent.zone
-	echo 'ipv4only.arpa ANY drop' > "$other"
-	dnsd_start "$NS_C" "$other"
-	local t0=$EPOCHREALTIME
-	run -75 --separate-stderr dnc -w 1 --dns-server "127.0.0.1:$DNSD_PORT" \
-	    198.51.100.2 80 < /dev/null
-	[[ $stderr == *"within 1.000s"*"NAT64: still looking for the prefix"* ]]
-	awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { exit !(b - a < 2.5) }'
-}
-
 @test "a hostname: description with nat64-prefix= and nat64=off" {
 	serve
 	run -0 --separate-stderr dnc "hostname:198.51.100.2:$LPORT:nat64-prefix=2001\\:db8\\:64\\:\\:/96:resolver=system" < /dev/null
@@ -161,4 +150,17 @@ pool_peer() {
 	run -0 --separate-stderr dnc_in "$NS_D" -v --nat64 always \
 	    --nat64-prefix 2001:db8:65::/96 198.51.100.2 "$LPORT" < /dev/null
 	[[ $output == 192.0.2.4:* ]]
+}
+
+# Last: the cases right after this one failed under load in CI (see the
+# issue note); nothing follows it now.
+@test "a silent DNS server: discovery stays within -w (75)" {
+	other=$T/silent.zone
+	echo 'ipv4only.arpa ANY drop' > "$other"
+	dnsd_start "$NS_C" "$other"
+	local t0=$EPOCHREALTIME
+	run -75 --separate-stderr dnc -w 1 --dns-server "127.0.0.1:$DNSD_PORT" \
+	    198.51.100.2 80 < /dev/null
+	[[ $stderr == *"within 1.000s"*"NAT64: still looking for the prefix"* ]]
+	awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { exit !(b - a < 2.5) }'
 }
