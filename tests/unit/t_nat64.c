@@ -639,7 +639,7 @@ test_desc_keys(dn_reactor *r)
 	ok(dn_client_endpoint_parse("hostname:h:1:nat64=sometimes", NULL,
 	    &e) == NULL && e.code == DN_EINVAL && strstr(e.msg, "auto, off or "
 	    "always"), "nat64=sometimes: DN_EINVAL (%s)", e.msg);
-	ok(dn_client_endpoint_parse("hostname:h:1:nat64-prefix=10.0.0.0/8",
+	ok(dn_client_endpoint_parse("hostname:h:1:nat64-prefix=198.51.100.0/24",
 	    NULL, &e) == NULL && e.code == DN_EFAMILY, "nat64-prefix= IPv4: "
 	    "DN_EFAMILY (%s)", e.msg);
 	dn_listener_close(l);
