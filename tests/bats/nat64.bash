@@ -28,11 +28,20 @@ n64_zone() {
 	EOF
 }
 
-# n64_link NS1 DEV1 NS2 DEV2: a veth pair, no EUI-64 link-local addresses.
+# n64_link NS1 DEV1 NS2 DEV2: a veth pair with fixed link-local addresses
+# (fe80::1 on DEV1, fe80::2 on DEV2) instead of EUI-64 ones that wait for
+# DAD. A router needs one: the kernel sends a neighbour solicitation for a
+# forwarded packet from the interface's link-local address and, with none,
+# sends nothing (ndisc_send_ns returns early). R then knows C only from
+# C's own solicitations, and once that entry goes stale and is probed, the
+# translated replies die as "address unreachable": connections through
+# tayga hung for 30 s, seemingly at random, under load.
 n64_link() {
 	ip link add "$2" netns "$1" type veth peer name "$4" netns "$3" || return 1
 	ip -n "$1" link set "$2" addrgenmode none
 	ip -n "$3" link set "$4" addrgenmode none
+	ip -n "$1" -6 addr add fe80::1/64 dev "$2" nodad
+	ip -n "$3" -6 addr add fe80::2/64 dev "$4" nodad
 }
 
 # n64_setup: from setup_file. Sets N64_SKIP to why it cannot run ("" when
@@ -147,4 +156,18 @@ n64_teardown() {
 	dnsd_stop "${N64_DNSD_C:-}"
 	dnsd_stop "${N64_DNSD_D:-}"
 	ns_teardown
+}
+
+# n64_dump: after a failed case, what the last `run` printed on stderr and
+# the translator's side of it, for a failure seen only under load.
+n64_dump() {
+	[ -z "${BATS_TEST_COMPLETED:-}" ] || return 0
+	echo "# last stderr:"
+	sed 's/^/#   /' <<< "${stderr:-}"
+	echo "# tayga log:"
+	tail -n 20 "$BATS_FILE_TMPDIR/tayga.log" 2>/dev/null | sed 's/^/#   /'
+	kill -0 "${TAYGA_PID:-0}" 2>/dev/null || echo "#   tayga ($TAYGA_PID) is not running"
+	echo "# R nat64 link, C and S neighbours:"
+	{ ip -n "$NS_R" -s link show nat64; ip -n "$NS_C" -6 neigh
+	  ip -n "$NS_S" neigh; } 2>&1 | sed 's/^/#   /'
 }
