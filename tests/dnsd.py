@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 # dnsd.py - a tiny authoritative DNS responder for the tests: A/AAAA from a zone file, with per-type delays and failures.
 """
-usage: dnsd.py --listen ADDR --port PORT [--port-file F] --zone FILE [-v]
+usage: dnsd.py --listen ADDR --port PORT [--port-file F] --zone FILE
+                [--dns64 PREFIX/LEN]... [-v]
 
 Zone file, one record set per line ('#' starts a comment):
 
@@ -19,6 +20,22 @@ no line of its own. Names are case-insensitive; an unknown name gets
 NXDOMAIN, a known name asked for a type it lacks gets NODATA. Every query
 is answered on its own, so a delayed AAAA never holds back the A answer.
 UDP answers over 512 bytes are truncated (TC) and the same port serves TCP.
+
+--dns64 PREFIX/LEN makes it a DNS64 (RFC 6147) with that NAT64 prefix, of
+a length RFC 6052 allows (32, 40, 48, 56, 64 or 96; bits 64-71 zero). An
+AAAA question for a name that has A addresses but no AAAA address (no AAAA
+line, or AAAA nodata) is answered with the A addresses embedded in the
+prefix (RFC 6052 section 2.2), after the A line's delay plus the AAAA
+line's. Given more than once, every address is synthesised with each
+prefix in turn (RFC 7050 section 3). A name with AAAA addresses, or whose
+AAAA line is another action, answers as without --dns64. The zone also
+gets ipv4only.arpa A 192.0.0.170 192.0.0.171 (RFC 7050 section 2.2), hence
+their synthesis for AAAA, unless it has an A or ANY line of that name:
+
+    ipv4only.arpa AAAA drop       a DNS64 whose discovery query is lost
+    ipv4only.arpa ANY nxdomain    no DNS64 for ipv4only.arpa (no NAT64)
+
+Without --dns64, ipv4only.arpa is an unknown name (NXDOMAIN) like any other.
 """
 
 import argparse
@@ -36,6 +53,9 @@ TYPES = {"A": 1, "AAAA": 28, "ANY": 255}
 ACTIONS = {"nodata", "nxdomain", "servfail", "refused", "drop"}
 RCODE = {"ok": 0, "formerr": 1, "servfail": 2, "nxdomain": 3, "refused": 5}
 START = time.monotonic()
+# RFC 7050 section 2.2: the well-known IPv4-only name and its addresses.
+WKN = "ipv4only.arpa"
+WKA = ("192.0.0.170", "192.0.0.171")
 
 
 class ZoneError(Exception):
@@ -85,6 +105,41 @@ def load_zone(path):
     return zone
 
 
+def dns64_prefix(text):
+    """The network of --dns64 PREFIX/LEN, or ValueError saying why not."""
+    try:
+        net = ipaddress.IPv6Network(text)
+    except ValueError as e:
+        raise ValueError("--dns64 %s: %s" % (text, e))
+    if net.prefixlen not in (32, 40, 48, 56, 64, 96):
+        raise ValueError("--dns64 %s: RFC 6052 allows /32, /40, /48, /56, /64 or /96" % text)
+    if net.network_address.packed[8] != 0:
+        raise ValueError("--dns64 %s: bits 64-71 must be zero (RFC 6052 section 2.2)" % text)
+    return net
+
+
+def synthesise(net, v4):
+    """RFC 6052 section 2.2: the 4 bytes v4 embedded in prefix net, skipping
+    octet 8 (bits 64-71, u), the suffix zero."""
+    n = net.prefixlen // 8
+    octets = bytearray(net.network_address.packed[:n])
+    for b in v4:
+        if len(octets) == 8:
+            octets.append(0)
+        octets.append(b)
+    return bytes(octets) + bytes(16 - len(octets))
+
+
+def add_wkn(zone):
+    """RFC 7050 section 2.2: a DNS64 answers ipv4only.arpa like any name with
+    A records 192.0.0.170 and .171; a zone's own A or ANY line wins."""
+    recs = zone.setdefault(WKN, {})
+    if 1 in recs or 255 in recs:
+        return
+    recs[1] = {"addrs": [ipaddress.IPv4Address(a).packed for a in WKA],
+               "delay": 0, "action": None}
+
+
 def parse_query(data):
     """(id, flags, qname, qtype, qclass, question bytes) or None."""
     if len(data) < 12:
@@ -110,8 +165,20 @@ def parse_query(data):
     return qid, flags, ".".join(labels).lower(), qtype, qclass, data[12:i + 4]
 
 
-def decide(zone, qname, qtype):
-    """(action, addrs, delay_ms): action is ok, nodata, nxdomain, ..."""
+def decide(zone, qname, qtype, dns64=()):
+    """(action, addrs, delay_ms): action is ok, nodata, nxdomain, ...; with
+    dns64 prefixes, an AAAA NODATA becomes the synthesis of the A answer
+    (RFC 6147 section 5.1.6), held as long as both questions would be."""
+    action, addrs, delay = decide_plain(zone, qname, qtype)
+    if qtype != 28 or not dns64 or action != "nodata":
+        return action, addrs, delay
+    a_action, a_addrs, a_delay = decide_plain(zone, qname, 1)
+    if a_action != "ok":
+        return action, addrs, delay
+    return "ok", [synthesise(net, a) for net in dns64 for a in a_addrs], delay + a_delay
+
+
+def decide_plain(zone, qname, qtype):
     recs = zone.get(qname)
     if recs is None:
         return "nxdomain", [], 0
@@ -142,8 +209,9 @@ def build_answer(q, action, addrs, limit):
 
 
 class Server:
-    def __init__(self, zone, verbose):
+    def __init__(self, zone, verbose, dns64=()):
         self.zone = zone
+        self.dns64 = dns64
         self.verbose = verbose
         self.stop = threading.Event()
 
@@ -153,7 +221,7 @@ class Server:
             if self.verbose:
                 log("malformed query from %s ignored" % (peer,))
             return
-        action, addrs, delay = decide(self.zone, q[2], q[3])
+        action, addrs, delay = decide(self.zone, q[2], q[3], self.dns64)
         if self.verbose:
             tname = {v: k for k, v in TYPES.items()}.get(q[3], str(q[3]))
             log("query %s %s from %s:%d -> %s%s" % (
@@ -212,11 +280,16 @@ def main():
     ap.add_argument("--port", type=int, default=0, help="0 picks a free port")
     ap.add_argument("--port-file", help="write the port here once listening")
     ap.add_argument("--zone", required=True)
+    ap.add_argument("--dns64", action="append", default=[], metavar="PREFIX/LEN",
+                    help="synthesise AAAA from A with this NAT64 prefix (RFC 6147)")
     ap.add_argument("-v", action="store_true", help="log every query on stderr")
     args = ap.parse_args()
 
     try:
         zone = load_zone(args.zone)
+        dns64 = [dns64_prefix(p) for p in args.dns64]
+        if dns64:
+            add_wkn(zone)
         ip = ipaddress.ip_address(args.listen.split("%")[0])
     except (OSError, ZoneError, ValueError) as e:
         sys.stderr.write("dnsd: %s\n" % e)
@@ -244,7 +317,7 @@ def main():
         sys.stderr.write("dnsd: cannot listen on %s port %d: %s\n" % (args.listen, args.port, e))
         return 71
 
-    srv = Server(zone, args.v)
+    srv = Server(zone, args.v, dns64)
 
     def on_term(signo, frame):
         srv.stop.set()
