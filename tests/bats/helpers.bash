@@ -369,21 +369,22 @@ dn_status_is() {
 
 # --- the test DNS responder (tests/dnsd.py) ----------------------------------
 
-# dnsd_start NS ZONE [ADDR [PORT]]: runs tests/dnsd.py -v in namespace NS on
-# ADDR (default 127.0.0.1) and PORT (default 0: a free one, read back), and
-# waits (bounded) until it serves. Sets DNSD_PID, DNSD_PORT and DNSD_LOG (its
+# dnsd_start NS ZONE [ADDR [PORT [OPTION...]]]: runs tests/dnsd.py -v
+# OPTION... in namespace NS on ADDR (default 127.0.0.1) and PORT (default
+# 0: a free one, read back), and waits (bounded) until it serves. Sets DNSD_PID, DNSD_PORT and DNSD_LOG (its
 # query log). Within a test the process is tracked for dn_kill_all; from
 # setup_file, stop it with dnsd_stop (ns_teardown also kills what is left
 # in the namespace).
 dnsd_start() {
 	local ns=$1 zone=$2 addr=${3:-127.0.0.1} port=${4:-0} dir i
+	shift $(($# < 4 ? $# : 4))
 	dir=${BATS_TEST_TMPDIR:-$BATS_FILE_TMPDIR}
 	DN_NDNSD=$(( ${DN_NDNSD:-0} + 1 ))
 	DNSD_LOG="$dir/dnsd.$DN_NDNSD.log"
 	local pf="$dir/dnsd.$DN_NDNSD.port"
 	rm -f "$pf"
 	ip netns exec "$ns" "${PYTHON:-python3}" "$repo/tests/dnsd.py" -v \
-	    --listen "$addr" --port "$port" --port-file "$pf" --zone "$zone" \
+	    --listen "$addr" --port "$port" --port-file "$pf" --zone "$zone" "$@" \
 	    < /dev/null > /dev/null 2> "$DNSD_LOG" 3>&- &
 	DNSD_PID=$!
 	[ -z "${BATS_TEST_TMPDIR:-}" ] || dn_track "$DNSD_PID"

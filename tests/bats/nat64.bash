@@ -1,31 +1,33 @@
 # nat64.bash - a real NAT64 for nat64.bats: an IPv6-only client, a router
-# running tayga (stateless NAT64 over TUN), an IPv4-only server, and a
-# dual-stack client; DNS from tests/dnsd.py on each client's loopback.
+# running two tayga translators (stateless NAT64 over TUN), an IPv4-only
+# server, and a dual-stack client; a DNS64 (tests/dnsd.py --dns64) on each
+# client's loopback.
 #
 #   C  c0 2001:db8:6::c/64 (no IPv4 route)      r0 2001:db8:6::1   R  r1 198.51.100.1/24  <->  s0 198.51.100.2/24  S
 #   D  d0 2001:db8:7::d/64, 192.0.2.4/24        r2 2001:db8:7::1, 192.0.2.1
 #
-# tayga in R translates 2001:db8:64::/96 <-> its dynamic pool 203.0.113.0/24:
-# S sees a client from the pool. The Well-Known Prefix 64:ff9b::/96 may not
-# stand for the documentation ranges (RFC 6052 section 3.1: tayga refuses
-# it), hence a network-specific prefix from 2001:db8::/32.
+# In R, tayga on nat64 translates 2001:db8:64::/96 <-> its dynamic pool
+# 203.0.113.0/25, and a second one on nat64b 2001:db8:46::/48 <->
+# 203.0.113.128/25: S sees a client from a pool. The Well-Known Prefix
+# 64:ff9b::/96 may not stand for the documentation ranges (RFC 6052 section
+# 3.1: tayga refuses it), hence network-specific prefixes from 2001:db8::/32.
 # shellcheck shell=bash
 
 N64_PREFIX=2001:db8:64::/96
 N64_S4=198.51.100.2
 N64_S6=2001:db8:64::c633:6402
-N64_POOL=203.0.113.0/24
+N64_POOL=203.0.113.0/25
+# At /48, 198.51 comes before bits 64-71 (zero) and 100.2 after them (RFC
+# 6052 section 2.2).
+N64_PREFIX48=2001:db8:46::/48
+N64_S6_48=2001:db8:46:c633:64:200::
+N64_POOL48=203.0.113.128/25
 
-# n64_zone FILE: the DNS64 view the clients' dnsd serves: ipv4only.arpa as
-# RFC 7050 section 2.2 has it behind the prefix, a name with an A record
-# only, and one a DNS64 resolver synthesised.
+# n64_zone FILE: what the clients' DNS64 knows: one name with an A record
+# only, which it synthesises an AAAA for (and ipv4only.arpa, RFC 7050
+# section 2.2, which dnsd.py --dns64 adds).
 n64_zone() {
-	cat > "$1" <<-EOF
-	ipv4only.arpa AAAA 2001:db8:64::c000:aa 2001:db8:64::c000:ab
-	ipv4only.arpa A 192.0.0.170 192.0.0.171
-	v4only.n64.test A $N64_S4
-	dns64.n64.test AAAA $N64_S6
-	EOF
+	echo "dns64.n64.test A $N64_S4" > "$1"
 }
 
 # n64_link NS1 DEV1 NS2 DEV2: a veth pair with fixed link-local addresses
@@ -45,10 +47,10 @@ n64_link() {
 }
 
 # n64_setup: from setup_file. Sets N64_SKIP to why it cannot run ("" when
-# it can), and NS_C, NS_D, NS_R, NS_S, TAYGA_PID, N64_DNSD_C/D.
+# it can), and NS_C, NS_D, NS_R, NS_S, TAYGA_PIDS, N64_DNSD_C/D.
 n64_setup() {
 	local tag="dnt-$$-$RANDOM" dir=$BATS_FILE_TMPDIR ns i
-	N64_SKIP=
+	N64_SKIP= TAYGA_PIDS=
 	if ! ns_available; then
 		N64_SKIP="network namespaces unavailable: $NS_WHY"
 		return 0
@@ -91,45 +93,63 @@ n64_setup() {
 	ip -n "$NS_S" route add default via 198.51.100.1 dev s0
 	ip netns exec "$NS_R" sysctl -qw net.ipv4.ip_forward=1 \
 	    net.ipv6.conf.all.forwarding=1 >/dev/null
-	mkdir -p "$dir/tayga"
-	cat > "$dir/tayga.conf" <<-EOF
-	tun-device nat64
-	ipv4-addr 203.0.113.1
-	prefix $N64_PREFIX
-	dynamic-pool $N64_POOL
-	data-dir $dir/tayga
-	EOF
-	if ! ip netns exec "$NS_R" tayga --mktun -c "$dir/tayga.conf" \
-	    > "$dir/tayga.mktun" 2>&1; then
-		N64_SKIP="tayga --mktun failed: $(head -c 200 "$dir/tayga.mktun")"
-		return 0
-	fi
-	ip -n "$NS_R" link set nat64 up
-	ip -n "$NS_R" route add "$N64_POOL" dev nat64
-	ip -n "$NS_R" -6 route add "$N64_PREFIX" dev nat64
-	ip netns exec "$NS_R" tayga -c "$dir/tayga.conf" --nodetach \
-	    < /dev/null > "$dir/tayga.log" 2>&1 3>&- &
-	TAYGA_PID=$!
+	n64_tayga nat64 "$N64_PREFIX" "$N64_POOL" 203.0.113.1 &&
+	    n64_tayga nat64b "$N64_PREFIX48" "$N64_POOL48" 203.0.113.129 ||
+	    return 0
+	# A name only the hosts file knows, with its IPv4 address: on an
+	# IPv6-only host that is an A-only answer however good the DNS64 is.
+	echo "$N64_S4 v4only.n64.test" >> "/etc/netns/$NS_C/hosts"
 	n64_zone "$dir/n64.zone"
-	if ! dnsd_start "$NS_C" "$dir/n64.zone" 127.0.0.1 53; then
+	if ! dnsd_start "$NS_C" "$dir/n64.zone" 127.0.0.1 53 --dns64 "$N64_PREFIX"; then
 		N64_SKIP="dnsd.py did not start in $NS_C"
 		return 0
 	fi
 	N64_DNSD_C=$DNSD_PID
-	if ! dnsd_start "$NS_D" "$dir/n64.zone" 127.0.0.1 53; then
+	if ! dnsd_start "$NS_D" "$dir/n64.zone" 127.0.0.1 53 --dns64 "$N64_PREFIX"; then
 		N64_SKIP="dnsd.py did not start in $NS_D"
 		return 0
 	fi
 	N64_DNSD_D=$DNSD_PID
-	n64_warm || N64_SKIP="no connection through tayga from $NS_C to $N64_S6 in 5 s: $(head -c 300 "$dir/tayga.log")"
-	export NS_C NS_D NS_R NS_S TAYGA_PID N64_DNSD_C N64_DNSD_D N64_SKIP
+	for i in "$N64_S6" "$N64_S6_48"; do
+		n64_warm "$i" && continue
+		N64_SKIP="no connection through tayga from $NS_C to $i in 5 s: $(tail -n 3 "$dir"/tayga-*.log)"
+		break
+	done
+	export NS_C NS_D NS_R NS_S TAYGA_PIDS N64_DNSD_C N64_DNSD_D N64_SKIP
 }
 
-# n64_warm: tayga may hold the first packet from a new IPv6 source while it
-# maps it into its pool; one connection through it (bounded) before the
-# tests, so that their timings measure dualnet, not the first mapping.
+# n64_tayga DEV PREFIX POOL ADDR4: in R, a tayga on TUN device DEV
+# translating PREFIX to and from its dynamic pool POOL (ADDR4 its own
+# IPv4 address, in POOL); adds its PID to TAYGA_PIDS, or sets N64_SKIP and
+# fails.
+n64_tayga() {
+	local dev=$1 prefix=$2 pool=$3 dir=$BATS_FILE_TMPDIR/tayga-$1
+	mkdir -p "$dir"
+	cat > "$dir.conf" <<-EOF
+	tun-device $dev
+	ipv4-addr $4
+	prefix $prefix
+	dynamic-pool $pool
+	data-dir $dir
+	EOF
+	if ! ip netns exec "$NS_R" tayga --mktun -c "$dir.conf" > "$dir.mktun" 2>&1; then
+		N64_SKIP="tayga --mktun failed: $(head -c 200 "$dir.mktun")"
+		return 1
+	fi
+	ip -n "$NS_R" link set "$dev" up
+	ip -n "$NS_R" route add "$pool" dev "$dev"
+	ip -n "$NS_R" -6 route add "$prefix" dev "$dev"
+	ip netns exec "$NS_R" tayga -c "$dir.conf" --nodetach \
+	    < /dev/null > "$dir.log" 2>&1 3>&- &
+	TAYGA_PIDS="$TAYGA_PIDS $!"
+}
+
+# n64_warm DEST6: tayga may hold the first packet from a new IPv6 source
+# while it maps it into its pool; one connection to DEST6 through it
+# (bounded) before the tests, so that their timings measure dualnet, not
+# the first mapping.
 n64_warm() {
-	local i port pid err=$BATS_FILE_TMPDIR/warm.err
+	local dst=$1 i port pid err=$BATS_FILE_TMPDIR/warm.err
 	ip netns exec "$NS_S" "$DN_BIN/dnlisten" "$N64_S4" 0 < /dev/null \
 	    > /dev/null 2> "$err" 3>&- &
 	pid=$!
@@ -141,7 +161,7 @@ n64_warm() {
 	[ -n "$port" ] || { kill "$pid"; return 1; }
 	for ((i = 0; i < 10; i++)); do
 		if ip netns exec "$NS_C" timeout 2 "$DN_BIN/dnconnect" -z -w 1 \
-		    "$N64_S6" "$port" 2>/dev/null; then
+		    "$dst" "$port" 2>/dev/null; then
 			kill "$pid" 2>/dev/null
 			return 0
 		fi
@@ -152,7 +172,10 @@ n64_warm() {
 }
 
 n64_teardown() {
-	[ -n "${TAYGA_PID:-}" ] && kill "$TAYGA_PID" 2>/dev/null
+	local pid
+	for pid in ${TAYGA_PIDS:-}; do
+		kill "$pid" 2>/dev/null
+	done
 	dnsd_stop "${N64_DNSD_C:-}"
 	dnsd_stop "${N64_DNSD_D:-}"
 	ns_teardown
@@ -164,10 +187,16 @@ n64_dump() {
 	[ -z "${BATS_TEST_COMPLETED:-}" ] || return 0
 	echo "# last stderr:"
 	sed 's/^/#   /' <<< "${stderr:-}"
-	echo "# tayga log:"
-	tail -n 20 "$BATS_FILE_TMPDIR/tayga.log" 2>/dev/null | sed 's/^/#   /'
-	kill -0 "${TAYGA_PID:-0}" 2>/dev/null || echo "#   tayga ($TAYGA_PID) is not running"
-	echo "# R nat64 link, C and S neighbours:"
-	{ ip -n "$NS_R" -s link show nat64; ip -n "$NS_C" -6 neigh
+	local f pid
+	for f in "$BATS_FILE_TMPDIR"/tayga-*.log; do
+		echo "# ${f##*/}:"
+		tail -n 20 "$f" 2>/dev/null | sed 's/^/#   /'
+	done
+	for pid in ${TAYGA_PIDS:-}; do
+		kill -0 "$pid" 2>/dev/null || echo "#   tayga ($pid) is not running"
+	done
+	echo "# R's translators, C's and S's neighbours:"
+	{ ip -n "$NS_R" -s link show nat64; ip -n "$NS_R" -s link show nat64b
+	  ip -n "$NS_C" -6 neigh
 	  ip -n "$NS_S" neigh; } 2>&1 | sed 's/^/#   /'
 }

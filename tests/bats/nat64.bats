@@ -37,10 +37,18 @@ serve() {
 	DN_LNS=$NS_S dn_listen -k -e 'printf "%s\n" "$DN_PEER"' "$N64_S4" 0
 }
 
-# pool_peer TEXT: whether TEXT is an address of tayga's pool (S saw the
-# client through the translator).
+# pool_peer TEXT [POOL]: whether TEXT is ADDR:PORT with ADDR in POOL, a
+# pool of tayga's (default N64_POOL): S saw the client through that
+# translator.
 pool_peer() {
-	[[ $1 =~ ^203\.0\.113\.[0-9]+:[0-9]+$ ]]
+	local pool=${2:-$N64_POOL} o
+	[[ $1 =~ ^203\.0\.113\.([0-9]+):[0-9]+$ ]] || return 1
+	o=${BASH_REMATCH[1]}
+	case $pool in
+	"$N64_POOL") [ "$o" -lt 128 ] ;;
+	"$N64_POOL48") [ "$o" -ge 128 ] && [ "$o" -le 255 ] ;;
+	*) return 1 ;;
+	esac
 }
 
 # The network itself: R must reach C when it has forgotten it (see
@@ -72,12 +80,16 @@ pool_peer() {
 	[[ $stderr == *"connecting to [$N64_S6]:$LPORT (198.51.100.2 via NAT64)"* ]]
 }
 
-@test "a name DNS64 already synthesised is plain IPv6: no discovery" {
+# A real DNS64 answers AAAA with the synthesis and A with the IPv4 address:
+# the AAAA answer races as plain IPv6, and the A answer's synthesis, the
+# same address, joins no second attempt.
+@test "a name the DNS64 synthesised: plain IPv6, one attempt" {
 	serve
 	run -0 --separate-stderr dnc -v dns64.n64.test "$LPORT" < /dev/null
 	pool_peer "$output"
-	[[ $stderr == *"connected [2001:db8:6::c]:"*" -> [$N64_S6]:$LPORT"* ]]
-	[[ $stderr != *NAT64* ]]
+	[[ $stderr == *"resolved dns64.n64.test: $N64_S6"* ]]
+	[[ $stderr =~ "connected [2001:db8:6::c]:"[0-9]+" -> [$N64_S6]:$LPORT"$'\n' ]]
+	[ "$(grep -c 'connecting to' <<< "$stderr")" = 1 ]
 }
 
 @test "--nat64 off: the IPv4 literal alone, network unreachable, 69" {
@@ -106,6 +118,18 @@ pool_peer() {
 	    --nat64-prefix "$N64_PREFIX" 198.51.100.2 "$LPORT" < /dev/null
 	pool_peer "$output"
 	[[ $stderr == *"connected "*" -> [$N64_S6]:$LPORT (198.51.100.2 via NAT64)"* ]]
+}
+
+# The second translator serves 2001:db8:46::/48: RFC 6052 puts the
+# IPv4 address on both sides of bits 64-71 there, and tayga must agree.
+@test "a /48 prefix from a DNS64 that has it: discovered, and through the second translator" {
+	serve
+	dnsd_start "$NS_C" "$BATS_FILE_TMPDIR/n64.zone" 127.0.0.1 0 --dns64 "$N64_PREFIX48"
+	run -0 --separate-stderr dnc -v --dns-server "127.0.0.1:$DNSD_PORT" \
+	    198.51.100.2 "$LPORT" < /dev/null
+	pool_peer "$output" "$N64_POOL48"
+	[[ $stderr == *"NAT64: prefix 2001:db8:46::/48"* ]]
+	[[ $stderr == *"connected [2001:db8:6::c]:"*" -> [$N64_S6_48]:$LPORT (198.51.100.2 via NAT64)"* ]]
 }
 
 @test "no NAT64 on the network: the error says so, 69, at once" {
