@@ -19,6 +19,7 @@ teardown_file() {
 
 setup() {
 	[ -z "$N64_SKIP" ] || skip "$N64_SKIP"
+	[ -z "$N64_FAIL" ] || { echo "# $N64_FAIL" >&2; return 1; }
 	dn_require_programs
 	dn_require_dgram
 	T=$BATS_TEST_TMPDIR
