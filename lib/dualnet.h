@@ -616,7 +616,8 @@ DN_EXPORT int dn_listener_v6only(const dn_listener *l);
 /* The socket; -1 unless the listener holds exactly one. */
 DN_EXPORT int dn_listener_fd(const dn_listener *l);
 /* Stops (paused=1) or resumes (0) accepting on every socket; connections
- * wait in the backlog meanwhile (nc -k serves one at a time). */
+ * wait in the backlog meanwhile (nc -k serves one at a time). Resumed, it
+ * accepts what waits in this loop turn, polling the backlog up to 30 us. */
 DN_EXPORT int dn_listener_pause(dn_listener *l, int paused, dn_error *err);
 /* Closes every socket before it returns (accepted streams stay) and stops
  * following addresses; no callback of the listener runs afterwards;

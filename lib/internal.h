@@ -86,6 +86,9 @@ typedef struct dn__defer {
 void dn__defer_init(dn__defer *d, void (*fn)(void *arg), void *arg);
 /* No-op when already queued. */
 void dn__defer_queue(dn_reactor *r, dn__defer *d);
+/* The same, but queued by a deferred call it still runs in this turn
+ * (up to a bound, reactor.c): for the next step of work already at hand. */
+void dn__defer_soon(dn_reactor *r, dn__defer *d);
 /* No-op when not queued. */
 void dn__defer_cancel(dn__defer *d);
 int dn__defer_queued(const dn__defer *d);

@@ -33,7 +33,8 @@
  *     zero-delay timer that restarts itself cannot starve the loop;
  *  5. the deferred calls queued before this step began, in order; calls
  *     queued while they run belong to the next turn (whose epoll_wait then
- *     does not block), which bounds every turn;
+ *     does not block), which bounds every turn; except that the first
+ *     DN__SOON_MAX calls queued with dn__defer_soon join this step;
  *  6. watchers freed during the turn are released.
  */
 
@@ -42,6 +43,14 @@
 #define DN__FREE_ROUNDS 1000
 /* Large buffers kept for the next user (dn__buf_put). */
 #define DN__BUFS_KEPT	4
+/*
+ * Step 5 takes this many dn__defer_soon calls queued by its own calls: a
+ * keep-open server's accept, relay and resumed accept then follow each
+ * other without an epoll_wait between connections (each one a system
+ * call that finds the next connection already there), while a chain that
+ * never ends still lets the loop turn.
+ */
+#define DN__SOON_MAX	64
 /* Empty pipes kept for the next relay (dn__pipe_put). */
 #define DN__PIPES_KEPT	2
 /* Local files (stdin, stdout) whose kind is remembered (dn__fd_info). */
@@ -101,6 +110,8 @@ struct dn_reactor {
 	uint64_t fire_limit;	/* step 4: only timers with seq below this */
 
 	struct dn__defer_list deferred;
+	struct dn__defer_list *running;	/* step 5's own list, while it runs */
+	int soon_left;			/* dn__defer_soon calls it still takes */
 
 	dn_io *ios;		/* live watchers */
 	dn_io *dead;		/* freed, released after the dispatch */
@@ -201,6 +212,18 @@ dn__defer_queue(dn_reactor *r, dn__defer *d)
 }
 
 void
+dn__defer_soon(dn_reactor *r, dn__defer *d)
+{
+	if (d->list != NULL)
+		return;
+	if (r->running != NULL && r->soon_left > 0) {
+		r->soon_left--;
+		list_append(r->running, d);
+	} else
+		list_append(&r->deferred, d);
+}
+
+void
 dn__defer_cancel(dn__defer *d)
 {
 	list_unlink(d);
@@ -254,11 +277,14 @@ run_deferred(dn_reactor *r)
 	r->deferred.head = r->deferred.tail = NULL;
 	for (d = now.head; d != NULL; d = d->next)
 		d->list = &now;
+	r->running = &now;
+	r->soon_left = DN__SOON_MAX;
 	/* a call may cancel a later one: always take the current head */
 	while ((d = now.head) != NULL) {
 		list_unlink(d);
 		d->fn(d->arg);
 	}
+	r->running = NULL;
 }
 
 /* ------------------------------------------------------------------ */

@@ -218,7 +218,7 @@ relay_finish(dn_relay *rl, const dn_error *err, int defer)
 		rl->has_err = 1;
 	}
 	if (defer)
-		dn__defer_queue(rl->r, &rl->done_call);
+		dn__defer_soon(rl->r, &rl->done_call);
 	else
 		relay_deliver(rl);
 }
@@ -628,7 +628,8 @@ dn_relay_start(dn_reactor *r, dn_stream *s, int in_fd, int out_fd,
 			rl->up.wfd = -1;
 	}
 	dn__handle_add(r, &rl->h, relay_cancel_handle);
-	dn__defer_queue(r, &rl->pump_call);
+	/* what the peer sent with its connection is usually there already */
+	dn__defer_soon(r, &rl->pump_call);
 	return rl;
 nomem:
 	dn__err(err, DN_ENOMEM, errno, "out of memory for relay buffers");

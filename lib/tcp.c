@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -1038,6 +1039,7 @@ struct dn_listener {
 	int paused;
 	int closed;
 	int in_cb;
+	dn__defer resume_call;	/* accepts what waited while paused */
 	void *owner;		/* what follows the addresses (allport.c) */
 	void (*owner_release)(void *owner);
 };
@@ -1181,15 +1183,16 @@ accept_failed(dn_listener *l, struct dn__lsock *ls, int e)
 	listener_event_at(l, DN_LISTEN_ACCEPT_FAILED, &ls->addr, &er);
 }
 
-/* Accepts what waits on one socket, a burst at most; l->in_cb is held. */
-static void
+/* Accepts what waits on one socket, a burst at most; l->in_cb is held.
+ * How many it took off the queue. */
+static int
 lsock_accept(struct dn__lsock *ls)
 {
 	dn_listener *l = ls->l;
 	struct sockaddr_storage peer;
 	socklen_t plen;
 	dn_stream *s;
-	int i, cfd;
+	int i, cfd, n = 0;
 
 	for (i = 0; i < ACCEPT_BURST && !l->closed && !l->paused &&
 	    ls->fd != -1 && l->backoff == NULL; i++) {
@@ -1217,6 +1220,7 @@ lsock_accept(struct dn__lsock *ls)
 				break;
 			}
 		}
+		n++;
 		if ((s = dn__stream_new(l->r, cfd, (struct sockaddr *)&peer,
 		    plen, dn_addr_is_unspecified(&ls->addr) ? NULL : &ls->addr,
 		    NULL)) == NULL) {
@@ -1225,6 +1229,7 @@ lsock_accept(struct dn__lsock *ls)
 		}
 		l->cb(l, s, l->arg);
 	}
+	return n;
 }
 
 static void
@@ -1242,24 +1247,78 @@ lsock_io_cb(dn_io *io, int fd, unsigned events, void *arg)
 	listener_maybe_free(l);
 }
 
-/* The set is readable: which of its sockets are. */
-static void
-lset_io_cb(dn_io *io, int fd, unsigned events, void *arg)
+/* Which sockets of the set are readable, and their connections;
+ * l->in_cb is held. */
+static int
+lset_accept(dn_listener *l)
 {
 	struct epoll_event ev[ACCEPT_BURST];
-	dn_listener *l = arg;
-	int i, n;
+	int i, n, took = 0;
 
-	(void)io;
-	(void)events;
-	l->in_cb++;
 	do
-		n = epoll_wait(fd, ev, ACCEPT_BURST, 0);
+		n = epoll_wait(l->epfd, ev, ACCEPT_BURST, 0);
 	while (n == -1 && errno == EINTR);
 	/* a socket closed by a callback of this batch is on l->dead, its
 	 * memory kept until we are out: lsock_accept sees fd -1 */
 	for (i = 0; i < n; i++)
-		lsock_accept(ev[i].data.ptr);
+		took += lsock_accept(ev[i].data.ptr);
+	return took;
+}
+
+static void
+lset_io_cb(dn_io *io, int fd, unsigned events, void *arg)
+{
+	dn_listener *l = arg;
+
+	(void)io;
+	(void)fd;
+	(void)events;
+	l->in_cb++;
+	lset_accept(l);
+	l->in_cb--;
+	listener_maybe_free(l);
+}
+
+/*
+ * Resumed: the connection that waited in the backlog meanwhile is taken
+ * now, in this turn, not after another epoll_wait() that would only say
+ * it is there (a keep-open server resumes after every connection, and
+ * its next client is usually queued already). When none is there yet,
+ * the backlog is polled for up to RESUME_SPIN_NS before the loop may
+ * sleep: going to sleep in epoll_wait() and being woken for the next
+ * connection cost a keep-open server a fifth of its rate in a VM
+ * (bench/accept.sh), while a client that is already reconnecting
+ * arrives within microseconds. sched_yield() in between lets a client
+ * that shares our CPU run.
+ */
+#define RESUME_SPIN_NS	30000
+
+static void
+listener_resume_run(void *arg)
+{
+	dn_listener *l = arg;
+	uint64_t until = 0, now;
+	size_t i;
+	int took;
+
+	l->in_cb++;
+	while (!l->closed && !l->paused && l->backoff == NULL) {
+		took = 0;
+		if (l->epfd != -1)
+			took = lset_accept(l);
+		else
+			for (i = 0; i < l->nsocks && !l->paused && !l->closed;
+			    i++)
+				took += lsock_accept(l->socks[i]);
+		if (took > 0)
+			break;
+		now = dn_reactor_update_time(l->r);
+		if (until == 0)
+			until = now + RESUME_SPIN_NS;
+		else if (now >= until)
+			break;
+		sched_yield();
+	}
 	l->in_cb--;
 	listener_maybe_free(l);
 }
@@ -1289,6 +1348,7 @@ dn__listener_new(dn_reactor *r, const dn_listen_opts *opts, int many,
 	l->v6only = opts != NULL ? opts->v6only : -1;
 	l->cb = cb;
 	l->arg = arg;
+	dn__defer_init(&l->resume_call, listener_resume_run, l);
 	if (opts != NULL) {
 		l->ev = opts->event;
 		l->ev_arg = opts->event_arg;
@@ -1524,6 +1584,10 @@ dn_listener_pause(dn_listener *l, int paused, dn_error *err)
 {
 	if (l == NULL || l->closed)
 		return dn__err(err, DN_EINVAL, 0, "pause on a closed listener");
+	if (l->paused && !paused && l->backoff == NULL)
+		dn__defer_soon(l->r, &l->resume_call);
+	else if (paused)
+		dn__defer_cancel(&l->resume_call);
 	l->paused = !!paused;
 	return listener_update_io(l, err);
 }
@@ -1546,6 +1610,7 @@ dn_listener_close(dn_listener *l)
 	l->epfd = -1;
 	dn_timer_cancel(l->backoff);
 	l->backoff = NULL;
+	dn__defer_cancel(&l->resume_call);
 	dn__handle_remove(l->r, &l->h);
 	if (l->owner_release != NULL)
 		l->owner_release(l->owner);

@@ -179,6 +179,59 @@ test_defer(dn_reactor *r)
 	is_int(d.turn_of_nested, 2, "... and runs on it without blocking");
 }
 
+/* dn__defer_soon: the next step of work at hand, still in this turn. */
+struct soon {
+	dn_reactor *r;
+	dn__defer d;
+	int runs;
+};
+
+static void
+soon_count(void *arg)
+{
+	((struct soon *)arg)->runs++;
+}
+
+static void
+soon_again(void *arg)
+{
+	struct soon *s = arg;
+
+	s->runs++;
+	dn__defer_soon(s->r, &s->d);
+}
+
+static void
+soon_from_deferred(void *arg)
+{
+	struct soon *s = arg;
+
+	dn__defer_soon(s->r, &s->d);
+}
+
+static void
+test_defer_soon(dn_reactor *r)
+{
+	struct soon s;
+
+	memset(&s, 0, sizeof(s));
+	s.r = r;
+	dn__defer_init(&s.d, soon_count, &s);
+	dn_reactor_defer(r, soon_from_deferred, &s, NULL);
+	dn_reactor_run_once(r, -1, NULL);
+	is_int(s.runs, 1, "a soon call queued by a deferred call runs in "
+	    "the same turn");
+
+	dn__defer_init(&s.d, soon_again, &s);
+	s.runs = 0;
+	dn__defer_soon(r, &s.d);
+	dn_reactor_run_once(r, -1, NULL);
+	ok(s.runs > 1 && s.runs < 1000 && dn__defer_queued(&s.d),
+	    "one that queues itself again runs a bounded number of times "
+	    "a turn (%d), then waits for the next", s.runs);
+	dn__defer_cancel(&s.d);
+}
+
 /* ------------------------------------------------------------------ */
 
 struct iostate {
@@ -526,6 +579,7 @@ main(void)
 	each("test_cancel", test_cancel);
 	each("test_cancel_from_callback", test_cancel_from_callback);
 	each("test_defer", test_defer);
+	each("test_defer_soon", test_defer_soon);
 	each("test_io_pipe", test_io_pipe);
 	each("test_io_deferred_free", test_io_deferred_free);
 	each("test_io_stay", test_io_stay);

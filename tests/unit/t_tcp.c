@@ -405,6 +405,48 @@ test_timeout(dn_reactor *r)
 }
 
 static void
+resume_now(void *arg)
+{
+	dn_listener_pause(arg, 0, NULL);
+}
+
+/*
+ * A keep-open server resumes its listener after each connection: the
+ * client queued meanwhile is accepted in that same turn, not after one
+ * more epoll_wait() (which, asleep, cost a fifth of the accept rate).
+ */
+static void
+test_resume_accepts(dn_reactor *r)
+{
+	struct acc a = { 0 };
+	dn_listener *l;
+	dn_addr dst;
+	int fd;
+
+	if ((l = listen_on(r, "127.0.0.1", -1, &a)) == NULL)
+		return;
+	dn_listener_pause(l, 1, NULL);
+	dst = *dn_listener_addr(l);
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ok(fd != -1 && connect(fd, &dst.u.sa, dst.len) == 0,
+	    "a client waits in the paused listener's backlog");
+	turns(r, 2);
+	is_int(a.n, 0, "paused: not accepted");
+	dn_reactor_defer(r, resume_now, l, NULL);
+	dn_reactor_run_once(r, -1, NULL);
+	is_int(a.n, 1, "resumed from a deferred call: accepted in that turn");
+	/* nothing waiting: the resume polls the backlog briefly, no more */
+	dn_listener_pause(l, 1, NULL);
+	dn_reactor_defer(r, resume_now, l, NULL);
+	dn_reactor_run_once(r, -1, NULL);
+	is_int(a.n, 1, "resumed with an empty backlog: the turn ends");
+	close(fd);
+	acc_close(&a);
+	dn_listener_close(l);
+	turns(r, 2);
+}
+
+static void
 test_cancel(dn_reactor *r)
 {
 	struct acc a = { 0 };
@@ -1068,6 +1110,7 @@ main(void)
 	each("test_connect_name", test_connect_name);
 	each("test_timeout", test_timeout);
 	each("test_cancel", test_cancel);
+	each("test_resume_accepts", test_resume_accepts);
 	each("test_flowlabel", test_flowlabel);
 	each("test_stream", test_stream);
 	each("test_relay_bulk(16 MiB, 0)", test_relay_bulk_fast);
