@@ -4,7 +4,9 @@
 # same loop waiting in epoll_wait before each accept, to show what an
 # event loop's wait costs by itself), nc.openbsd -k -l,
 # ncat -k -l and socat (fork), each driven by the same in-process C client
-# (baseline connrate), in the same run over 127.0.0.1 and ::1; prints
+# (baseline connrate), in the same run over 127.0.0.1 and ::1; with
+# DN_BENCH_EXEC, dnlisten -k -e true beside the same C loop forking
+# sh -c true per connection (baseline serve -x); prints
 # medians and dualnet/tool ratios.
 #
 # Usage: bench/accept.sh          (loopback only; needs bash 5 and ss)
@@ -25,7 +27,8 @@
 #   DN_BENCH_STRICT    1: exit 1 when a target is not met
 #
 # Targets (issue 8): dnlisten -k >= 0.95x the C accept loop, and faster
-# than nc.openbsd -k -l, over 127.0.0.1 and over ::1.
+# than nc.openbsd -k -l, over 127.0.0.1 and over ::1; dnlisten -k -e
+# >= 0.95x the C loop that forks the same command.
 #
 # A connection, as the client makes it: connect, write "hello\n",
 # half-close, read until end of file (a reset is an end too), close. Every
@@ -67,7 +70,7 @@ dn_bench_loopback
 dn_bench_pin
 dn_bench_tools "nc.openbsd ncat socat" "its column stays n/a" "$TOOLS"
 servers=(dualnet C C-epoll)
-(( EXEC )) && servers+=(dualnet-e)
+(( EXEC )) && servers+=(dualnet-e C-x)
 servers+=("${DN_BENCH_HAVE[@]}")
 
 dn_bench_workdir dn-bench-accept
@@ -84,6 +87,7 @@ server_cmd() {
 	dualnet-e)  NAME=dnlisten SERVER=("$DNLISTEN" -k -e true "$addr" 0) ;;
 	C)          NAME=baseline SERVER=("$BASELINE" serve "$addr") ;;
 	C-epoll)    NAME=baseline SERVER=("$BASELINE" serve -e "$addr") ;;
+	C-x)        NAME=baseline SERVER=("$BASELINE" serve -x true "$addr") ;;
 	nc.openbsd) NAME=$srv SERVER=(nc.openbsd -k -l "$addr" 0) ;;
 	ncat)       NAME=$srv SERVER=(ncat -k -l "$addr" 0) ;;
 	socat)
@@ -144,6 +148,7 @@ short() {
 	case $1 in
 	dualnet-e)  echo "/-e" ;;
 	C-epoll)    echo "/Cep" ;;
+	C-x)        echo "/Cx" ;;
 	nc.openbsd) echo "/nc" ;;
 	*)          echo "/$1" ;;
 	esac
@@ -176,6 +181,11 @@ for addr in $ADDRS; do
 	r=$(dn_bench_ratio "${MED[$addr/dualnet]}" "${MED[$addr/C]}")
 	dn_bench_verdict "$r" ge 0.95
 	printf '%-10s dnlisten/C          %5s  target >= 0.95  %s\n' "$addr" "$r" "$VERDICT"
+	if [[ -n ${MED[$addr/C-x]:-} ]]; then
+		r=$(dn_bench_ratio "${MED[$addr/dualnet-e]}" "${MED[$addr/C-x]}")
+		dn_bench_verdict "$r" ge 0.95
+		printf '%-10s dnlisten-e/C-x      %5s  target >= 0.95  %s\n' "$addr" "$r" "$VERDICT"
+	fi
 	if [[ -n ${MED[$addr/nc.openbsd]:-} ]]; then
 		r=$(dn_bench_ratio "${MED[$addr/dualnet]}" "${MED[$addr/nc.openbsd]}")
 		dn_bench_verdict "$r" gt 1

@@ -17,6 +17,11 @@
  *	epoll_wait(2) before accept(2), as an event loop does: the price of
  *	waiting in epoll rather than in accept, measured apart.
  *
+ *   baseline serve -x CMD ADDR
+ *	The same loop, but each connection goes to /bin/sh -c CMD, forked
+ *	with the socket as its stdin and stdout (dnlisten -k -e CMD); the
+ *	loop accepts the next at once and reaps ended children as it goes.
+ *
  *   baseline connrate ADDR PORT N|Ns
  *	Connect, write "hello\n", half-close, read until end of file (a
  *	reset counts as an end too), close; again, N times or for N
@@ -116,7 +121,7 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: baseline serve [-e] ADDR\n"
+	    "usage: baseline serve [-e | -x CMD] ADDR\n"
 	    "       baseline connrate ADDR PORT N|Ns\n"
 	    "       baseline udpsend [-l] ADDR PORT\n"
 	    "       baseline udprecv [-n COUNT] [-s SIZE] [-w SEC] ADDR\n"
@@ -322,15 +327,35 @@ relay(int s)
 	}
 }
 
+/* serve -x: the connection on fd s to sh -c CMD in a child of its own. */
+static void
+spawn_sh(int s, const char *cmd)
+{
+	pid_t pid;
+
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+	if ((pid = fork()) == 0) {
+		if (dup2(s, STDIN_FILENO) == -1 || dup2(s, STDOUT_FILENO) == -1)
+			_exit(126);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	if (pid == -1)
+		warnmsg("fork: %s", strerror(errno));
+}
+
 static int
 cmd_serve(int argc, char **argv)
 {
 	struct epoll_event ev;
 	int l, s, ep = -1, use_ep = argc == 3 && strcmp(argv[1], "-e") == 0;
+	const char *cmd = argc == 4 && strcmp(argv[1], "-x") == 0 ? argv[2] :
+	    NULL;
 
-	if (argc != 2 + use_ep)
+	if (argc != 2 + use_ep + 2 * (cmd != NULL))
 		usage();
-	if ((l = bound_socket(argv[1 + use_ep], SOCK_STREAM)) == -1)
+	if ((l = bound_socket(argv[argc - 1], SOCK_STREAM)) == -1)
 		return 1;
 	memset(&ev, 0, sizeof(ev));
 	ev.events = EPOLLIN;
@@ -352,7 +377,10 @@ cmd_serve(int argc, char **argv)
 			close(l);
 			return 1;
 		}
-		relay(s);
+		if (cmd != NULL)
+			spawn_sh(s, cmd);
+		else
+			relay(s);
 		close(s);
 	}
 }

@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -142,66 +143,112 @@ relay_done(dn_relay *rl, const dn_relay_stats *st, const dn_error *err,
 	finish(sv, rv);
 }
 
-static void
-set_env(const char *prefix, const dn_addr *a)
-{
-	char name[32], buf[DN_ADDR_STRLEN], port[8];
+/* The connection's variables for -e: DN_PEER, DN_PEER_ADDR, DN_PEER_PORT,
+ * DN_PEER_SCOPE, DN_LOCAL, DN_LOCAL_ADDR, DN_LOCAL_PORT. */
+#define CONN_VARS	7
+typedef char conn_var[sizeof("DN_PEER_SCOPE=") + DN_ADDR_STRLEN];
 
-	setenv(prefix, dn_addr_format(a, buf, sizeof(buf)), 1);
-	snprintf(name, sizeof(name), "%s_ADDR", prefix);
-	setenv(name, dn_addr_format_host(a, buf, sizeof(buf)), 1);
-	snprintf(name, sizeof(name), "%s_PORT", prefix);
-	snprintf(port, sizeof(port), "%u", dn_addr_port(a));
-	setenv(name, port, 1);
+static void
+conn_addr_vars(conn_var *v, const char *prefix, const dn_addr *a)
+{
+	char buf[DN_ADDR_STRLEN];
+
+	snprintf(v[0], sizeof(v[0]), "%s=%s", prefix,
+	    dn_addr_format(a, buf, sizeof(buf)));
+	snprintf(v[1], sizeof(v[1]), "%s_ADDR=%s", prefix,
+	    dn_addr_format_host(a, buf, sizeof(buf)));
+	snprintf(v[2], sizeof(v[2]), "%s_PORT=%u", prefix, dn_addr_port(a));
 }
 
-/* Runs sv->cmd with the connection as stdin and stdout. */
+/*
+ * The command's environment: ours without any DN_PEER or DN_LOCAL
+ * variable, then the connection's (the strings in v). NULL without memory.
+ */
+static char **
+conn_env(conn_var *v, const dn_addr *pa, const dn_addr *la)
+{
+	extern char **environ;
+	char scope[DN_ADDR_STRLEN], **env;
+	size_t n = 0, i, k = 0;
+
+	conn_addr_vars(v, "DN_PEER", pa);
+	dn_addr_format_scope(pa, scope, sizeof(scope));
+	snprintf(v[3], sizeof(v[3]), "DN_PEER_SCOPE=%s", scope);
+	conn_addr_vars(v + 4, "DN_LOCAL", la);
+	while (environ != NULL && environ[n] != NULL)
+		n++;
+	if ((env = calloc(n + CONN_VARS + 1, sizeof(*env))) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++)
+		if (strncmp(environ[i], "DN_PEER", 7) != 0 &&
+		    strncmp(environ[i], "DN_LOCAL", 8) != 0)
+			env[k++] = environ[i];
+	for (i = 0; i < CONN_VARS; i++)
+		env[k++] = v[i];
+	return env;
+}
+
+/*
+ * Runs sv->cmd with the connection as stdin and stdout; the stream is
+ * gone afterwards, whatever happened. posix_spawn, not
+ * fork: glibc's shares our memory with the child until the exec (clone
+ * with CLONE_VM), where fork copies the page tables and makes us take a
+ * copy-on-write fault for every page we write while the child lives: a
+ * sixth of a keep-open server's rate in a VM (bench/accept.sh, -e).
+ */
 static int
 spawn(srv *sv, dn_stream *s, const char *peer)
 {
-	char scope[DN_ADDR_STRLEN];
-	const dn_addr *pa = dn_stream_peer(s), *la = dn_stream_local(s);
-	sigset_t none;
+	/* posix_spawn's argv is not const for history's sake; it is not
+	 * written to */
+	char *argv[] = { "sh", "-c", (char *)sv->cmd, NULL }, **env;
+	conn_var v[CONN_VARS];
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	sigset_t none, pipe;
 	child *ch;
 	pid_t pid;
-	int fd, fl;
+	int fd, rv;
 
-	if ((ch = calloc(1, sizeof(*ch))) == NULL)
-		return -1;
-	/* Formatted before fork: the child only copies strings. */
-	dn_addr_format_scope(pa, scope, sizeof(scope));
-	pid = fork();
-	if (pid == -1) {
+	if ((ch = calloc(1, sizeof(*ch))) == NULL ||
+	    (env = conn_env(v, dn_stream_peer(s), dn_stream_local(s))) ==
+	    NULL) {
+		rv = errno;
 		free(ch);
+		dn_stream_close(s);
+		errno = rv;
 		return -1;
 	}
-	if (pid == 0) {
-		fd = dn_stream_fd(s);
-		/* The reactor blocks signals for signalfd and we ignore
-		 * SIGPIPE; both would be inherited across exec. */
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		signal(SIGPIPE, SIG_DFL);
-		/* accept4() made it non-blocking; ordinary programs want a
-		 * blocking stdin/stdout. */
-		if ((fl = fcntl(fd, F_GETFL)) != -1)
-			fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
-		if (dup2(fd, STDIN_FILENO) == -1 ||
-		    dup2(fd, STDOUT_FILENO) == -1)
-			_exit(126);
-		if (fd > STDOUT_FILENO)
-			close(fd);
-		set_env("DN_PEER", pa);
-		setenv("DN_PEER_SCOPE", scope, 1);
-		set_env("DN_LOCAL", la);
-		execl("/bin/sh", "sh", "-c", sv->cmd, (char *)NULL);
-		_exit(127);
+	/* blocking again, as ordinary programs want their stdin and stdout;
+	 * the accept4() flag closes fd itself in the child at the exec */
+	fd = dn_stream_detach(s, NULL);
+	/* The reactor blocks signals for signalfd and we ignore SIGPIPE;
+	 * both would be inherited across exec. */
+	sigemptyset(&none);
+	sigemptyset(&pipe);
+	sigaddset(&pipe, SIGPIPE);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawnattr_init(&at);
+	if ((rv = posix_spawn_file_actions_adddup2(&fa, fd, STDIN_FILENO)) ==
+	    0 && (rv = posix_spawn_file_actions_adddup2(&fa, fd,
+	    STDOUT_FILENO)) == 0 && (rv = posix_spawnattr_setflags(&at,
+	    POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)) == 0 &&
+	    (rv = posix_spawnattr_setsigmask(&at, &none)) == 0 &&
+	    (rv = posix_spawnattr_setsigdefault(&at, &pipe)) == 0)
+		rv = posix_spawn(&pid, "/bin/sh", &fa, &at, argv, env);
+	posix_spawnattr_destroy(&at);
+	posix_spawn_file_actions_destroy(&fa);
+	close(fd);
+	free(env);
+	if (rv != 0) {
+		free(ch);
+		errno = rv;
+		return -1;
 	}
 	ch->pid = pid;
 	strlcpy(ch->peer, peer, sizeof(ch->peer));
 	ch->next = sv->children;
 	sv->children = ch;
-	dn_stream_close(s);
 	return 0;
 }
 
@@ -347,7 +394,6 @@ accepted(dn_listener *l, dn_stream *s, void *arg)
 		 * the next may find a process slot free */
 		if (spawn(sv, s, peer) == -1) {
 			dropped(sv, peer, "fork", errno);
-			dn_stream_close(s);
 			return;
 		}
 		sv->live++;
