@@ -1,8 +1,6 @@
 /* error.c - the one error vocabulary: names, sentences, exit codes, errno mapping. */
 
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
 #include <errno.h>
 #include <net/if.h>
@@ -11,9 +9,7 @@
 
 #include "internal.h"
 
-#ifndef PACKAGE_VERSION
-#define PACKAGE_VERSION "0.1.0"
-#endif
+/* The one version: AC_INIT in configure.ac, through config.h. */
 
 static const struct {
 	const char *name;
