@@ -1,0 +1,217 @@
+# dualnet.bash - bash completion for dnconnect, dnlisten, dnudp and dnmcast.
+#
+# Installed as completions/dnconnect (the others link to it), where
+# bash-completion loads it the first time one of them is completed; or
+# source it from a build tree: . cmd/completion/dualnet.bash
+#
+# The options come from the program's own --help, read once per shell: an
+# option the program gains is completed without a change here, and one
+# followed by a word in capitals there (-b ADDR, --race MODE) takes a
+# value. Values: the modes of --race, --order, --resolver and --nat64;
+# interface names for -I and after % in an address (fe80::1%<Tab>);
+# commands for -e; files for --allow-file and --deny-file; description
+# types and their keys (dualnet-addresses(7)) for the operand.
+#
+# It needs no bash-completion functions: the word under the cursor is
+# taken whole from COMP_LINE, since ':' and '=' split words for bash.
+
+# _dualnet_help CMD: sets _dn_flags and _dn_valued (space-separated,
+# padded with spaces) from CMD --help, once per program.
+_dualnet_help()
+{
+	local cmd=$1 var=_dn_help_${1##*/} line tok prev flags='' valued=''
+	var=${var//[^a-zA-Z_]/}
+	if [[ -n ${!var-} ]]; then
+		_dn_flags=${!var%%|*} _dn_valued=${!var#*|}
+		return
+	fi
+	while IFS= read -r line; do
+		# option lines: "  -b ADDR  text", "  -4, -6  text"
+		[[ $line =~ ^\ +- ]] || continue
+		line=${line#"${line%%[! ]*}"}
+		line=${line%%  [! ]*}	# up to the two spaces before the text
+		line=${line//,/ }
+		prev=
+		for tok in $line; do
+			if [[ $tok =~ ^--?[a-zA-Z0-9][-a-zA-Z0-9]*$ ]]; then
+				if [[ -n $prev ]]; then
+					flags+=" $prev"
+				fi
+				prev=$tok
+			elif [[ -n $prev && $tok =~ ^[A-Z][A-Z/]*$ ]]; then
+				valued+=" $prev"
+				prev=
+			fi
+		done
+		if [[ -n $prev ]]; then
+			flags+=" $prev"
+		fi
+	done < <(command "$cmd" --help 2>/dev/null)
+	_dn_flags="$flags " _dn_valued="$valued "
+	printf -v "$var" '%s|%s' "$_dn_flags" "$_dn_valued"
+}
+
+# _dualnet_ifaces: the machine's interface names.
+_dualnet_ifaces()
+{
+	local i
+	for i in /sys/class/net/*; do
+		if [[ -e $i ]]; then
+			printf '%s\n' "${i##*/}"
+		fi
+	done
+}
+
+# _dualnet_reply CUR WORD...: the words starting with CUR, cut as bash
+# wants them: after the last ':' or '=' of CUR (its word breaks).
+_dualnet_reply()
+{
+	local cur=$1 pre w
+	shift
+	pre=${cur%"${cur##*[:=]}"}
+	COMPREPLY=()
+	for w in "$@"; do
+		if [[ $w == "$cur"* ]]; then
+			COMPREPLY+=("${w#"$pre"}")
+		fi
+	done
+}
+
+# _dualnet_nospace: a type or key (ending in ':' or '=') takes no space
+# after it. compopt fails outside a completion (a test): no matter.
+_dualnet_nospace()
+{
+	if (( ${#COMPREPLY[@]} > 0 )); then
+		compopt -o nospace 2>/dev/null || :
+	fi
+}
+
+# _dualnet_types PROG: the description types PROG takes.
+_dualnet_types()
+{
+	case $1 in
+	dnconnect) echo "tcp: tcp6: hostname:" ;;
+	dnlisten)  echo "tcp: tcp6: all:" ;;
+	dnudp)     echo "udp: udp6: udp-all:" ;;
+	dnmcast)   echo "multicast:" ;;
+	esac
+}
+
+# _dualnet_desc PROG CUR: completes a description: its type, then a key
+# of that type, then the values of keys that have a few.
+_dualnet_desc()
+{
+	local prog=$1 cur=$2 type keys w k v vals=() words=()
+	if [[ $cur != *:* ]]; then
+		# shellcheck disable=SC2046	# a list of words
+		_dualnet_reply "$cur" $(_dualnet_types "$prog")
+		_dualnet_nospace
+		return
+	fi
+	type=${cur%%:*}
+	case $prog:$type in
+	dnconnect:tcp|dnconnect:tcp6)
+		keys="host= port= timeout= bindAddress=" ;;
+	dnconnect:hostname)
+		keys="host= port= race= order= delay= resolution-delay= family=
+		    timeout= attempt-timeout= max-concurrent= first-family-count=
+		    resolver= bindAddress= bind4= bind6= nat64= nat64-prefix=" ;;
+	dnlisten:tcp)   keys="interface= backlog=" ;;
+	dnlisten:tcp6)  keys="interface= v6only= backlog=" ;;
+	dnlisten:all|dnudp:udp-all)
+		keys="interface= exclude= family= scope= follow= skip-unavailable=
+		    backlog=" ;;
+	dnudp:udp)      keys="host= port= interface= bindAddress=" ;;
+	dnudp:udp6)     keys="host= port= interface= v6only= bindAddress=" ;;
+	dnmcast:multicast) keys="interface= source= hops= loop=" ;;
+	*) return ;;
+	esac
+	w=${cur##*:}
+	if [[ $w == *=* ]]; then
+		k=${w%%=*} v=${w#*=}
+		case $k in
+		race)   vals=(staggered concurrent serial) ;;
+		order)  vals=(interleave v6-first v4-first resolver) ;;
+		resolver) vals=(ares system) ;;
+		nat64)  vals=(auto off always) ;;
+		family) vals=(any 4 6) ;;
+		v6only|follow|skip-unavailable|loop) vals=(yes no) ;;
+		interface|exclude) mapfile -t vals < <(_dualnet_ifaces) ;;
+		*) return ;;
+		esac
+		for v in "${vals[@]}"; do
+			words+=("${cur%=*}=$v")
+		done
+		_dualnet_reply "$cur" "${words[@]}"
+		return
+	fi
+	for k in $keys; do
+		words+=("${cur%:*}:$k")
+	done
+	_dualnet_reply "$cur" "${words[@]}"
+	_dualnet_nospace
+}
+
+_dualnet()
+{
+	local prog=${1##*/} line cur prev i words=()
+	line=${COMP_LINE:0:COMP_POINT}
+	cur=${line##*[[:space:]]}
+	prev=${COMP_WORDS[COMP_CWORD-1]-}
+	# prev as bash split it may be a piece of a word: take it whole too
+	read -r -a words <<< "${line%"$cur"}"
+	if (( ${#words[@]} )); then
+		prev=${words[-1]}
+	fi
+	_dualnet_help "$1"
+	COMPREPLY=()
+
+	# the value of the option before
+	if [[ $prev == -* && $_dn_valued == *" $prev "* ]]; then
+		case $prev in
+		--race)     _dualnet_reply "$cur" staggered concurrent serial ;;
+		--order)    _dualnet_reply "$cur" interleave v6-first v4-first resolver ;;
+		--resolver) _dualnet_reply "$cur" ares system ;;
+		--nat64)    _dualnet_reply "$cur" auto off always ;;
+		-I)         mapfile -t words < <(_dualnet_ifaces)
+			    _dualnet_reply "$cur" "${words[@]}" ;;
+		-e)         mapfile -t COMPREPLY < <(compgen -c -- "$cur" | sort -u) ;;
+		--allow-file|--deny-file)
+			mapfile -t COMPREPLY < <(compgen -f -- "$cur") ;;
+		esac
+		return
+	fi
+	if [[ $cur == -* ]]; then
+		read -r -a words <<< "$_dn_flags $_dn_valued"
+		_dualnet_reply "$cur" "${words[@]}"
+		return
+	fi
+	# an interface after % in an address: fe80::1%, [fe80::1%
+	if [[ $cur == *%* && ${cur##*%} != *[]:,]* ]]; then
+		local ifs=()
+		while IFS= read -r i; do
+			ifs+=("${cur%\%*}%$i")
+		done < <(_dualnet_ifaces)
+		_dualnet_reply "$cur" "${ifs[@]}"
+		return
+	fi
+	# dnmcast's first operand
+	if [[ $prog == dnmcast ]]; then
+		local n=0
+		for i in "${words[@]:1}"; do
+			[[ $i == -* ]] || n=$((n + 1))
+		done
+		if (( n == 0 )) && [[ recv == "$cur"* || send == "$cur"* ]]; then
+			_dualnet_reply "$cur" recv send
+			[[ $cur == *:* ]] || {
+				local keep=("${COMPREPLY[@]}")
+				_dualnet_desc "$prog" "$cur"
+				COMPREPLY=("${keep[@]}" "${COMPREPLY[@]}")
+			}
+			return
+		fi
+	fi
+	_dualnet_desc "$prog" "$cur"
+}
+
+complete -F _dualnet dnconnect dnlisten dnudp dnmcast
