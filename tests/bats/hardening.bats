@@ -187,7 +187,7 @@ dnconnect_signalled() {
 # user_dnlisten UID NPROC ARGS...: dnlisten ARGS in the background as UID
 # (a user of its own, so RLIMIT_NPROC counts only dnlisten and its
 # children) limited to NPROC processes, its stdout and stderr at $T/lout
-# and $T/lerr; waits for it to listen. It runs a copy in a directory the
+# and $T/l.user.err (dumped when a case fails); waits for it to listen. It runs a copy in a directory the
 # user can enter: the build tree may sit where only root can (/root), and
 # so may the LeakSanitizer suppressions. Sets LPID, LERR, LPORT.
 user_dnlisten() {
@@ -211,8 +211,8 @@ user_dnlisten() {
 	( cd "$UDIR" && LSAN_OPTIONS=$lsan exec env --default-signal=INT \
 	    setpriv --reuid="$uid" --regid="$uid" --clear-groups \
 	    prlimit --nproc="$nproc:$nproc" "$UDIR/dnlisten" "$@" \
-	    < /dev/null > "$T/lout" 2> "$T/lerr" 3>&- ) &
-	LPID=$! LERR=$T/lerr
+	    < /dev/null > "$T/lout" 2> "$T/l.user.err" 3>&- ) &
+	LPID=$! LERR=$T/l.user.err
 	dn_track "$LPID"
 	dn_wait_listening "dnlisten $* as uid $uid"
 }
