@@ -92,7 +92,7 @@ _dualnet_types()
 	case $1 in
 	dnconnect) echo "tcp: tcp6: hostname:" ;;
 	dnlisten)  echo "tcp: tcp6: all:" ;;
-	dnudp)     echo "udp: udp6: udp-all:" ;;
+	dnudp)     echo "udp: udp6: udp-all: multicast:" ;;
 	dnmcast)   echo "multicast:" ;;
 	esac
 }
@@ -116,14 +116,18 @@ _dualnet_desc()
 		keys="host= port= race= order= delay= resolution-delay= family=
 		    timeout= attempt-timeout= max-concurrent= first-family-count=
 		    resolver= bindAddress= bind4= bind6= nat64= nat64-prefix=" ;;
-	dnlisten:tcp)   keys="interface= backlog=" ;;
-	dnlisten:tcp6)  keys="interface= v6only= backlog=" ;;
-	dnlisten:all|dnudp:udp-all)
-		keys="interface= exclude= family= scope= follow= skip-unavailable=
-		    backlog=" ;;
-	dnudp:udp)      keys="host= port= interface= bindAddress=" ;;
-	dnudp:udp6)     keys="host= port= interface= v6only= bindAddress=" ;;
-	dnmcast:multicast) keys="interface= source= hops= loop=" ;;
+	dnlisten:tcp)   keys="port= interface= backlog=" ;;
+	dnlisten:tcp6)  keys="port= interface= v6only= backlog=" ;;
+	dnlisten:all)
+		keys="port= interface= exclude= family= scope= follow=
+		    skip-unavailable= backlog=" ;;
+	dnudp:udp-all)
+		keys="port= interface= exclude= family= scope= follow=
+		    skip-unavailable=" ;;
+	dnudp:udp|dnudp:udp6)
+		keys="host= port= bindAddress= interface= v6only=" ;;
+	dnudp:multicast|dnmcast:multicast)
+		keys="group= port= interface= source= hops= loop=" ;;
 	*) return ;;
 	esac
 	w=${cur##*:}
@@ -134,7 +138,8 @@ _dualnet_desc()
 		order)  vals=(interleave v6-first v4-first resolver) ;;
 		resolver) vals=(ares system) ;;
 		nat64)  vals=(auto off always) ;;
-		family) vals=(any 4 6) ;;
+		family) vals=(any v4 v6) ;;
+		scope)  vals=(loopback link global) ;;
 		v6only|follow|skip-unavailable|loop) vals=(yes no) ;;
 		interface|exclude) mapfile -t vals < <(_dualnet_ifaces) ;;
 		*) return ;;

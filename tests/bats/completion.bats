@@ -140,6 +140,8 @@ ifaces() {
 	[ "$output" = all: ]
 	comp "dnudp u"
 	[ "$output" = $'udp:\nudp6:\nudp-all:' ]
+	comp "dnudp m"
+	[ "$output" = multicast: ]
 	comp "dnmcast "
 	has recv send multicast:
 }
@@ -155,6 +157,35 @@ ifaces() {
 	has all:80:interface=lo
 	comp "dnmcast send multicast:ff02::1:9:lo"
 	has multicast:ff02::1:9:loop=
+}
+
+# PROG|DESCRIPTION-START: the keys offered after the start are the ones the
+# program's parser names when given an unknown key.
+KEYED=(
+	"dnconnect|tcp:host=h:port=1"
+	"dnconnect|tcp6:host=h:port=1"
+	"dnconnect|hostname:host=h:port=1"
+	"dnlisten|tcp:port=1"
+	"dnlisten|tcp6:port=1"
+	"dnlisten|all:port=1"
+	"dnudp|udp:host=h:port=1"
+	"dnudp|udp6:host=h:port=1"
+	"dnudp|udp-all:port=1"
+	"dnmcast|multicast:ff02::1:9"
+)
+
+@test "description keys: those the parsers know, for every type" {
+	local e p d known offered
+	for e in "${KEYED[@]}"; do
+		p=${e%%|*} d=${e#*|}
+		known=$("$p" "$d:bogus=1" 2>&1 | sed -n 's/.*known: //p' |
+		    tr -d ' ' | tr , '\n' | sort)
+		[ -n "$known" ] || { echo "$p $d: no 'known:' list" >&2; return 1; }
+		comp "$p $d:"
+		offered=$(sed -e "s/^$d://" -e 's/=$//' <<< "$output" | sort)
+		[ "$offered" = "$known" ] ||
+		    { echo "$p $d: offered '$offered', parser knows '$known'" >&2; return 1; }
+	done
 }
 
 @test "-e completes commands, --allow-file files" {
