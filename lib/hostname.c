@@ -258,6 +258,26 @@ same(const dn_addr *a, const dn_addr *b)
 	return a->len == b->len && memcmp(&a->u, &b->u, a->len) == 0;
 }
 
+/*
+ * Whether the AAAA answer gave a, before or beside NAT64: a DNS64's own
+ * synthesis (RFC 6147) is plain IPv6 to us, and an attempt keeps the
+ * name it started with whichever answer comes first (the race keeps the
+ * first of two equal addresses; --plan takes AAAA first).
+ */
+static int
+native6(const hrace *h, const dn_addr *a)
+{
+	const dn_addr *v6 = h->ans[fam_slot(AF_INET6)];
+	size_t i;
+
+	if (h->plan_cb == NULL)
+		return h->race != NULL && dn__race_holds(h->race, a);
+	for (i = 0; i < h->nans[fam_slot(AF_INET6)]; i++)
+		if (same(&v6[i], a))
+			return 1;
+	return 0;
+}
+
 /* The IPv4 address a synthesised a stands for, or NULL. */
 static const dn_addr *
 via4_of(const hrace *h, const dn_addr *a)
@@ -701,8 +721,10 @@ nat64_feed(hrace *h)
 				strlcpy(h->n64_why, e.msg, sizeof(h->n64_why));
 				continue;
 			}
-			h->syn[h->nsyn].v6 = list[n];
-			h->syn[h->nsyn++].v4 = h->held[i];
+			if (!native6(h, &list[n])) {
+				h->syn[h->nsyn].v6 = list[n];
+				h->syn[h->nsyn++].v4 = h->held[i];
+			}
 			news.v6 = &list[n];
 			news.v4 = &h->held[i];
 			news.why = routed ? "always" : "no IPv4 route";
@@ -1092,7 +1114,8 @@ plan_maybe_done(hrace *h)
 		out[i].addr = pe[i].addr;
 		out[i].start_ns = pe[i].start == DN__RACE_NEVER ? UINT64_MAX :
 		    pe[i].start;
-		out[i].via4 = via4_of(h, &out[i].addr);
+		out[i].via4 = native6(h, &out[i].addr) ? NULL :
+		    via4_of(h, &out[i].addr);
 	}
 	free(pe);
 	h->finished = 1;

@@ -742,11 +742,22 @@ answer_empty(dn__race *r, int f, dn_err code, const char *msg)
 }
 
 int
+dn__race_holds(const dn__race *r, const dn_addr *a)
+{
+	size_t j;
+
+	for (j = 0; j < r->nents; j++)
+		if (addr_same(&r->ents[j].addr, a))
+			return 1;
+	return 0;
+}
+
+int
 dn__race_on_answer(dn__race *r, uint64_t now, int family,
     const dn_addr *addrs, size_t n)
 {
 	struct ent *e;
-	size_t i, j, old;
+	size_t i, old;
 	int f;
 
 	if ((f = query_takes(r, family)) == -1)
@@ -765,10 +776,7 @@ dn__race_on_answer(dn__race *r, uint64_t now, int family,
 		    !(r->p.nat64 && family == AF_INET &&
 		    dn_addr_family(&addrs[i]) == AF_INET6))
 			continue;
-		for (j = 0; j < r->nents; j++)
-			if (addr_same(&r->ents[j].addr, &addrs[i]))
-				break;
-		if (j < r->nents)
+		if (dn__race_holds(r, &addrs[i]))
 			continue;
 		e = &r->ents[r->nents++];
 		memset(e, 0, sizeof(*e));

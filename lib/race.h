@@ -171,6 +171,9 @@ dn__race_action_kind dn__race_next_action(dn__race *r, uint64_t now,
 
 /* 1 once the final action has been handed out. */
 int dn__race_done(const dn__race *r);
+/* 1 when an answer has already given a: another answer repeating it is
+ * dropped, so a's first source is the one it keeps. */
+int dn__race_holds(const dn__race *r, const dn_addr *a);
 /* Every attempt so far, in start order (id = index + 1). */
 const dn__race_attempt *dn__race_attempts(const dn__race *r, size_t *n);
 

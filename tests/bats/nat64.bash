@@ -23,11 +23,12 @@ N64_PREFIX48=2001:db8:46::/48
 N64_S6_48=2001:db8:46:c633:64:200::
 N64_POOL48=203.0.113.128/25
 
-# n64_zone FILE: what the clients' DNS64 knows: one name with an A record
-# only, which it synthesises an AAAA for (and ipv4only.arpa, RFC 7050
+# n64_zone FILE: what the clients' DNS64 knows: names with an A record
+# only, which it synthesises an AAAA for (late.n64.test's after 1.5 s) (and ipv4only.arpa, RFC 7050
 # section 2.2, which dnsd.py --dns64 adds).
 n64_zone() {
-	echo "dns64.n64.test A $N64_S4" > "$1"
+	printf '%s\n' "dns64.n64.test A $N64_S4" "late.n64.test A $N64_S4" \
+	    "late.n64.test AAAA delay=1500" > "$1"
 }
 
 # n64_link NS1 DEV1 NS2 DEV2: a veth pair with fixed link-local addresses

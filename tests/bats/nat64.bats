@@ -84,12 +84,30 @@ pool_peer() {
 # A real DNS64 answers AAAA with the synthesis and A with the IPv4 address:
 # the AAAA answer races as plain IPv6, and the A answer's synthesis, the
 # same address, joins no second attempt.
+# The DNS64 answers A too, which sets off discovery and a synthesis of the
+# same address: one attempt, named plain IPv6 from start to end. An A
+# answer handled before the AAAA one (a loaded machine) would rightly make
+# it a NAT64 attempt after the Resolution Delay; a long one keeps this case
+# about the AAAA answer.
 @test "a name the DNS64 synthesised: plain IPv6, one attempt" {
 	serve
-	run -0 --separate-stderr dnc -v dns64.n64.test "$LPORT" < /dev/null
+	run -0 --separate-stderr dnc -v --resolution-delay 5000 dns64.n64.test \
+	    "$LPORT" < /dev/null
 	pool_peer "$output"
 	[[ $stderr == *"resolved dns64.n64.test: $N64_S6"* ]]
+	[[ $stderr =~ "connecting to [$N64_S6]:$LPORT"$'\n' ]]
 	[[ $stderr =~ "connected [2001:db8:6::c]:"[0-9]+" -> [$N64_S6]:$LPORT"$'\n' ]]
+	[ "$(grep -c 'connecting to' <<< "$stderr")" = 1 ]
+}
+
+@test "the DNS64's AAAA late: after the Resolution Delay, the A answer through NAT64" {
+	serve
+	run -0 --separate-stderr dnc -v late.n64.test "$LPORT" < /dev/null
+	pool_peer "$output"
+	[[ $stderr =~ \+([0-9]+)\.([0-9]{3})"s connecting to [$N64_S6]:$LPORT (198.51.100.2 via NAT64)"$'\n' ]]
+	# RFC 8305 section 3: the A answer waited 50 ms for the AAAA one
+	[ $((10#${BASH_REMATCH[1]} * 1000 + 10#${BASH_REMATCH[2]})) -ge 50 ]
+	[[ $stderr == *"connected "*" -> [$N64_S6]:$LPORT (198.51.100.2 via NAT64)"* ]]
 	[ "$(grep -c 'connecting to' <<< "$stderr")" = 1 ]
 }
 

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <net/if.h>
 #include <sys/socket.h>
 
@@ -484,8 +485,8 @@ listen6(dn_reactor *r, const char *addr, uint16_t *port)
 }
 
 static void
-race(dn_reactor *r, const char *host, uint16_t port, dn_nat64_opts *n,
-    struct conn *c)
+race_within(dn_reactor *r, const char *host, uint16_t port,
+    dn_nat64_opts *n, struct conn *c, unsigned ms)
 {
 	dn_hostname_opts o;
 
@@ -494,11 +495,139 @@ race(dn_reactor *r, const char *host, uint16_t port, dn_nat64_opts *n,
 	o.nat64 = n;
 	o.trace = conn_trace;
 	o.trace_arg = c;
-	o.timeout_ns = 3000000000ull;
+	o.timeout_ns = ms * 1000000ull;
 	if (dn_hostname_connect(r, host, port, &o, conn_cb, c, &c->err) == NULL)
 		return;
-	run_until(r, &c->calls, 1, 4000);
+	run_until(r, &c->calls, 1, ms + 1000);
 	turns(r, 2);	/* the request's own clean-up */
+}
+
+static void
+race(dn_reactor *r, const char *host, uint16_t port, dn_nat64_opts *n,
+    struct conn *c)
+{
+	race_within(r, host, port, n, c, 3000);
+}
+
+/*
+ * A listener on SYN6 whose accept queue is full (backlog 0, one
+ * connection never accepted): Linux drops the next SYN, so a connect
+ * there stays in flight. fds[0] listens, fds[1] fills the queue.
+ */
+static int
+stuck6(int fds[2], uint16_t *port)
+{
+	struct sockaddr_in6 sin6;
+	socklen_t len = sizeof(sin6);
+
+	memset(&sin6, 0, sizeof(sin6));
+	sin6.sin6_family = AF_INET6;
+	inet_pton(AF_INET6, SYN6, &sin6.sin6_addr);
+	fds[1] = -1;
+	if ((fds[0] = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
+	    bind(fds[0], (struct sockaddr *)&sin6, sizeof(sin6)) == -1 ||
+	    listen(fds[0], 0) == -1 ||
+	    getsockname(fds[0], (struct sockaddr *)&sin6, &len) == -1 ||
+	    (fds[1] = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
+	    connect(fds[1], (struct sockaddr *)&sin6, len) == -1) {
+		ok(0, "a listener on %s with a full queue: %s", SYN6,
+		    strerror(errno));
+		if (fds[1] != -1)
+			close(fds[1]);
+		if (fds[0] != -1)
+			close(fds[0]);
+		return -1;
+	}
+	*port = ntohs(sin6.sin6_port);
+	return 0;
+}
+
+struct planned {
+	int calls;
+	size_t n;
+	char addr[4][DN_ADDR_STRLEN];
+	int via[4];
+};
+
+static void
+plan_cb(dn_connect_req *q, const dn_plan_entry *plan, size_t n,
+    const dn_error *err, void *arg)
+{
+	struct planned *p = arg;
+	size_t i;
+
+	(void)q;
+	(void)err;
+	p->calls++;
+	p->n = n;
+	for (i = 0; i < n && i < 4; i++) {
+		dn_addr_format(&plan[i].addr, p->addr[i], sizeof(p->addr[i]));
+		p->via[i] = plan[i].via4 != NULL;
+	}
+}
+
+/*
+ * A DNS64 answers AAAA with the address NAT64 would make from the A
+ * answer (RFC 6147): one attempt, and it keeps the name it started with.
+ * Before, the attempt began as plain IPv6 and its later events (failed,
+ * connected) said "via NAT64" once the A answer's synthesis came in.
+ */
+static void
+test_race_dns64_answer(dn_reactor *r)
+{
+	dn_prefix p = pfx("2001:db8:64::/96");
+	dn_nat64_opts n = { .mode = DN_NAT64_AUTO, .prefixes = &p,
+	    .nprefixes = 1 };
+	dn_hostname_opts o;
+	struct in6_addr six;
+	struct in_addr four;
+	struct fakedns f;
+	struct planned pl;
+	struct conn c;
+	char want[64], labelled[80];
+	uint16_t port;
+	int fds[2];
+
+	inet_pton(AF_INET6, SYN6, &six);
+	inet_pton(AF_INET, "198.51.100.2", &four);
+	if (stuck6(fds, &port) == -1)
+		return;
+	if (!use_server(r, &f, 0)) {
+		close(fds[1]);
+		close(fds[0]);
+		return;
+	}
+	f.aaaa = &six;
+	f.naaaa = 1;
+	f.a = &four;
+	f.na = 1;
+	race_within(r, "dns64.test", port, &n, &c, 400);
+	snprintf(want, sizeof(want), "connecting [" SYN6 "]:%u ", port);
+	ok(c.calls == 1 && c.s == NULL && c.err.code == DN_ETIMEDOUT,
+	    "AAAA and A for one address, the connect held: timed out (%s)",
+	    c.err.msg);
+	ok(strstr(c.trace, want) != NULL && strstr(strstr(c.trace, want) + 1,
+	    "connecting") == NULL, "  one attempt, as plain IPv6 (%s)",
+	    c.trace);
+	snprintf(labelled, sizeof(labelled), "cancelled [" SYN6 "]:%u ", port);
+	ok(strstr(c.trace, "synthesized") != NULL &&
+	    strstr(c.trace, labelled) != NULL, "  the A answer's synthesis "
+	    "does not rename it afterwards (%s)", c.trace);
+
+	memset(&pl, 0, sizeof(pl));
+	dn_hostname_opts_init(&o);
+	o.nat64 = &n;
+	if (dn_hostname_plan(r, "dns64.test", port, &o, plan_cb, &pl,
+	    &c.err) != NULL)
+		run_until(r, &pl.calls, 1, 2000);
+	snprintf(want, sizeof(want), "[" SYN6 "]:%u", port);
+	ok(pl.calls == 1 && pl.n == 1 && strcmp(pl.addr[0], want) == 0 &&
+	    !pl.via[0], "  --plan: the same one entry, plain (%zu, %s%s)",
+	    pl.n, pl.addr[0], pl.via[0] ? " via NAT64" : "");
+	turns(r, 2);
+	fakedns_stop(&f);
+	close(fds[1]);
+	close(fds[0]);
 }
 
 /* An IPv4 literal without a route, and a prefix given: no DNS at all. */
@@ -775,6 +904,7 @@ main(void)
 		each("test_race_literal", test_race_literal);
 		each("test_race_no_nat64", test_race_no_nat64);
 		each("test_race_discovered", test_race_discovered);
+		each("test_race_dns64_answer", test_race_dns64_answer);
 		each("test_race_off", test_race_off);
 		each("test_race_always", test_race_always);
 		each("test_desc_keys", test_desc_keys);

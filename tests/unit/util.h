@@ -198,30 +198,44 @@ struct fakedns {
 	int rcode;		/* -1: never answer */
 	int queries;
 	dn_io *io;
-	/* the answer to an AAAA question (rcode 0): these records */
+	/* the answer to an AAAA or A question (rcode 0), whatever the
+	 * name: these records */
 	const struct in6_addr *aaaa;
 	size_t naaaa;
+	const struct in_addr *a;
+	size_t na;
 };
 
-/* Appends f's AAAA records after the question (RFC 1035 §4.1.3, the
- * name as a pointer to the question's); the new length. */
+/* Appends f's AAAA or A records after the question (RFC 1035 §4.1.3,
+ * the name as a pointer to the question's); the new length. */
 UTIL_FN size_t
 fakedns_aaaa(const struct fakedns *f, unsigned char *buf, size_t n,
     size_t max)
 {
-	size_t q = 12, i;
+	size_t q = 12, i, nrec, rlen;
+	const unsigned char *recs;
 
 	while (q < n && buf[q] != 0)	/* the question's name */
 		q += 1u + buf[q];
-	if (q + 5 > n || buf[q + 1] != 0 || buf[q + 2] != 28)
-		return n;		/* not AAAA: no records */
+	if (q + 5 > n || buf[q + 1] != 0 || (buf[q + 2] != 28 &&
+	    buf[q + 2] != 1))
+		return n;		/* neither AAAA nor A: no records */
+	if (buf[q + 2] == 28) {
+		recs = (const unsigned char *)f->aaaa;
+		nrec = f->naaaa;
+		rlen = 16;
+	} else {
+		recs = (const unsigned char *)f->a;
+		nrec = f->na;
+		rlen = 4;
+	}
 	n = q + 5;
-	for (i = 0; i < f->naaaa && n + 28 <= max; i++, n += 28) {
-		UTIL_FN const unsigned char rr[12] = { 0xc0, 12, 0, 28, 0, 1,
-		    0, 0, 0, 60, 0, 16 };
+	for (i = 0; i < nrec && n + 12 + rlen <= max; i++, n += 12 + rlen) {
+		const unsigned char rr[12] = { 0xc0, 12, 0, buf[q + 2], 0, 1,
+		    0, 0, 0, 60, 0, (unsigned char)rlen };
 
 		memcpy(buf + n, rr, sizeof(rr));
-		memcpy(buf + n + 12, &f->aaaa[i], 16);
+		memcpy(buf + n + 12, recs + i * rlen, rlen);
 	}
 	buf[7] = (unsigned char)i;
 	return n;
