@@ -215,7 +215,9 @@ pool_peer() {
 	[ "${lines[0]}" = "1 +0.000s [$N64_S6]:$LPORT (198.51.100.2 via NAT64)" ]
 	[ "${lines[1]}" = "2 +0.250s 198.51.100.2:$LPORT" ]
 	[ "${#lines[@]}" = 2 ]
-	run -0 --separate-stderr dnc_in "$NS_D" -v --nat64 always 198.51.100.2 "$LPORT" < /dev/null
+	# --delay: a loaded machine must not let native IPv4 overtake
+	run -0 --separate-stderr dnc_in "$NS_D" -v --nat64 always --delay 2000 \
+	    198.51.100.2 "$LPORT" < /dev/null
 	[[ $stderr == *"NAT64: prefix 2001:db8:64::/96"* ]]
 	[[ $stderr == *"NAT64: 198.51.100.2 is $N64_S6 (--nat64 always)"* ]]
 	pool_peer "$output"
