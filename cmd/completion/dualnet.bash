@@ -157,6 +157,25 @@ _dualnet_desc()
 	_dualnet_nospace
 }
 
+# _dualnet_values OPT ARG: the values of OPT that start with ARG.
+_dualnet_values()
+{
+	local arg=$2 vals=()
+	case $1 in
+	--race)     vals=(staggered concurrent serial) ;;
+	--order)    vals=(interleave v6-first v4-first resolver) ;;
+	--resolver) vals=(ares system) ;;
+	--nat64)    vals=(auto off always) ;;
+	-I)         mapfile -t vals < <(_dualnet_ifaces) ;;
+	-e)         mapfile -t COMPREPLY < <(compgen -c -- "$arg" | sort -u)
+		    return ;;
+	--allow-file|--deny-file)
+		    mapfile -t COMPREPLY < <(compgen -f -- "$arg")
+		    return ;;
+	esac
+	_dualnet_reply "$arg" "${vals[@]}"
+}
+
 _dualnet()
 {
 	local prog=${1##*/} line cur prev i words=()
@@ -171,19 +190,16 @@ _dualnet()
 	_dualnet_help "$1"
 	COMPREPLY=()
 
-	# the value of the option before
+	# the value of the option before, or after its '=' (getopt_long
+	# takes --race=serial as --race serial)
 	if [[ $prev == -* && $_dn_valued == *" $prev "* ]]; then
-		case $prev in
-		--race)     _dualnet_reply "$cur" staggered concurrent serial ;;
-		--order)    _dualnet_reply "$cur" interleave v6-first v4-first resolver ;;
-		--resolver) _dualnet_reply "$cur" ares system ;;
-		--nat64)    _dualnet_reply "$cur" auto off always ;;
-		-I)         mapfile -t words < <(_dualnet_ifaces)
-			    _dualnet_reply "$cur" "${words[@]}" ;;
-		-e)         mapfile -t COMPREPLY < <(compgen -c -- "$cur" | sort -u) ;;
-		--allow-file|--deny-file)
-			mapfile -t COMPREPLY < <(compgen -f -- "$cur") ;;
-		esac
+		_dualnet_values "$prev" "$cur"
+		return
+	fi
+	if [[ $cur == --*=* ]]; then
+		if [[ $_dn_valued == *" ${cur%%=*} "* ]]; then
+			_dualnet_values "${cur%%=*}" "${cur#*=}"
+		fi
 		return
 	fi
 	if [[ $cur == -* ]]; then

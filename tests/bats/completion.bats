@@ -105,6 +105,21 @@ synopsis_opts() {
 	[ "$output" = $'auto\nalways' ]
 }
 
+@test "values after --OPTION= too, as getopt_long takes them" {
+	comp "dnconnect --race="
+	[ "$output" = $'--race=staggered\n--race=concurrent\n--race=serial' ]
+	comp "dnconnect --order=v4"
+	[ "$output" = "--order=v4-first" ]
+	comp "dnudp -v --nat64=o"
+	[ "$output" = "--nat64=off" ]
+	comp "dnlisten --allow-file=$BATS_TEST_DIRNAME/completion.b"
+	[ "$output" = "--allow-file=$BATS_TEST_DIRNAME/completion.bats" ]
+	comp "dnconnect --json="
+	[ -z "$output" ]
+	comp "dnconnect --flow-label=1"
+	[ -z "$output" ]
+}
+
 # The interfaces as the kernel lists them, here.
 ifaces() {
 	local i
