@@ -7,7 +7,8 @@
 # The options come from the program's own --help, read once per shell: an
 # option the program gains is completed without a change here, and one
 # followed by a word in capitals there (-b ADDR, --race MODE) takes a
-# value. Values: the modes of --race, --order, --resolver and --nat64;
+# value; after a mode word (dnmcast send, dnudp -l) only the options of
+# that mode's usage line. Values: the modes of --race, --order, --resolver and --nat64;
 # interface names for -I and after % in an address (fe80::1%<Tab>);
 # commands for -e; files for --allow-file and --deny-file; description
 # types and their keys (dualnet-addresses(7)) for the operand.
@@ -49,6 +50,54 @@ _dualnet_help()
 	done < <(command "$cmd" --help 2>/dev/null)
 	_dn_flags="$flags " _dn_valued="$valued "
 	printf -v "$var" '%s|%s' "$_dn_flags" "$_dn_valued"
+}
+
+# _dualnet_mode_opts CMD MODE: the options of CMD's usage lines for MODE
+# (dnmcast recv or send, dnudp -l): a usage line whose first word after the
+# program is MODE and the lines under it; --help and --version go with all.
+_dualnet_mode_opts()
+{
+	local prog=${1##*/} mode=$2 line rest='' on=0 tok
+	while IFS= read -r line; do
+		[[ -z $line ]] && break
+		if [[ $line =~ ^(usage:)?\ +$prog\ +([^ ]+)(.*)$ ]]; then
+			on=0
+			[[ ${BASH_REMATCH[2]} == "$mode" ]] && on=1
+			line=${BASH_REMATCH[3]}
+		fi
+		(( on )) && rest+=" $line"
+	done < <(command "$1" --help 2>/dev/null)
+	printf '%s\n' --help --version
+	for tok in ${rest//[][|]/ }; do
+		if [[ $tok =~ ^--[a-zA-Z0-9][-a-zA-Z0-9]*$ ]]; then
+			echo "$tok"
+		elif [[ $tok =~ ^-[a-zA-Z0-9]+$ ]]; then
+			tok=${tok#-}
+			while [[ -n $tok ]]; do
+				echo "-${tok:0:1}"
+				tok=${tok:1}
+			done
+		fi
+	done
+}
+
+# _dualnet_mode PROG WORD...: the mode the words so far chose, or nothing:
+# dnmcast's recv or send (its first operand), dnudp's -l.
+_dualnet_mode()
+{
+	local prog=$1 w skip=0
+	shift
+	for w; do
+		if (( skip )); then
+			skip=0
+			continue
+		fi
+		case $prog:$w in
+		dnmcast:recv|dnmcast:send|dnudp:-l) echo "$w"; return ;;
+		*:-*) [[ $_dn_valued == *" $w "* ]] && skip=1 ;;
+		dnmcast:*) return ;;	# a description first: no mode word
+		esac
+	done
 }
 
 # _dualnet_ifaces: the machine's interface names.
@@ -203,8 +252,20 @@ _dualnet()
 		return
 	fi
 	if [[ $cur == -* ]]; then
-		read -r -a words <<< "$_dn_flags $_dn_valued"
-		_dualnet_reply "$cur" "${words[@]}"
+		local mode all=() keep=() o
+		read -r -a all <<< "$_dn_flags $_dn_valued"
+		# dnmcast send --<Tab> offers what send takes, not --source
+		mode=$(_dualnet_mode "$prog" "${words[@]:1}")
+		if [[ -n $mode ]]; then
+			mapfile -t words < <(_dualnet_mode_opts "$1" "$mode")
+			for o in "${all[@]}"; do
+				if [[ " ${words[*]} " == *" $o "* ]]; then
+					keep+=("$o")
+				fi
+			done
+			all=("${keep[@]}")
+		fi
+		_dualnet_reply "$cur" "${all[@]}"
 		return
 	fi
 	# an interface after % in an address: fe80::1%, [fe80::1%

@@ -87,6 +87,33 @@ synopsis_opts() {
 	has --source --hops --loop --no-loop
 }
 
+# lacks WORD...: no WORD is a candidate.
+lacks() {
+	local w
+	for w; do
+		! grep -qxF -- "$w" <<< "$output" || { echo "'$w' in: $output" >&2; return 1; }
+	done
+}
+
+@test "a mode's own options: dnmcast send and recv, dnudp -l" {
+	comp "dnmcast send -"
+	has -b --hops --loop --no-loop --count --json -I --help --version
+	lacks --source --from --hex --max-size -w
+	comp "dnmcast -I lo recv --"
+	has --source --from --hex --max-size --count --json
+	lacks --hops --loop --no-loop
+	comp "dnudp -v -l -"
+	has --echo --allow --deny-file --all-interfaces --skip-unavailable -w --v6only
+	lacks -b --connect --flow-label --nat64 --nat64-prefix -l
+	# no mode word yet, or a description first: every option
+	comp "dnmcast --"
+	has --source --hops
+	comp "dnmcast multicast:ff02::1:5 --"
+	has --source --hops
+	comp "dnudp -"
+	has -l --nat64 --echo
+}
+
 @test "an option's value is not completed as an option" {
 	comp "dnconnect -w "
 	[ -z "$output" ]
