@@ -8,7 +8,8 @@
 # option the program gains is completed without a change here, and one
 # followed by a word in capitals there (-b ADDR, --race MODE) takes a
 # value; after a mode word (dnmcast send, dnudp -l) only the options of
-# that mode's usage line. Values: the modes of --race, --order, --resolver and --nat64;
+# that mode's usage line. Values: the modes of --race, --order,
+# --resolver and --nat64 (and of the description keys of those names);
 # interface names for -I and after % in an address (fe80::1%<Tab>);
 # commands for -e; files for --allow-file and --deny-file; description
 # types and their keys (dualnet-addresses(7)) for the operand.
@@ -183,10 +184,8 @@ _dualnet_desc()
 	if [[ $w == *=* ]]; then
 		k=${w%%=*} v=${w#*=}
 		case $k in
-		race)   vals=(staggered concurrent serial) ;;
-		order)  vals=(interleave v6-first v4-first resolver) ;;
-		resolver) vals=(ares system) ;;
-		nat64)  vals=(auto off always) ;;
+		race|order|resolver|nat64)
+			read -r -a vals <<< "$(_dualnet_modes "$k")" ;;
 		family) vals=(any v4 v6) ;;
 		scope)  vals=(loopback link global) ;;
 		v6only|follow|skip-unavailable|loop) vals=(yes no) ;;
@@ -206,15 +205,25 @@ _dualnet_desc()
 	_dualnet_nospace
 }
 
+# _dualnet_modes NAME: the values of race, order, resolver or nat64, as
+# an option (--race) or a description key (race=).
+_dualnet_modes()
+{
+	case $1 in
+	race)     echo staggered concurrent serial ;;
+	order)    echo interleave v6-first v4-first resolver ;;
+	resolver) echo ares system ;;
+	nat64)    echo auto off always ;;
+	esac
+}
+
 # _dualnet_values OPT ARG: the values of OPT that start with ARG.
 _dualnet_values()
 {
 	local arg=$2 vals=()
 	case $1 in
-	--race)     vals=(staggered concurrent serial) ;;
-	--order)    vals=(interleave v6-first v4-first resolver) ;;
-	--resolver) vals=(ares system) ;;
-	--nat64)    vals=(auto off always) ;;
+	--race|--order|--resolver|--nat64)
+		    read -r -a vals <<< "$(_dualnet_modes "${1#--}")" ;;
 	-I)         mapfile -t vals < <(_dualnet_ifaces) ;;
 	-e)         mapfile -t COMPREPLY < <(compgen -c -- "$arg" | sort -u)
 		    return ;;
